@@ -1,0 +1,241 @@
+"""Load any events file into an EventStore: read, detect the format, adapt, normalise, index.
+
+Every row that cannot be used is kept out with a Problem that names its line, field and reason;
+every row that can be used is kept. The app and the ``validate`` command share this one path, so
+the app never shows data that ``validate`` would reject without saying so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+import pandas as pd
+
+from dashboard import DATA_DIR
+from dashboard.actors import ActorBook
+from dashboard.dates import DATE_PRECISIONS, parse_dates, period_end
+from dashboard.formats import adapt, detect_format
+from dashboard.gazetteer import DEFAULT_GAZETTEER, Gazetteer
+from dashboard.problems import Action, Problem, clip
+from dashboard.readcsv import read_table
+from dashboard.schema import (
+    ACTOR_SEPARATOR,
+    CANONICAL_COLUMNS,
+    EVENT_TYPES,
+    LOC_PRECISIONS,
+    OUR_COLUMNS,
+    OUR_OPTIONAL_GEO,
+)
+from dashboard.sources import SourceBook
+from dashboard.store import EventStore, index_store
+
+DEFAULT_EVENTS = DATA_DIR / "events.csv"
+MAX_UPLOAD_BYTES = 250 * 2**20
+
+
+class _Report:
+    """Collects problems for rows picked by boolean masks, and which rows are dropped."""
+
+    def __init__(self, name: str, lines: np.ndarray) -> None:
+        self.name = name
+        self.lines = lines
+        self.dropped = np.zeros(len(lines), dtype=bool)
+        self.problems: list[Problem] = []
+
+    def add(
+        self, mask: np.ndarray, field: str, reason: str, values: pd.Series, action: Action
+    ) -> None:
+        rows = np.flatnonzero(np.asarray(mask) & ~self.dropped)
+        shown = values.to_numpy()
+        self.problems.extend(
+            Problem(self.name, int(self.lines[i]), field, reason, clip(shown[i]), action)
+            for i in rows
+        )
+        if action == "discarded":
+            self.dropped[rows] = True
+
+
+def _actor_lookup(values: pd.Series, actors: ActorBook) -> tuple[pd.Series, pd.Series]:
+    """Canonical ";"-joined actors per row, and the names the book does not know (";"-joined)."""
+    uniques = values.unique()
+    canon: dict[str, str] = {}
+    unknown: dict[str, str] = {}
+    for text in uniques:
+        names = [n.strip() for n in str(text).split(ACTOR_SEPARATOR) if n.strip()]
+        mapped = [actors.canonical(n) or n for n in names]
+        canon[text] = ACTOR_SEPARATOR.join(dict.fromkeys(mapped))
+        unknown[text] = ACTOR_SEPARATOR.join(n for n in names if actors.canonical(n) is None)
+    return values.map(canon), values.map(unknown)
+
+
+def _coordinates(
+    frame: pd.DataFrame, report: _Report, gazetteer: Gazetteer
+) -> pd.DataFrame:
+    """lat, lon, precision, uncertainty, admin1 and country: from the file, else the gazetteer."""
+    lat_text, lon_text = frame["latitude"].str.strip(), frame["longitude"].str.strip()
+    lat = pd.to_numeric(lat_text, errors="coerce")
+    lon = pd.to_numeric(lon_text, errors="coerce")
+    given = (lat_text != "") | (lon_text != "")
+    report.add(given & (lat.isna() | lon.isna()), "latitude", "not a number", lat_text, "discarded")
+    report.add(given & ~lat.between(-90, 90), "latitude", "outside -90..90", lat_text, "discarded")
+    report.add(given & ~lon.between(-180, 180), "longitude", "outside -180..180", lon_text,
+               "discarded")
+    places = frame["place"].str.strip()
+    found = {name: gazetteer.lookup(name) for name in places[~given].unique() if name}
+    missing = ~given & places.map(lambda n: found.get(n) is None)
+    report.add(missing, "place", "not in the gazetteer, and the row has no coordinates", places,
+               "discarded")
+
+    def from_gazetteer(attr: str) -> pd.Series:
+        return places.map(lambda n: getattr(found[n], attr) if found.get(n) else None)
+
+    out = pd.DataFrame(index=frame.index)
+    out["lat"] = lat.where(given, from_gazetteer("lat")).astype(float)
+    out["lon"] = lon.where(given, from_gazetteer("lon")).astype(float)
+    precision = frame["loc_precision"].str.strip().str.lower()
+    bad_precision = given & (precision != "") & ~precision.isin(LOC_PRECISIONS)
+    report.add(bad_precision, "loc_precision", f"not one of {', '.join(LOC_PRECISIONS)}; "
+               "taken as approximate", precision, "repaired")
+    precision = precision.where(~bad_precision, "approximate").replace("", "exact")
+    out["loc_precision"] = precision.where(given, from_gazetteer("precision"))
+    radius = pd.to_numeric(frame["uncertainty_km"], errors="coerce").fillna(0.0)
+    out["uncertainty_km"] = radius.where(given, from_gazetteer("uncertainty_km")).astype(float)
+    for column in ("admin1", "country"):
+        own = frame[column].str.strip()
+        out[column] = own.where(own != "", from_gazetteer(column)).fillna("")
+    return out
+
+
+def normalise(
+    frame: pd.DataFrame,
+    *,
+    name: str,
+    gazetteer: Gazetteer,
+    actors: ActorBook,
+    sources: SourceBook | None = None,
+    fmt: str = "ours",
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Turn an adapted frame (our columns as text, plus ``line``) into canonical events."""
+    frame = frame.reset_index(drop=True).copy()
+    for column in (*OUR_COLUMNS, *OUR_OPTIONAL_GEO):
+        if column not in frame:
+            frame[column] = ""
+        frame[column] = frame[column].astype("string").fillna("").astype(object)
+    lines = frame["line"].to_numpy() if "line" in frame else np.arange(len(frame)) + 2
+    report = _Report(name, lines)
+
+    ids = frame["id"].str.strip()
+    report.add(ids == "", "id", "empty; named after its line", ids, "repaired")
+    ids = ids.where(ids != "", pd.Series([f"line-{n}" for n in lines], index=frame.index))
+    dup = ids.duplicated(keep="first").to_numpy()
+    first_line = pd.Series(lines).groupby(ids.to_numpy()).transform("first").to_numpy()
+    for row in np.flatnonzero(dup):
+        report.problems.append(Problem(name, int(lines[row]), "id", "duplicate id, first used "
+                                       f"on line {first_line[row]}", clip(ids[row])))
+    report.dropped |= dup
+
+    start, implied = parse_dates(frame["date"])
+    report.add(start.isna(), "date", "not a date (expected YYYY-MM-DD)", frame["date"], "discarded")
+    precision = frame["date_precision"].str.strip().str.lower()
+    bad = (precision != "") & ~precision.isin(DATE_PRECISIONS)
+    report.add(bad, "date_precision", f"not one of {', '.join(DATE_PRECISIONS)}; taken from the "
+               "date", precision, "repaired")
+    precision = precision.where(~bad & (precision != ""), implied.replace("", "day"))
+    end_given, _ = parse_dates(frame["date_end"])
+    end_text = frame["date_end"].str.strip()
+    report.add((end_text != "") & end_given.isna(), "date_end", "not a date", end_text, "discarded")
+    start_filled = start.fillna(pd.Timestamp(0))
+    end = end_given.where(end_given.notna(), period_end(start_filled, precision))
+    report.add(end < start, "date_end", "before the start date", end_text, "discarded")
+
+    coords = _coordinates(frame, report, gazetteer)
+
+    canon, unknown = _actor_lookup(frame["actors"], actors)
+    if fmt == "ours":
+        report.add(unknown != "", "actors", "not in actors.csv", unknown, "warning")
+
+    kinds = frame["event_type"].str.strip().str.lower()
+    bad = ~kinds.isin(list(EVENT_TYPES))
+    report.add(bad, "event_type", "not in the event type vocabulary; taken as other", kinds,
+               "repaired")
+    kinds = kinds.where(~bad, "other")
+
+    counts = {}
+    for column in ("fatalities", "wounded"):
+        text = frame[column].str.strip()
+        number = pd.to_numeric(text, errors="coerce")
+        bad = (text != "") & (number.isna() | (number < 0) | (number % 1 != 0))
+        report.add(bad, column, "not a whole number >= 0; left empty", text, "repaired")
+        counts[column] = number.where(~bad).astype("Int64")
+
+    if sources is not None:
+        known = frame["source"].str.strip().isin(list(sources.rows))
+        report.add(~known, "source", "not in sources.csv", frame["source"], "warning")
+        found = [
+            sources.quote_found(s, q) if ok else None
+            for s, q, ok in zip(frame["source"], frame["quote"], known, strict=True)
+        ]
+        report.add(np.array([f is False for f in found]), "quote",
+                   "not found verbatim in the source article", frame["quote"], "warning")
+
+    events = pd.DataFrame(
+        {
+            "id": ids,
+            "start": start,
+            "end": end,
+            "date_precision": precision,
+            "place": frame["place"].str.strip(),
+            **{c: coords[c] for c in ("lat", "lon", "loc_precision", "uncertainty_km")},
+            "admin1": coords["admin1"],
+            "country": coords["country"],
+            "actors": canon,
+            "event_type": kinds,
+            "fatalities": counts["fatalities"],
+            "wounded": counts["wounded"],
+            **{c: frame[c].str.strip() for c in ("summary", "claimed_by", "source", "quote",
+                                                 "dispute")},
+            "line": lines,
+        }
+    )[list(CANONICAL_COLUMNS)]
+    events = events[~report.dropped].sort_values(["start", "id"], kind="stable")
+    return events.reset_index(drop=True), report.problems
+
+
+def load_events(
+    source: str | Path | bytes | BinaryIO,
+    *,
+    name: str | None = None,
+    fmt: str = "auto",
+    gazetteer: Gazetteer | None = None,
+    actors: ActorBook | None = None,
+    sources: SourceBook | None = None,
+    max_bytes: int = MAX_UPLOAD_BYTES,
+    on_progress: Callable[[float], None] | None = None,
+) -> EventStore:
+    """Everything usable in an events file, and a Problem for everything that is not."""
+    gazetteer = gazetteer or Gazetteer.load(DEFAULT_GAZETTEER)
+    actors = actors or ActorBook.load()
+    raw = read_table(source, name=name, max_bytes=max_bytes, on_progress=on_progress)
+    label = raw.name
+    problems = list(raw.problems)
+    if any(p.action == "error" for p in problems) or raw.frame.empty:
+        return index_store(label, pd.DataFrame(columns=list(CANONICAL_COLUMNS)),
+                           problems=problems, actors=actors)
+    if fmt == "auto":
+        fmt = detect_format(list(raw.frame.columns))
+    adapted, adapt_problems = adapt(raw, fmt, actor_aliases=actors.alias_map())
+    problems += adapt_problems
+    if any(p.action == "error" for p in adapt_problems):
+        return index_store(label, pd.DataFrame(columns=list(CANONICAL_COLUMNS)),
+                           problems=problems, actors=actors, fmt=fmt)
+    events, more = normalise(adapted, name=label, gazetteer=gazetteer, actors=actors,
+                             sources=sources, fmt=fmt)
+    return index_store(label, events, problems=problems + more, actors=actors, fmt=fmt)
+
+
+def load_bundled(path: str | Path = DEFAULT_EVENTS) -> EventStore:
+    """The curated events with every check on, quotes against their articles included."""
+    return load_events(path, fmt="ours", sources=SourceBook.load())
