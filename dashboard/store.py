@@ -14,6 +14,7 @@ import pandas as pd
 from dashboard.actors import ActorBook
 from dashboard.dates import to_days
 from dashboard.problems import Problem
+from dashboard.regions import governorate_of
 from dashboard.schema import ACTOR_SEPARATOR, CANONICAL_COLUMNS
 
 
@@ -31,6 +32,7 @@ class EventStore:
     actor_names: np.ndarray = field(default_factory=lambda: np.zeros(0, object))
     link_row: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
     link_actor: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    governorates: np.ndarray = field(default_factory=lambda: np.zeros(0, object))
 
     def __len__(self) -> int:
         return len(self.events)
@@ -73,4 +75,5 @@ def index_store(
         actor_names=np.asarray(names, dtype=object),
         link_row=exploded.index.to_numpy(dtype=np.int32),
         link_actor=codes.astype(np.int32),
+        governorates=governorate_of(events["lat"].to_numpy(float), events["lon"].to_numpy(float)),
     )

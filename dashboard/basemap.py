@@ -1,0 +1,91 @@
+"""The fixed part of the map: vector basemap, optional tile layers, legend and scale.
+
+It is built once per dataset and colour mode and stays the same while filters change, so that
+streamlit-folium keeps its iframe (and the user's zoom and pan) and only swaps the event layers.
+"""
+
+from __future__ import annotations
+
+import math
+
+import folium
+from branca.element import Element
+
+from dashboard.assets import APP_BASE_URL, localize
+from dashboard.regions import attribution, basemap_layer
+from dashboard.style import legend_html
+
+SYRIA_BOUNDS = ((32.3, 35.6), (37.4, 42.4))
+MAP_HEIGHT_PX = 620
+MAP_WIDTH_PX = 900
+TILE_LAYERS = (
+    (
+        "OpenStreetMap (online)",
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        "© OpenStreetMap contributors",
+    ),
+    (
+        "Esri World Imagery (online)",
+        "https://server.arcgisonline.com/ArcGIS/rest/services/World_Imagery/MapServer/tile/{z}/{y}/{x}",
+        "Imagery © Esri, Maxar, Earthstar Geographics",
+    ),
+)
+
+
+def fit_view(
+    south: float, west: float, north: float, east: float,
+    *, width_px: int = MAP_WIDTH_PX, height_px: int = MAP_HEIGHT_PX, max_zoom: int = 11,
+) -> tuple[tuple[float, float], int]:
+    """Centre and zoom that show a box, for st_folium's center/zoom (which move, not rebuild)."""
+    span_lon = max(east - west, 0.02) * 1.15
+    span_lat = max(north - south, 0.02) * 1.15
+    zoom_lon = math.log2(360 * width_px / (256 * span_lon))
+    zoom_lat = math.log2(170 * height_px / (256 * span_lat))
+    zoom = int(max(2, min(max_zoom, math.floor(min(zoom_lon, zoom_lat)))))
+    return ((south + north) / 2, (west + east) / 2), zoom
+
+
+def base_map(
+    *,
+    colour_mode: str = "event type",
+    bounds: tuple[tuple[float, float], tuple[float, float]] = SYRIA_BOUNDS,
+    online_tiles: bool = True,
+    asset_url: str = APP_BASE_URL,
+    legend_present: list[str] | None = None,
+) -> folium.Map:
+    """A Leaflet map with the shipped vector basemap and no request to any third party by default."""
+    (south, west), (north, east) = bounds
+    center, zoom = fit_view(south, west, north, east)
+    fmap = folium.Map(
+        location=center, zoom_start=zoom, tiles=None, max_zoom=18, min_zoom=2,
+        control_scale=True, prefer_canvas=True, attribution_control=True,
+    )
+    folium.GeoJson(
+        basemap_layer("country"), name="Countries", control=False,
+        style_function=lambda f: {
+            "fillColor": "#f4f1ea" if f["properties"].get("iso_a3") == "SYR" else "#e3e3e0",
+            "color": "#777", "weight": 1.2, "fillOpacity": 1.0,
+        },
+        tooltip=folium.GeoJsonTooltip(["name"], labels=False),
+        attr=attribution(),
+    ).add_to(fmap)
+    for layer, colour, weight in (("lake", "#a9cbe3", 0.5), ("river", "#6fa3cf", 1.5)):
+        folium.GeoJson(
+            basemap_layer(layer), name=layer, control=False, interactive=False,
+            style_function=lambda f, c=colour, w=weight: {
+                "color": c, "fillColor": c, "weight": w, "fillOpacity": 0.9,
+            },
+        ).add_to(fmap)
+    folium.GeoJson(
+        basemap_layer("governorate"), name="Governorate borders", interactive=False,
+        style_function=lambda f: {"color": "#999", "weight": 0.8, "dashArray": "3 3", "fill": False},
+    ).add_to(fmap)
+    if online_tiles:
+        for name, url, attr in TILE_LAYERS:
+            folium.TileLayer(url, name=name, attr=attr, overlay=True, show=False, max_zoom=18,
+                             opacity=0.85).add_to(fmap)
+    fmap.get_root().html.add_child(Element(legend_html(colour_mode, legend_present)))
+    fmap.get_root().header.add_child(Element(
+        "<style>.leaflet-container{background:#cfe0ee}.atlas-popup th{padding-right:6px;"
+        "color:#555;font-weight:600}.leaflet-tooltip{font:12px sans-serif}</style>"))
+    return localize(fmap, asset_url)

@@ -1,0 +1,83 @@
+"""The vector basemap (countries, governorates, rivers) and which governorate a point lies in.
+
+The basemap ships with the project (data/basemap/, from Natural Earth and geoBoundaries/OCHA), so
+the map stays readable with no tile server. Governorates are found by point-in-polygon on the
+points' unique coordinates rather than by admin1 names, which every dataset spells differently.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from dashboard import DATA_DIR
+
+BASEMAP = DATA_DIR / "basemap" / "syria_region.geojson"
+
+
+@lru_cache(maxsize=4)
+def load_basemap(path: Path = BASEMAP) -> dict:
+    """The basemap FeatureCollection (read once per process)."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def basemap_layer(layer: str, path: Path = BASEMAP) -> dict:
+    """One layer of the basemap (country, governorate, lake, river, coastline, ceasefire_line)."""
+    collection = load_basemap(path)
+    features = [f for f in collection["features"] if f["properties"].get("layer") == layer]
+    return {"type": "FeatureCollection", "features": features}
+
+
+def attribution(path: Path = BASEMAP) -> str:
+    """The credit line the basemap's licence asks for."""
+    return str(load_basemap(path).get("attribution", ""))
+
+
+def _rings(geometry: dict) -> list[np.ndarray]:
+    polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+    return [np.asarray(ring, dtype=float) for polygon in polygons for ring in polygon]
+
+
+def _inside(lon: np.ndarray, lat: np.ndarray, rings: list[np.ndarray]) -> np.ndarray:
+    """Even-odd ray casting over every ring (holes included), vectorised over the points."""
+    inside = np.zeros(len(lon), dtype=bool)
+    for ring in rings:
+        x1, y1 = ring[:-1, 0], ring[:-1, 1]
+        x2, y2 = ring[1:, 0], ring[1:, 1]
+        for ax, ay, bx, by in zip(x1, y1, x2, y2, strict=True):
+            crosses = (ay > lat) != (by > lat)
+            if not crosses.any():
+                continue
+            with np.errstate(divide="ignore", invalid="ignore"):
+                x_at = ax + (lat - ay) * (bx - ax) / (by - ay)
+            inside ^= crosses & (lon < x_at)
+    return inside
+
+
+def governorate_of(lat: np.ndarray, lon: np.ndarray, path: Path = BASEMAP) -> np.ndarray:
+    """The governorate name of each point ("" outside Syria), computed once per unique point."""
+    lat = np.asarray(lat, dtype=float)
+    lon = np.asarray(lon, dtype=float)
+    result = np.full(len(lat), "", dtype=object)
+    if len(lat) == 0:
+        return result
+    points = np.round(np.column_stack([lat, lon]), 4)
+    valid = np.isfinite(points).all(axis=1)
+    uniques, inverse = np.unique(points[valid], axis=0, return_inverse=True)
+    names = np.full(len(uniques), "", dtype=object)
+    for feature in basemap_layer("governorate", path)["features"]:
+        rings = _rings(feature["geometry"])
+        allxy = np.concatenate(rings)
+        box = (
+            (uniques[:, 1] >= allxy[:, 0].min()) & (uniques[:, 1] <= allxy[:, 0].max())
+            & (uniques[:, 0] >= allxy[:, 1].min()) & (uniques[:, 0] <= allxy[:, 1].max())
+            & (names == "")
+        )
+        if box.any():
+            hit = _inside(uniques[box, 1], uniques[box, 0], rings)
+            names[np.flatnonzero(box)[hit]] = feature["properties"]["name"]
+    result[valid] = names[inverse.ravel()]
+    return result
