@@ -7,7 +7,7 @@ beyond memory) without touching the views.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -28,7 +28,6 @@ class Query:
     event_types: tuple[str, ...] = ()
     text: str = ""
     include_subunits: bool = True
-    extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     def with_dates(self, start: pd.Timestamp | None, end: pd.Timestamp | None) -> Query:
         """The same filter over another date range (the play control steps through these)."""

@@ -1,0 +1,233 @@
+"""Event Atlas, the Streamlit app: widgets wired to the pure functions of the dashboard package.
+
+Run it with ``python -m dashboard serve`` (or ``streamlit run dashboard/app.py``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+import folium
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from dashboard.assets import install_static
+from dashboard.basemap import MAP_HEIGHT_PX, SYRIA_BOUNDS, base_map, fit_view
+from dashboard.layers import LayerOptions, event_layers
+from dashboard.load import MAX_UPLOAD_BYTES, load_bundled, load_events
+from dashboard.popup import id_from_tooltip, popup_html
+from dashboard.problems import problems_frame
+from dashboard.schema import EVENT_TYPES
+from dashboard.sources import SourceBook
+from dashboard.store import EventStore
+from dashboard.style import COLOUR_MODES
+from dashboard.timeline import STEPS, next_window
+from dashboard.urlstate import ViewState, parse_params, to_params
+from dashboard.view import bbox_from_bounds, build_view, list_frame
+
+st.set_page_config(page_title="Event Atlas", page_icon="🗺️", layout="wide")
+
+
+@st.cache_resource(show_spinner=False)
+def _static() -> str:
+    return str(install_static())
+
+
+@st.cache_resource(show_spinner="Loading the bundled events…")
+def bundled() -> EventStore:
+    return load_bundled()
+
+
+@st.cache_resource(show_spinner=False)
+def sources() -> dict[str, dict]:
+    return {k: v.model_dump() for k, v in SourceBook.load().rows.items()}
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def user_store(digest: str, fmt: str, _data: bytes, name: str) -> EventStore:
+    bar = st.progress(0.0, text=f"Reading {name}…")
+    store = load_events(_data, name=name, fmt=fmt, on_progress=lambda f: bar.progress(min(f, 1.0)))
+    bar.empty()
+    return store
+
+
+def choose_data() -> EventStore:
+    """The sidebar's data switch: bundled events or the user's own file."""
+    with st.sidebar:
+        st.header("Data")
+        choice = st.radio("Events", ["Bundled data", "My file"], key="data", horizontal=True)
+        if choice == "Bundled data":
+            return bundled()
+        fmt = st.selectbox("Format", ["auto", "ours", "acled", "ucdp"], key="fmt")
+        upload = st.file_uploader(f"CSV (ours, ACLED or UCDP GED; up to {MAX_UPLOAD_BYTES >> 20} MB)",
+                                  type=["csv", "tsv", "txt"], key="upload")
+        if upload is None:
+            st.info("Upload a file to see it; the bundled data is shown meanwhile.")
+            return bundled()
+        data = upload.getvalue()
+        return user_store(hashlib.sha256(data).hexdigest(), fmt, data, upload.name)
+
+
+def seed_from_url(store: EventStore) -> None:
+    """On a session's first run, put the URL's state into the widgets."""
+    if st.session_state.get("seeded") == store.name:
+        return
+    parsed = parse_params({k: st.query_params.get_all(k) for k in st.query_params},
+                          span=store.span, actors=list(store.actor_names) + coalition_options(store),
+                          event_types=list(EVENT_TYPES), event_ids=store.events["id"])
+    state = parsed.state
+    lo, hi = store.span
+    st.session_state.update(
+        dates=((state.start or lo).date(), (state.end or hi).date()), actors=list(state.actors),
+        types=list(state.event_types), text=state.text, colour=state.colour_mode,
+        subunits=state.subunits, selected=state.selected, seeded=store.name, notices=parsed.notices,
+    )
+
+
+def coalition_options(store: EventStore) -> list[str]:
+    return [f"coalition:{c}" for c in store.actors.coalitions()]
+
+
+def reset() -> None:
+    for key in ("actors", "types", "text", "selected", "playing", "seeded", "notices"):
+        st.session_state.pop(key, None)
+    st.query_params.clear()
+
+
+def sidebar_filters(store: EventStore) -> None:
+    with st.sidebar:
+        st.header("Filters")
+        options = coalition_options(store) + list(store.actor_counts().index)
+        st.multiselect("Actors (any of)", options, key="actors",
+                       format_func=lambda a: a.replace("coalition:", "Side: "))
+        st.checkbox("Include sub-units (IRGC → Quds Force)", key="subunits")
+        st.multiselect("Event types", list(EVENT_TYPES), key="types",
+                       help="; ".join(f"{k}: {v}" for k, v in EVENT_TYPES.items()))
+        st.text_input("Search summaries and quotes", key="text")
+        st.selectbox("Colour markers by", COLOUR_MODES, key="colour")
+        st.checkbox("Only list events in the map view", key="in_view", value=False)
+        st.checkbox("Allow online tile layers (requests to tile servers)", key="online", value=False)
+        st.button("Reset filters", on_click=reset, use_container_width=True)
+
+
+def date_controls(store: EventStore) -> None:
+    lo, hi = (d.date() for d in store.span)
+    if st.session_state.get("playing"):
+        span = tuple(pd.Timestamp(d) for d in (lo, hi))
+        current = tuple(pd.Timestamp(d) for d in st.session_state["dates"])
+        step = st.session_state.get("step", "month")
+        following = next_window(current, span, step=step)
+        if following is None:
+            st.session_state["playing"] = False
+        else:
+            st.session_state["dates"] = tuple(d.date() for d in following)
+    st.slider("Date range (events whose dates overlap it)", min_value=lo, max_value=hi, key="dates",
+              format="YYYY-MM-DD")
+    cols = st.columns([1, 1, 4])
+    cols[0].selectbox("Play step", list(STEPS), key="step", index=1, label_visibility="collapsed")
+    if st.session_state.get("playing"):
+        cols[1].button("⏸ Pause", on_click=lambda: st.session_state.update(playing=False))
+    elif cols[1].button("▶ Play"):
+        first = pd.Timestamp(lo)
+        last = min(first + STEPS[st.session_state["step"]] - pd.Timedelta(days=1), pd.Timestamp(hi))
+        st.session_state.update(playing=True, dates=(first.date(), last.date()))
+        st.rerun()
+
+
+def current_state() -> ViewState:
+    ss = st.session_state
+    start, end = (pd.Timestamp(d) for d in ss["dates"])
+    return ViewState(start=start, end=end, actors=tuple(ss["actors"]), event_types=tuple(ss["types"]),
+                     text=ss["text"].strip(), selected=ss.get("selected"), colour_mode=ss["colour"],
+                     subunits=ss["subunits"])
+
+
+def main() -> None:
+    _static()
+    st.title("Event Atlas")
+    store = choose_data()
+    if store.problems:
+        bad = problems_frame(store.problems)
+        with st.expander(f"⚠️ {len(bad):,} problems in {store.name}: rows left out or repaired"):
+            st.dataframe(bad, hide_index=True, use_container_width=True)
+            st.download_button("Download the problems (CSV)", bad.to_csv(index=False),
+                               file_name=f"{store.name}.problems.csv", mime="text/csv")
+    if store.span is None:
+        st.error(f"No usable events in {store.name}. See the problems above.")
+        return
+    seed_from_url(store)
+    for notice in st.session_state.get("notices", []):
+        st.warning(notice)
+    sidebar_filters(store)
+    date_controls(store)
+    state = current_state()
+    map_state = st.session_state.get("map") or {}
+    bbox = bbox_from_bounds(map_state.get("bounds")) if st.session_state.get("in_view") else None
+    view = build_view(store, state.query(), bbox=bbox)
+    st.query_params.from_dict(to_params(state))
+    st.markdown(f"**{view.shown:,} of {view.total:,} events shown** · "
+                + (" · ".join(state.query().describe()) or "no filters"))
+    st.bar_chart(view.timeline, x="period", y="events", color="event_type", height=140,
+                 x_label=f"events per {view.timeline_bin}", y_label="")
+    left, right = st.columns([3, 2])
+    with left:
+        draw_map(store, view, state)
+    with right:
+        draw_list(view, state)
+    if st.session_state.get("playing"):
+        time.sleep(1.0)
+        st.rerun()
+
+
+def draw_map(store: EventStore, view, state: ViewState) -> None:
+    bounds = view.bounds or SYRIA_BOUNDS
+    large = view.shown > LayerOptions().marker_limit
+    fitted = fit_view(bounds[0][0], bounds[0][1], bounds[1][0], bounds[1][1])
+    center, zoom = fitted
+    map_state = st.session_state.get("map") or {}
+    chosen = view.events[view.events["id"] == state.selected]
+    if len(chosen):
+        center, zoom = (float(chosen.iloc[0]["lat"]), float(chosen.iloc[0]["lon"])), max(zoom, 8)
+    layer_zoom = map_state.get("zoom") or zoom
+    layers = event_layers(view.events, view.governorate_counts, actors=store.actors, sources=sources(),
+                          opts=LayerOptions(colour_mode=state.colour_mode, zoom=layer_zoom,
+                                            selected_id=state.selected))
+    fmap = base_map(colour_mode=state.colour_mode, online_tiles=st.session_state.get("online", False))
+    returned = ["last_object_clicked_tooltip"] + (["bounds", "zoom"] if large or bbox_wanted() else [])
+    result = st_folium(fmap, key="map", height=MAP_HEIGHT_PX, use_container_width=True,
+                       feature_group_to_add=layers, layer_control=folium.LayerControl(collapsed=True),
+                       center=center, zoom=zoom, returned_objects=returned)
+    clicked = id_from_tooltip((result or {}).get("last_object_clicked_tooltip"))
+    if clicked and clicked != st.session_state.get("last_click"):
+        st.session_state.update(last_click=clicked, selected=clicked)
+        st.rerun()
+
+
+def bbox_wanted() -> bool:
+    return bool(st.session_state.get("in_view"))
+
+
+def draw_list(view, state: ViewState) -> None:
+    frame = list_frame(view.events, selected=state.selected)
+    if len(view.events) > len(frame):
+        st.caption(f"Listing the first {len(frame):,} of {view.shown:,}; narrow the filters or export.")
+    picked = st.dataframe(frame, key="list", hide_index=True, use_container_width=True, height=360,
+                          on_select="rerun", selection_mode="single-row",
+                          column_config={"id": None, "": st.column_config.TextColumn(width=20)})
+    rows = picked.selection.rows if picked else []
+    if rows:
+        chosen = frame.iloc[rows[0]]["id"]
+        if chosen != st.session_state.get("last_row"):
+            st.session_state.update(last_row=chosen, selected=chosen)
+            st.rerun()
+    chosen = view.events[view.events["id"] == state.selected]
+    if len(chosen):
+        event = chosen.iloc[0].to_dict()
+        st.html(popup_html(event, sources().get(event["source"])))
+    elif view.shown == 0:
+        st.info("No events match these filters. Widen the dates or press Reset filters.")
+
+
+main()

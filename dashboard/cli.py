@@ -1,0 +1,64 @@
+"""The command line: one sub-command per job, each a thin wrapper over the package's functions."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from dashboard import PACKAGE_DIR
+from dashboard.load import DEFAULT_EVENTS, load_bundled, load_events
+from dashboard.problems import Problem
+
+SERVE_FLAGS = (
+    "--server.enableStaticServing=true",
+    "--server.headless=true",
+    "--browser.gatherUsageStats=false",
+    "--client.toolbarMode=minimal",
+)
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Start the Streamlit app (replaces this process)."""
+    command = [sys.executable, "-m", "streamlit", "run", str(PACKAGE_DIR / "app.py"), *SERVE_FLAGS,
+               f"--server.port={args.port}", f"--server.address={args.address}"]
+    os.execv(sys.executable, command)
+    return 0  # pragma: no cover - execv does not return
+
+
+def validate(args: argparse.Namespace) -> int:
+    """Check an events file; print every problem as file:line: field: reason; non-zero if any."""
+    path = Path(args.events)
+    if path.resolve() == DEFAULT_EVENTS.resolve() and args.format in ("auto", "ours"):
+        store = load_bundled(path)
+    else:
+        store = load_events(path, fmt=args.format)
+    problems: list[Problem] = list(store.problems)
+    if store.fmt == "ours" and path.resolve() == DEFAULT_EVENTS.resolve():
+        problems += store.actors.problems
+    for problem in problems:
+        print(problem)
+    print(f"{path}: {len(store):,} events usable, {len(problems):,} problems "
+          f"(format: {store.fmt})", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m dashboard", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("serve", help="start the dashboard")
+    p.add_argument("--port", type=int, default=8501)
+    p.add_argument("--address", default="127.0.0.1")
+    p.set_defaults(func=serve)
+    p = sub.add_parser("validate", help="check an events file (ours, ACLED or UCDP)")
+    p.add_argument("events", nargs="?", default=str(DEFAULT_EVENTS))
+    p.add_argument("--format", default="auto", choices=["auto", "ours", "acled", "ucdp"])
+    p.set_defaults(func=validate)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))

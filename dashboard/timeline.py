@@ -1,0 +1,58 @@
+"""Events over time for the small chart under the date slider, and the play control's windows."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+PERIODS = {"day": "D", "week": "W", "month": "M", "quarter": "Q", "year": "Y"}
+STEPS = {"week": pd.Timedelta(days=7), "month": pd.DateOffset(months=1), "quarter": pd.DateOffset(months=3)}
+
+
+def bin_size(start: pd.Timestamp, end: pd.Timestamp) -> str:
+    """A bin width that gives a readable number of bars for the span."""
+    days = (end - start).days
+    if days <= 90:
+        return "day"
+    if days <= 3 * 365:
+        return "week"
+    if days <= 15 * 365:
+        return "month"
+    return "year"
+
+
+def counts_over_time(events: pd.DataFrame, *, by: str = "event_type", freq: str = "week") -> pd.DataFrame:
+    """Event counts per period and per ``by`` value, in long form (period, by, events).
+
+    Events are counted at their start date; a month-precision event falls in its month's first bin.
+    """
+    if events.empty:
+        return pd.DataFrame({"period": pd.Series(dtype="datetime64[ns]"), by: [], "events": []})
+    periods = events["start"].dt.to_period(PERIODS[freq]).dt.start_time
+    table = (
+        pd.DataFrame({"period": periods, by: events[by].to_numpy()})
+        .groupby(["period", by], observed=True).size().rename("events").reset_index()
+    )
+    return table
+
+
+def play_windows(
+    start: pd.Timestamp, end: pd.Timestamp, *, step: str = "month"
+) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    """Consecutive windows of one step each, from the span's start to its end."""
+    windows = []
+    current = start
+    while current <= end:
+        following = current + STEPS[step]
+        windows.append((current, min(following - pd.Timedelta(days=1), end)))
+        current = following
+    return windows
+
+
+def next_window(
+    current: tuple[pd.Timestamp, pd.Timestamp], span: tuple[pd.Timestamp, pd.Timestamp], *, step: str
+) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """The window after ``current`` (same step), or None at the end of the span."""
+    start = current[0] + STEPS[step]
+    if start > span[1]:
+        return None
+    return start, min(start + STEPS[step] - pd.Timedelta(days=1), span[1])
