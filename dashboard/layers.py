@@ -25,6 +25,7 @@ from dashboard.text import esc
 
 MARKER_LIMIT = 1000  # above this many events in view, draw grid cells instead of markers
 HEAT_POINT_LIMIT = 20_000
+PLACE_LIMIT = 300
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,7 @@ def _governorates(counts: Mapping[str, int]) -> folium.FeatureGroup:
 
 def _places(events: pd.DataFrame) -> folium.FeatureGroup:
     group = folium.FeatureGroup(name="Places", show=False)
-    places = events.drop_duplicates(["place", "lat", "lon"]).head(500)
+    places = events.drop_duplicates(["place", "lat", "lon"]).head(PLACE_LIMIT)
     for place in places.to_dict("records"):
         folium.CircleMarker(
             (place["lat"], place["lon"]), radius=3, color="#000", weight=1, fill=True,

@@ -1,0 +1,69 @@
+"""Shared fixtures: a small hand-made store that does not depend on the bundled data."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from dashboard.actors import ActorBook, ActorRow
+from dashboard.store import EventStore, index_store
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+
+
+def make_actor_book() -> ActorBook:
+    """IRGC with a sub-unit, Hezbollah, a rebel group and a jihadist group."""
+    book = ActorBook()
+    for row in (
+        ActorRow(name="Iran", coalition="pro-government axis", kind="state"),
+        ActorRow(name="IRGC", parent="Iran",
+                 aliases="Revolutionary Guards;Islamic Revolutionary Guard Corps"),
+        ActorRow(name="Quds Force", parent="IRGC"),
+        ActorRow(name="Hezbollah", coalition="pro-government axis", aliases="Hizbullah"),
+        ActorRow(name="Syrian rebels", coalition="armed opposition"),
+        ActorRow(name="Jabhat al-Nusra", coalition="jihadist groups", aliases="Al-Nusra Front;Nusra Front"),
+    ):
+        book.add(row)
+    return book
+
+
+def event(id_: str, start: str, *, end: str | None = None, precision: str = "day",
+          place: str = "Aleppo", lat: float = 36.2, lon: float = 37.16, actors: str = "IRGC",
+          event_type: str = "battle", summary: str = "s", quote: str = "q",
+          loc_precision: str = "exact", uncertainty_km: float = 0.0) -> dict:
+    """One canonical event row."""
+    return {
+        "id": id_, "start": pd.Timestamp(start), "end": pd.Timestamp(end or start),
+        "date_precision": precision, "place": place, "lat": lat, "lon": lon,
+        "loc_precision": loc_precision, "uncertainty_km": uncertainty_km, "admin1": "",
+        "country": "Syria", "actors": actors, "event_type": event_type,
+        "fatalities": pd.NA, "wounded": pd.NA, "summary": summary, "claimed_by": "someone",
+        "source": "src", "quote": quote, "dispute": "", "line": 2,
+    }
+
+
+SMALL_EVENTS = [
+    event("a", "2015-10-01", actors="IRGC;Hezbollah", summary="Offensive south of Aleppo"),
+    event("b", "2016-02-01", end="2016-02-29", precision="month", actors="Quds Force",
+          place="Khan Tuman", lat=36.08, lon=37.02, summary="Advisers deployed", event_type="deployment"),
+    event("c", "2016-05-06", actors="Jabhat al-Nusra;Syrian rebels", place="Khan Tuman", lat=36.08,
+          lon=37.02, event_type="territory", summary="Town captured", quote="rebels took Khan Tuman"),
+    event("d", "2016-06-01", actors="Iran", place="Tehran", lat=35.69, lon=51.39, event_type="statement",
+          summary="Minister vows to liberate Aleppo"),
+    event("e", "2016-03-01", end="2016-05-31", precision="season", actors="Hezbollah",
+          place="southern Aleppo front", lat=36.05, lon=37.1, loc_precision="approximate",
+          uncertainty_km=15, summary="Losses on the front"),
+]
+
+
+@pytest.fixture
+def small_store() -> EventStore:
+    """Five events: spans, a season, an approximate place, a sub-unit and two coalitions."""
+    frame = pd.DataFrame(SMALL_EVENTS)
+    frame["fatalities"] = frame["fatalities"].astype("Int64")
+    frame["wounded"] = frame["wounded"].astype("Int64")
+    return index_store("small", frame, actors=make_actor_book())

@@ -1,0 +1,105 @@
+"""Folium objects and their rendered HTML: local assets only, escaped text, honest precision."""
+
+from __future__ import annotations
+
+import re
+
+import folium
+import pandas as pd
+import pytest
+
+from dashboard.assets import INLINE_MARK, UnknownAssetError, inline_assets, localize
+from dashboard.basemap import base_map, fit_view
+from dashboard.layers import LayerOptions, event_layers
+from dashboard.query import Query
+from dashboard.view import build_view
+
+from .conftest import SMALL_EVENTS, event, make_actor_book
+
+REMOTE = re.compile(r'(?:src|href)="(https?:)?//', re.I)
+
+
+def render(events: list[dict], **opts) -> str:
+    frame = pd.DataFrame(events)
+    fmap = base_map(online_tiles=False)
+    for layer in event_layers(frame, {"Aleppo": len(frame)}, actors=make_actor_book(),
+                              opts=LayerOptions(**opts)):
+        layer.add_to(fmap)
+    folium.LayerControl().add_to(fmap)
+    return fmap.get_root().render()
+
+
+def test_map_loads_no_script_or_style_from_another_host():
+    html = render(SMALL_EVENTS)
+    assert not REMOTE.search(html), REMOTE.search(html)
+    assert '<script src="/app/static/leaflet.js"></script>' in html
+    assert "leaflet.markercluster.js" in html
+    for cdn in ("cdn.jsdelivr.net", "cdnjs.cloudflare.com", "code.jquery.com", "bootstrapcdn"):
+        assert cdn not in html
+
+
+def test_online_tiles_are_opt_in():
+    assert "tile.openstreetmap.org" not in base_map(online_tiles=False).get_root().render()
+    assert "tile.openstreetmap.org" in base_map(online_tiles=True).get_root().render()
+
+
+def test_data_text_is_escaped_in_the_map():
+    payload = '<img src=x onerror="document.title=1">'
+    html = render([event("x", "2016-01-01", summary=payload, quote=payload, place=payload)])
+    assert payload not in html
+    assert "onerror=\\\"document" not in html
+
+
+def test_approximate_places_get_a_dashed_radius_not_a_pin():
+    approximate = event("f", "2016-01-01", loc_precision="approximate", uncertainty_km=15)
+    html = render([approximate], cluster=False)
+    assert '"radius": 15000.0' in html
+    assert '"dashArray": "6 5"' in html
+    exact_only = render([event("g", "2016-01-01")], cluster=False)
+    assert '"dashArray": "6 5"' not in exact_only
+
+
+def test_many_events_become_grid_cells_not_markers():
+    many = [event(f"id{i}", "2016-01-01", lat=36 + (i % 40) * 0.01, lon=37 + (i // 40) * 0.01)
+            for i in range(1200)]
+    html = render(many, marker_limit=1000, zoom=8)
+    assert "zoom in for detail" in html
+    cells = html.count("events here (zoom in for detail)")
+    assert 0 < cells < 50
+    assert html.count("L.circleMarker(") < 1200
+    assert "id1199" not in html
+
+
+def test_selected_event_is_highlighted():
+    html = render(SMALL_EVENTS, selected_id="c")
+    assert "Selected event" in html and "#ffd400" in html
+
+
+def test_unknown_plugin_asset_is_refused():
+    class Plugin(folium.MacroElement):
+        default_js = [("mystery", "https://cdn.example.com/x.js")]  # noqa: RUF012
+
+    with pytest.raises(UnknownAssetError):
+        localize(Plugin())
+
+
+def test_inline_assets_makes_a_self_contained_page():
+    fmap = base_map(online_tiles=False, asset_url=INLINE_MARK)
+    html = inline_assets(fmap.get_root().render())
+    assert INLINE_MARK not in html
+    assert "<script src=" not in html
+    assert "L.Map" in html or "leaflet" in html.lower()
+
+
+def test_fit_view_zooms_in_on_small_areas():
+    (_, _), wide = fit_view(32, 35, 37, 42)
+    (lat, lon), close = fit_view(36.0, 37.0, 36.1, 37.1)
+    assert close > wide
+    assert lat == pytest.approx(36.05) and lon == pytest.approx(37.05)
+
+
+def test_view_counts_events_per_governorate(small_store):
+    view = build_view(small_store, Query())
+    assert view.shown == 5
+    assert view.governorate_counts.get("Aleppo") == 4  # Tehran is outside Syria
+    assert view.timeline["events"].sum() == 5

@@ -1,0 +1,68 @@
+"""The one filter function: dates overlap, actors with sub-units and sides, types, text, box."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from dashboard.query import Query, events_in, select
+
+
+def ids(store, query: Query) -> list[str]:
+    return sorted(events_in(store, query)["id"])
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "expected"),
+    [
+        (None, None, ["a", "b", "c", "d", "e"]),
+        ("2016-02-15", "2016-02-15", ["b"]),  # inside a month-precision span
+        ("2016-02-29", "2016-03-01", ["b", "e"]),  # touches the end of one span, the start of another
+        ("2016-05-06", "2016-05-06", ["c", "e"]),  # a day inside a season
+        ("2015-01-01", "2015-09-30", []),
+        ("2016-06-01", None, ["d"]),
+    ],
+)
+def test_dates_match_when_periods_overlap(small_store, start, end, expected):
+    query = Query(start=pd.Timestamp(start) if start else None, end=pd.Timestamp(end) if end else None)
+    assert ids(small_store, query) == expected
+
+
+@pytest.mark.parametrize(
+    ("actors", "subunits", "expected"),
+    [
+        (("IRGC",), True, ["a", "b"]),  # Quds Force is part of the IRGC
+        (("IRGC",), False, ["a"]),
+        (("Revolutionary Guards",), True, ["a", "b"]),  # an alias
+        (("Iran",), True, ["a", "b", "d"]),
+        (("coalition:armed opposition",), True, ["c"]),
+        (("coalition:pro-government axis",), True, ["a", "b", "d", "e"]),
+        (("Hezbollah", "Jabhat al-Nusra"), True, ["a", "c", "e"]),
+        (("Nobody",), True, []),
+    ],
+)
+def test_actor_filter(small_store, actors, subunits, expected):
+    assert ids(small_store, Query(actors=actors, include_subunits=subunits)) == expected
+
+
+def test_types_text_and_box_combine(small_store):
+    assert ids(small_store, Query(event_types=("territory", "statement"))) == ["c", "d"]
+    assert ids(small_store, Query(text="KHAN TUMAN")) == ["c"]  # in the quote, any case
+    assert ids(small_store, Query(text="aleppo")) == ["a", "d"]
+    box = (35.0, 36.0, 37.0, 38.0)  # around Aleppo, not Tehran
+    assert ids(small_store, Query(bbox=box)) == ["a", "b", "c", "e"]
+    assert ids(small_store, Query(bbox=box, event_types=("statement",))) == []
+
+
+def test_select_returns_a_mask_over_the_store(small_store):
+    mask = select(small_store, Query(event_types=("battle",)))
+    assert mask.dtype == bool and len(mask) == len(small_store)
+    assert mask.sum() == 2
+
+
+def test_describe_names_every_active_filter():
+    query = Query(start=pd.Timestamp("2016-01-01"), end=pd.Timestamp("2016-03-01"),
+                  actors=("IRGC", "coalition:jihadist groups"), event_types=("battle",), text="Aleppo")
+    words = " | ".join(query.describe())
+    for part in ("2016-01-01 to 2016-03-01", "IRGC", "side: jihadist groups", "battle", "Aleppo"):
+        assert part in words

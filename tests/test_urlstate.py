@@ -1,0 +1,57 @@
+"""URL state: a shared link restores the view; a bad or stale parameter is dropped with a notice."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from dashboard.urlstate import ViewState, parse_params, to_params
+
+SPAN = (pd.Timestamp("2015-09-01"), pd.Timestamp("2016-06-30"))
+ACTORS = ["IRGC", "Hezbollah", "coalition:armed opposition"]
+TYPES = ["battle", "statement"]
+
+
+def parse(params: dict[str, list[str]]):
+    return parse_params(params, span=SPAN, actors=ACTORS, event_types=TYPES, event_ids=["e1", "e2"])
+
+
+def test_round_trip():
+    state = ViewState(start=pd.Timestamp("2016-02-01"), end=pd.Timestamp("2016-02-29"),
+                      actors=("IRGC", "coalition:armed opposition"), event_types=("battle",),
+                      text="Aleppo", selected="e2", colour_mode="side", subunits=False)
+    params = {k: v if isinstance(v, list) else [v] for k, v in to_params(state).items()}
+    parsed = parse(params)
+    assert parsed.state == state
+    assert parsed.notices == []
+
+
+def test_defaults_make_an_empty_url():
+    assert to_params(ViewState()) == {}
+
+
+@pytest.mark.parametrize(
+    ("params", "notice"),
+    [
+        ({"from": ["not-a-date"]}, "from='not-a-date'"),
+        ({"actor": ["Nobody"]}, "actor='Nobody'"),
+        ({"type": ["dance"]}, "type='dance'"),
+        ({"colour": ["purple"]}, "colour='purple'"),
+        ({"sel": ["gone"]}, "sel='gone'"),
+        ({"from": ["1990-01-01"]}, "outside the data"),
+    ],
+)
+def test_bad_parameters_give_a_notice_and_are_ignored(params, notice):
+    parsed = parse({**params, "actor": [*params.get("actor", []), "IRGC"]})
+    assert any(notice in n for n in parsed.notices), parsed.notices
+    assert "IRGC" in parsed.state.actors  # the good part of the URL still applies
+
+
+def test_out_of_range_dates_are_clamped_and_swapped():
+    parsed = parse({"from": ["2017-01-01"], "to": ["2016-01-01"]})
+    assert parsed.state.start == pd.Timestamp("2016-01-01")
+    assert parsed.state.end == SPAN[1]
+
+
+def test_comma_separated_actors_are_accepted():
+    assert parse({"actor": ["IRGC,Hezbollah"]}).state.actors == ("IRGC", "Hezbollah")
