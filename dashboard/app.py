@@ -6,7 +6,9 @@ Run it with ``python -m dashboard serve`` (or ``streamlit run dashboard/app.py``
 from __future__ import annotations
 
 import hashlib
+import os
 import time
+from pathlib import Path
 
 import folium
 import pandas as pd
@@ -37,7 +39,8 @@ def _static() -> str:
 
 @st.cache_resource(show_spinner="Loading the bundled events…")
 def bundled() -> EventStore:
-    return load_bundled()
+    override = os.environ.get("ATLAS_EVENTS")  # another file as the default data (tests, benchmark)
+    return load_events(override, name=Path(override).name) if override else load_bundled()
 
 
 @st.cache_resource(show_spinner=False)
