@@ -58,7 +58,7 @@ def base_map(
     center, zoom = fit_view(south, west, north, east)
     fmap = folium.Map(
         location=center, zoom_start=zoom, tiles=None, max_zoom=18, min_zoom=2,
-        control_scale=True, prefer_canvas=True, attribution_control=True,
+        control_scale=True, prefer_canvas=False, attribution_control=True,
     )
     folium.GeoJson(
         basemap_layer("country"), name="Countries", control=False,

@@ -68,7 +68,7 @@ def _markers(events: pd.DataFrame, opts: LayerOptions, actors: ActorBook,
             (event["lat"], event["lon"]), radius=7 if exact else 6,
             color="#222" if exact else colour, weight=1 if exact else 2,
             dash_array=None if exact else "3 2", fill=True, fill_color=colour,
-            fill_opacity=0.9 if exact else 0.35,
+            fill_opacity=0.9 if exact else 0.35, class_name="atlas-event",
             tooltip=esc(tooltip_text(event)),
             popup=folium.Popup(popup_html(event, sources.get(event["source"])), max_width=360),
         ).add_to(target)
@@ -83,7 +83,7 @@ def _cells(events: pd.DataFrame, opts: LayerOptions) -> folium.FeatureGroup:
         folium.CircleMarker(
             (round(cell.lat, 4), round(cell.lon, 4)), radius=4 + 16 * np.sqrt(cell.count / top),
             color="#333", weight=1, fill=True, fill_color="#d62728", fill_opacity=0.55,
-            tooltip=f"{int(cell.count):,} events here (zoom in for detail)",
+            class_name="atlas-cell", tooltip=f"{int(cell.count):,} events here (zoom in for detail)",
         ).add_to(group)
     return group
 

@@ -6,6 +6,7 @@ looks exact, and each popup ends with who claims it and the verbatim sentence it
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping
 
 import pandas as pd
@@ -53,9 +54,10 @@ def tooltip_text(event: Mapping) -> str:
 
 def id_from_tooltip(text: str | None) -> str | None:
     """The event id a tooltip (as returned by st_folium) ends with, if any."""
-    if not text or not text.rstrip().endswith("]") or "[" not in text:
+    text = html.unescape(text or "").strip()
+    if not text.endswith("]") or "[" not in text:
         return None
-    return text.rstrip()[text.rstrip().rindex("[") + 1 : -1]
+    return text[text.rindex("[") + 1 : -1]
 
 
 def _count(event: Mapping, column: str) -> str:
