@@ -16,7 +16,7 @@ import pandas as pd
 
 from dashboard import DATA_DIR
 from dashboard.actors import ActorBook
-from dashboard.dates import DATE_PRECISIONS, parse_dates, period_end
+from dashboard.dates import parse_dates, period_end
 from dashboard.formats import adapt, detect_format
 from dashboard.gazetteer import DEFAULT_GAZETTEER, Gazetteer
 from dashboard.problems import Action, Problem, clip
@@ -24,6 +24,7 @@ from dashboard.readcsv import read_table
 from dashboard.schema import (
     ACTOR_SEPARATOR,
     CANONICAL_COLUMNS,
+    DATE_PRECISIONS,
     EVENT_TYPES,
     LOC_PRECISIONS,
     OUR_COLUMNS,
