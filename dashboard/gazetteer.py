@@ -1,7 +1,7 @@
 """The place gazetteer: named places with coordinates, read from and written to data/places.geojson.
 
 Events name places as the sources spell them ("Khan Touman", "Jisr ash-Shughur"), so lookups go
-through :func:`normalize_name`, and each place may carry aliases. The loader resolves up to a
+through :func:`~dashboard.place.normalize_name`, and each place may carry aliases. The loader resolves up to a
 million rows through the unique place names, so a lookup is one dict access on a normalised key.
 The file is curated by hand: saving keeps every feature it could not read, byte-for-byte as JSON,
 and every property it does not know, so that a tool never deletes a person's work.
@@ -12,9 +12,7 @@ from __future__ import annotations
 import json
 import math
 import re
-import unicodedata
-from dataclasses import asdict, dataclass, fields
-from functools import lru_cache
+from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
@@ -22,77 +20,14 @@ import pandas as pd
 
 from dashboard import DATA_DIR
 from dashboard.atomic import write_text_atomic
+from dashboard.place import Place, normalize_name, place_errors
 from dashboard.problems import Problem, clip
-from dashboard.schema import LOC_PRECISIONS
 
 DEFAULT_GAZETTEER = DATA_DIR / "places.geojson"
 FRAME_COLUMNS = ("name", "lat", "lon", "kind", "admin1", "country", "precision",
                  "uncertainty_km", "coord_source")
 _KNOWN = frozenset(f for f in FRAME_COLUMNS if f not in ("lat", "lon")) | {"aliases"}
-
-# Transliterations write the Arabic article as al-, el- or assimilated to the next letter
-# (ash-Shughur, ar-Raqqa, ez-Zor); dropped wherever they stand as a word, so that "Jisr ash-Shughur",
-# "Jisr al Shughur" and "jisr shughur" are one key. Vowel spellings (Touman/Tuman) stay distinct:
-# those are aliases, because guessing them would merge different places.
-_ARTICLES = frozenset({"al", "el", "il", "ul", "ad", "adh", "an", "ar", "as", "ash", "at", "ath",
-                       "az", "ed", "edh", "en", "er", "es", "esh", "et", "eth", "ez"})
-_APOSTROPHES = dict.fromkeys(map(ord, "'`´ʹʻʼʽʾʿˈ‘’‚‛′ـ"), "")
-_LETTERS = str.maketrans({"ı": "i", "ł": "l", "ø": "o", "đ": "d", "ð": "d", "þ": "th", "æ": "ae"})
-_NON_WORD = re.compile(r"[\W_]+")
-
-
-@lru_cache(maxsize=1 << 16)
-def normalize_name(text: str) -> str:
-    """The matching key of a place name: no case, accents, apostrophes, hyphens or articles."""
-    bare = text.translate(_APOSTROPHES)
-    if not bare.isascii():
-        decomposed = unicodedata.normalize("NFKD", bare)
-        bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).translate(_LETTERS)
-    words = _NON_WORD.sub(" ", bare.casefold()).split()
-    kept = [w for w in words if w not in _ARTICLES]
-    return " ".join(kept or words)
-
-
-def _place_errors(name: Any, lat: Any, lon: Any, precision: Any) -> list[tuple[str, str, Any]]:
-    """(field, reason, value) for each value that makes a place unusable."""
-    errors: list[tuple[str, str, Any]] = []
-    if not isinstance(name, str) or not normalize_name(name):
-        errors.append(("name", "missing or empty", name))
-    for label, value, limit in (("lat", lat, 90), ("lon", lon, 180)):
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            errors.append((label, "not a number", value))
-        elif not math.isfinite(value) or abs(value) > limit:
-            errors.append((label, f"outside -{limit}..{limit}", value))
-    if precision not in LOC_PRECISIONS:
-        errors.append(("precision", f"not one of {', '.join(LOC_PRECISIONS)}", precision))
-    return errors
-
-
-@dataclass(frozen=True, slots=True)
-class Place:
-    """One named place. uncertainty_km is the radius within which the thing itself lies."""
-
-    name: str
-    lat: float
-    lon: float
-    kind: str = ""
-    admin1: str = ""
-    country: str = ""
-    precision: str = "exact"
-    uncertainty_km: float | None = None
-    coord_source: str = ""
-    aliases: tuple[str, ...] = ()
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "aliases", tuple(self.aliases))
-        errors = _place_errors(self.name, self.lat, self.lon, self.precision)
-        if errors:
-            raise ValueError("; ".join(f"{f}: {r} (got {v!r})" for f, r, v in errors))
-
-    def match_keys(self) -> list[str]:
-        """The normalised name first, then the aliases'."""
-        return [normalize_name(n) for n in (self.name, *self.aliases)]
-
+__all__ = ["DEFAULT_GAZETTEER", "FRAME_COLUMNS", "Gazetteer", "Place", "normalize_name"]
 
 def _text(value: Any) -> str:
     return "" if value is None else str(value).strip()
@@ -108,6 +43,8 @@ class Gazetteer:
         self._extras: list[dict[str, Any]] = []  # unknown properties and feature members, kept
         self._rejected: dict[int, Any] = {}  # feature index -> raw feature that could not be read
         self._top: dict[str, Any] = {}  # other top-level members of the file
+        self.indent = 2  # the loaded file's own, so that a save changes only what changed
+        self._order: list[str] = []  # the loaded file's order of top-level members
         self._index: dict[str, int] = {}
         for place in places or []:
             self.add(place)
@@ -117,7 +54,8 @@ class Gazetteer:
         """Every valid feature of a GeoJSON file, and a Problem for each one that is not."""
         path, gaz = Path(path), cls()
         try:
-            doc = json.loads(path.read_text(encoding="utf-8-sig"))
+            text = path.read_text(encoding="utf-8-sig")
+            doc = json.loads(text)
         except FileNotFoundError:
             gaz.problems.append(Problem(str(path), None, None, "file not found; the gazetteer "
                                         "is empty", action="warning"))
@@ -131,7 +69,10 @@ class Gazetteer:
                                         "FeatureCollection", action="error"))
             return gaz
         gaz.attribution = _text(doc.get("attribution"))
+        first_indent = re.search(r"\n( +)\S", text)
+        gaz.indent = len(first_indent.group(1)) if first_indent else gaz.indent
         gaz._top = {k: v for k, v in doc.items() if k not in ("type", "features", "attribution")}
+        gaz._order = list(doc)
         for number, feature in enumerate(doc["features"]):
             gaz._load_feature(str(path), number, feature)
         return gaz
@@ -155,7 +96,7 @@ class Gazetteer:
         if precision is None:
             precision = "approximate"
             problem("properties.precision", "missing; taken as approximate", "", "repaired")
-        errors = _place_errors(props.get("name"), coords[1], coords[0], precision)
+        errors = place_errors(props.get("name"), coords[1], coords[0], precision)
         for field, reason, value in errors:
             where_field = {"lat": "geometry.coordinates[1]", "lon": "geometry.coordinates[0]"}
             problem(where_field.get(field, f"properties.{field}"), reason, value)
@@ -255,12 +196,13 @@ class Gazetteer:
                              "properties": props})
         for number in sorted(self._rejected):
             features.insert(number, self._rejected[number])
-        return {"type": "FeatureCollection", "attribution": self.attribution, **self._top,
-                "features": features}
+        doc = {"type": "FeatureCollection", "attribution": self.attribution, **self._top,
+               "features": features}
+        return {k: doc[k] for k in self._order if k in doc} | doc
 
     def save(self, path: str | Path) -> Path:
         """Write the file atomically: readers see the old file or the new one, never a part."""
-        text = json.dumps(self.to_geojson(), ensure_ascii=False, indent=2) + "\n"
+        text = json.dumps(self.to_geojson(), ensure_ascii=False, indent=self.indent) + "\n"
         return write_text_atomic(path, text)
 
     def to_frame(self) -> pd.DataFrame:

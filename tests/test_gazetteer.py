@@ -262,8 +262,23 @@ def test_frame_has_the_documented_columns(places_file):
     assert Gazetteer().to_frame().columns.tolist() == list(FRAME_COLUMNS)
 
 
+def test_saving_an_unchanged_file_reproduces_its_bytes(tmp_path):
+    doc = {"type": "FeatureCollection", "name": "places", "attribution": ATTRIBUTION,
+           "features": [feature("Aleppo", 37.16117, 36.20124, uncertainty_km=0, aliases=["Ḩalab"],
+                                kind="city", admin1="Aleppo", country="Syria", coord_source="x")]}
+    doc["features"][0]["properties"] = {k: doc["features"][0]["properties"][k] for k in (
+        "name", "aliases", "kind", "admin1", "country", "precision", "uncertainty_km",
+        "coord_source")}
+    path = tmp_path / "p.geojson"
+    path.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    before = path.read_bytes()
+    Gazetteer.load(path).save(path)
+    assert path.read_bytes() == before  # same indent, same member order: an empty diff
+
+
 @pytest.mark.skipif(not DEFAULT_GAZETTEER.exists(), reason="data/places.geojson not there yet")
-def test_the_shipped_gazetteer_is_clean():
+def test_the_shipped_gazetteer_is_clean_and_saves_unchanged(tmp_path):
     gaz = Gazetteer.load(DEFAULT_GAZETTEER)
     assert [str(p) for p in gaz.problems if p.action in ("error", "discarded")] == []
     assert gaz.places and gaz.attribution
+    assert gaz.save(tmp_path / "copy.geojson").read_bytes() == DEFAULT_GAZETTEER.read_bytes()

@@ -16,7 +16,6 @@ from geopy.adapters import RequestsAdapter
 from geopy.geocoders import Nominatim
 from geopy.location import Location
 
-from dashboard.gazetteer import Place
 from dashboard.geocoding.base import (
     Found,
     SearchArea,
@@ -25,6 +24,7 @@ from dashboard.geocoding.base import (
     describe,
     search_options,
 )
+from dashboard.place import Place
 
 # The policy wants the application named; add a contact (an e-mail) with --user-agent.
 DEFAULT_USER_AGENT = "event-atlas/0.1 (python -m dashboard geocode)"

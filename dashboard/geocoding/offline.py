@@ -23,8 +23,8 @@ from geopy.exc import ConfigurationError
 from geopy.geocoders.base import DEFAULT_SENTINEL, Geocoder
 from geopy.location import Location
 
-from dashboard.gazetteer import Place, normalize_name
 from dashboard.geocoding.base import Found, SearchArea, alias_tuple, describe, in_box, search_options
+from dashboard.place import Place, normalize_name
 
 DATASETS = (500, 1000, 5000, 15000)  # the cities<N>.json files: towns of at least N people
 URBAN_DENSITY_PER_KM2 = 5000  # for a town's radius from its population; a rough, stated guess
