@@ -1,0 +1,131 @@
+"""End to end: the real app in Debian's chromium, offline, with every request checked."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlparse
+
+import pandas as pd
+import pytest
+
+from dashboard.load import load_bundled
+from dashboard.query import Query, events_in
+
+from .apprunner import CHROMIUM_ARGS, MAP_IFRAME, marker_count, running_app, wait_for_map, wait_until
+from .conftest import ARTIFACTS, CHROMIUM
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium)"),
+]
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+SHOWN = re.compile(r"([\d,]+) of ([\d,]+) events shown")
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    with running_app() as url:
+        yield url
+
+
+@pytest.fixture
+def page(app_url):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1500, "height": 1100})
+        outside: list[str] = []
+
+        def guard(route):
+            parts = urlparse(route.request.url)
+            if parts.scheme in ("http", "https", "ws", "wss") and parts.hostname not in LOCAL_HOSTS:
+                outside.append(route.request.url)
+                route.abort()
+            else:
+                route.continue_()
+
+        context.route("**/*", guard)
+        page = context.new_page()
+        page.outside_requests = outside
+        page.goto(app_url)
+        yield page
+        browser.close()
+
+
+def shown_counts(page) -> tuple[int, int]:
+    text = page.locator("text=/events shown/").first.inner_text()
+    found = SHOWN.search(text)
+    assert found, text
+    return int(found.group(1).replace(",", "")), int(found.group(2).replace(",", ""))
+
+
+def test_map_draws_offline_with_every_event_and_no_outside_request(page):
+    store = load_bundled()
+    frame = wait_for_map(page)
+    wait_until(lambda: marker_count(frame) == len(store), page=page, message="all markers")
+    assert shown_counts(page) == (len(store), len(store))
+    assert frame.evaluate("() => document.querySelectorAll('.leaflet-control-layers').length") == 1
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
+    assert page.outside_requests == []
+
+
+def test_moving_the_slider_changes_markers_and_list(page):
+    store = load_bundled()
+    frame = wait_for_map(page)
+    wait_until(lambda: marker_count(frame) == len(store), page=page, message="all markers")
+    thumbs = page.locator('[data-testid="stSlider"] [role="slider"]')
+    box = page.locator('[data-testid="stSlider"]').first.bounding_box()
+    first = thumbs.first.bounding_box()
+    page.mouse.move(first["x"] + first["width"] / 2, first["y"] + first["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.55, first["y"] + first["height"] / 2, steps=8)
+    page.mouse.up()
+    wait_until(lambda: shown_counts(page)[0] < len(store), page=page, message="the list to shrink")
+    shown, total = shown_counts(page)
+    start = pd.Timestamp(thumbs.first.get_attribute("aria-valuetext") or thumbs.first.inner_text())
+    expected = len(events_in(store, Query(start=start, end=store.span[1])))
+    assert shown == expected and total == len(store)
+    new_frame = wait_for_map(page)
+    wait_until(lambda: marker_count(new_frame) == shown, page=page, message="markers to follow")
+    assert page.outside_requests == []
+
+
+def test_clicking_a_marker_selects_its_event(page):
+    frame = wait_for_map(page)
+    wait_until(lambda: frame.locator("path.atlas-event").count() > 0, page=page, message="loose markers")
+    frame.locator("path.atlas-event").first.click(force=True)
+    wait_until(lambda: page.locator(".atlas-popup").count() > 0, page=page,
+               message="the selected event's record under the list")
+    wait_until(lambda: "sel=" in page.url, page=page, message="the selection in the URL")
+    assert page.outside_requests == []
+
+
+def test_selecting_a_row_highlights_its_marker(page):
+    frame = wait_for_map(page)
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.scroll_into_view_if_needed()
+    wait_until(lambda: grid.bounding_box() is not None, page=page, message="the event list")
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 12, box["y"] + 35 + 17)  # the first row's selection cell
+    wait_until(lambda: "sel=" in page.url, page=page, message="the row's selection")
+    wait_until(lambda: frame.evaluate("() => document.querySelectorAll('path[stroke=\"#ffd400\"]').length") > 0
+               or wait_for_map(page).evaluate(
+                   "() => document.querySelectorAll('path[stroke=\"#ffd400\"]').length") > 0,
+               page=page, message="the highlight ring")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "dashboard-selected.png"), full_page=True)
+    assert page.outside_requests == []
+
+
+def test_url_restores_filters(app_url, page):
+    store = load_bundled()
+    page.goto(f"{app_url}/?from=2016-01-01&to=2016-03-31&actor=IRGC")
+    frame = wait_for_map(page)
+    expected = len(events_in(store, Query(start=pd.Timestamp("2016-01-01"), end=pd.Timestamp("2016-03-31"),
+                                          actors=("IRGC",))))
+    wait_until(lambda: shown_counts(page)[0] == expected, page=page, message="the URL's filter")
+    wait_until(lambda: marker_count(frame) == expected or marker_count(wait_for_map(page)) == expected,
+               page=page, message="markers for the URL's filter")
+    assert MAP_IFRAME
