@@ -9,6 +9,7 @@ reported. ``domain`` and ``scheme`` point it at a self-hosted Nominatim (or a te
 
 from __future__ import annotations
 
+import re
 from functools import partial
 from typing import Any
 
@@ -38,6 +39,8 @@ SETTLEMENT_TYPES = frozenset({"city", "town", "village", "hamlet", "isolated_dwe
 # Natural and land-use features are areas whose extent is wider than the point: approximate.
 WIDE_CLASSES = frozenset({"natural", "landuse", "waterway", "water", "leisure"})
 POINT_TYPES = frozenset({"peak", "spring", "cave_entrance", "volcano", "saddle", "well"})
+# OSM's English names say "Aleppo Governorate"; the gazetteer and the basemap say "Aleppo".
+ADMIN_SUFFIX = re.compile(r"\s+(Governorate|Province)$", re.IGNORECASE)
 
 
 def make_nominatim(
@@ -82,15 +85,16 @@ def _(geocoder: Nominatim, query: str, location: Location, *, today: str) -> Fou
     raw = location.raw
     address = raw.get("address") if isinstance(raw.get("address"), dict) else {}
     osm = f"{raw.get('osm_type', '?')}/{raw.get('osm_id', '?')}"
-    radius = None
+    precision, radius = precision_of(raw), 0.0  # an exact point is the place, as in the gazetteer
     box = raw.get("boundingbox")
-    if isinstance(box, list) and len(box) == 4:
+    if precision != "exact" and isinstance(box, list) and len(box) == 4:
         south, north, west, east = (float(v) for v in box)
         radius = bbox_radius_km(south, north, west, east)
     source = f"Nominatim ({geocoder.domain}) query {query!r}, {osm}, {today}"
     place = Place(query.strip(), location.latitude, location.longitude,
                   kind=str(raw.get("addresstype") or raw.get("type") or ""),
-                  admin1=str(address.get("state") or ""), country=str(address.get("country") or ""),
-                  precision=precision_of(raw), uncertainty_km=radius, coord_source=source,
+                  admin1=ADMIN_SUFFIX.sub("", str(address.get("state") or "")),
+                  country=str(address.get("country") or ""),
+                  precision=precision, uncertainty_km=radius, coord_source=source,
                   aliases=alias_tuple(query, raw.get("name")))
     return Found(place, f"osm:{osm}")

@@ -11,7 +11,6 @@ of each result.
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
@@ -27,7 +26,6 @@ from dashboard.geocoding.base import Found, SearchArea, alias_tuple, describe, i
 from dashboard.place import Place, normalize_name
 
 DATASETS = (500, 1000, 5000, 15000)  # the cities<N>.json files: towns of at least N people
-URBAN_DENSITY_PER_KM2 = 5000  # for a town's radius from its population; a rough, stated guess
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,11 +114,9 @@ def _(geocoder: GeonamesCacheGeocoder, area: SearchArea) -> dict[str, Any]:
 @describe.register
 def _(geocoder: GeonamesCacheGeocoder, query: str, location: Location, *, today: str) -> Found:
     raw = location.raw
-    # A populated place as a disc of urban density: about 11 km for Aleppo, 1 km at least.
-    radius = max(1.0, math.sqrt((raw.get("population") or 0) / URBAN_DENSITY_PER_KM2 / math.pi))
     source = (f"GeoNames via {raw['dataset']}, geonameid {raw['geonameid']}, "
               f"query {query!r}, {today}")
     place = Place(query.strip(), location.latitude, location.longitude, kind="populated place",
-                  country=raw["country"], precision="exact", uncertainty_km=round(radius, 1),
+                  country=raw["country"], precision="exact", uncertainty_km=0.0,
                   coord_source=source, aliases=alias_tuple(query, raw["name"]))
     return Found(place, f"geonames:{raw['geonameid']}")
