@@ -129,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
 
     result = resolve_places(list(first_line), gazetteer=gazetteer, geocoder=geocoder,
                             area=SearchArea(country_codes=codes), today=None,
-                            min_delay_seconds=0.0 if args.offline else args.min_delay,
+                            min_delay_seconds=None if args.offline else args.min_delay,
                             max_retries=args.max_retries, backoff_seconds=args.backoff,
                             on_result=progress)
     from_gaz, from_geo = result.by_origin("gazetteer"), result.by_origin("geocoder")

