@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from dashboard import PACKAGE_DIR
+from dashboard import PACKAGE_DIR, geocode_cli
 from dashboard.load import DEFAULT_EVENTS, load_bundled, load_events
 from dashboard.problems import Problem
 
@@ -56,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("events", nargs="?", default=str(DEFAULT_EVENTS))
     p.add_argument("--format", default="auto", choices=["auto", "ours", "acled", "ucdp"])
     p.set_defaults(func=validate)
+    geocode_cli.add_parser(sub)
     return parser
 
 
