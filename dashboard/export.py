@@ -1,0 +1,162 @@
+"""The filtered events as files users take away: CSV, GeoJSON, a standalone map and its PNG.
+
+The CSV is written in our own format, so a colleague can load it back into the dashboard, and
+it is safe to open in a spreadsheet: a text cell that starts like a formula (=, +, -, @, tab or
+carriage return) gets a leading ``'``, which spreadsheets read as "this is text". Only text
+columns are treated: numbers (a negative longitude) and ISO dates are never formulas, and
+changing them would break the round trip. Exports are built lazily (:class:`Download.make`),
+so the app renders a PNG only when someone asks for it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+from dashboard.query import BBox, Query, events_in
+from dashboard.schema import OUR_COLUMNS, OUR_OPTIONAL_GEO
+from dashboard.snapshot import standalone_html
+from dashboard.snapshot_png import chromium_problem, render_png
+from dashboard.store import EventStore
+
+EXPORT_COLUMNS: tuple[str, ...] = (*OUR_COLUMNS, *OUR_OPTIONAL_GEO)
+NUMBER_COLUMNS = frozenset({"fatalities", "wounded", "latitude", "longitude", "uncertainty_km"})
+DATE_COLUMNS = frozenset({"date", "date_end"})
+TEXT_COLUMNS: tuple[str, ...] = tuple(
+    c for c in EXPORT_COLUMNS if c not in NUMBER_COLUMNS | DATE_COLUMNS
+)
+# A leading quote is added before any run of quotes followed by a trigger, so that removing one
+# quote (unneutralise_cell) gives back exactly the original text, even text that began with "'=".
+_FORMULA = re.compile(r"^'*[=+\-@\t\r]")
+_NEUTRALISED = re.compile(r"^'+[=+\-@\t\r]")
+NAME_LIMIT = 120
+
+
+def neutralise_cell(text: str) -> str:
+    """``text`` made inert for spreadsheets: a leading ``'`` when it would start a formula."""
+    return "'" + text if _FORMULA.match(text) else text
+
+
+def unneutralise_cell(text: str) -> str:
+    """The inverse of :func:`neutralise_cell` (for a loader reading our own exports back)."""
+    return text[1:] if _NEUTRALISED.match(text) else text
+
+
+def _iso(dates: pd.Series) -> pd.Series:
+    return dates.dt.strftime("%Y-%m-%d").fillna("")
+
+
+def export_frame(events: pd.DataFrame, *, neutralise: bool = False) -> pd.DataFrame:
+    """Canonical events as rows of our CSV format, every cell a string."""
+    counts = {c: events[c].astype("Int64").astype("string").fillna("") for c in ("fatalities", "wounded")}
+    frame = pd.DataFrame(
+        {
+            "id": events["id"],
+            "date": _iso(events["start"]),
+            "date_end": _iso(events["end"]).where(events["end"] != events["start"], ""),
+            **{c: events[c] for c in ("date_precision", "place", "actors", "event_type")},
+            **counts,
+            **{c: events[c] for c in ("summary", "claimed_by", "source", "quote", "dispute")},
+            "latitude": events["lat"].map(lambda v: repr(float(v))),
+            "longitude": events["lon"].map(lambda v: repr(float(v))),
+            "loc_precision": events["loc_precision"],
+            "uncertainty_km": events["uncertainty_km"].map(lambda v: f"{v:g}" if pd.notna(v) else ""),
+            "admin1": events["admin1"],
+            "country": events["country"],
+        },
+        index=events.index,
+    )[list(EXPORT_COLUMNS)]
+    for column in TEXT_COLUMNS:
+        text = frame[column].astype("string").fillna("").astype(object)
+        frame[column] = text.map(neutralise_cell) if neutralise else text
+    return frame.reset_index(drop=True)
+
+
+def to_csv_bytes(events: pd.DataFrame, *, neutralise: bool = True) -> bytes:
+    """The events as our CSV (UTF-8 with a BOM, so spreadsheets read non-Latin names right)."""
+    frame = export_frame(events, neutralise=neutralise)
+    return frame.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+
+
+def to_geojson_bytes(events: pd.DataFrame, sources: Mapping[str, Mapping] | None = None) -> bytes:
+    """The events as GeoJSON points, with every column and the title and link of their source."""
+    frame = export_frame(events)
+    features = []
+    for (_, row), lat, lon in zip(frame.iterrows(), events["lat"], events["lon"], strict=True):
+        properties: dict[str, object] = {c: row[c] for c in EXPORT_COLUMNS
+                                         if c not in ("latitude", "longitude")}
+        properties["date_end"] = row["date_end"] or row["date"]
+        for column in ("fatalities", "wounded"):
+            properties[column] = int(row[column]) if row[column] else None
+        properties["uncertainty_km"] = float(row["uncertainty_km"] or 0)
+        source = (sources or {}).get(row["source"]) or {}
+        for key in ("title", "outlet", "published", "url"):
+            properties[f"source_{key}"] = str(source.get(key) or "")
+        features.append({"type": "Feature", "geometry": {"type": "Point",
+                         "coordinates": [float(lon), float(lat)]}, "properties": properties})
+    collection = {"type": "FeatureCollection", "features": features}
+    return json.dumps(collection, ensure_ascii=False, allow_nan=False, indent=1).encode("utf-8")
+
+
+def _slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^A-Za-z0-9]+", "-", ascii_text.replace("coalition:", "side-")).strip("-")
+
+
+def export_name(query: Query, ext: str) -> str:
+    """A file name that says what is in the file: atlas_2016-01-01_2016-03-01_IRGC.png."""
+    first = query.start.date().isoformat() if query.start is not None else "start"
+    last = query.end.date().isoformat() if query.end is not None else "end"
+    parts = ["atlas", first, last]
+    for group in (query.actors, query.event_types, (query.text,) if query.text else ()):
+        slugs = [s for s in (_slug(item) for item in group) if s]
+        if slugs:
+            parts.append("+".join(slugs))
+    stem = "_".join(parts)
+    if len(stem) > NAME_LIMIT:
+        stem = stem[:NAME_LIMIT].rstrip("+_-")
+    return f"{stem}.{_slug(ext.lstrip('.')).lower() or 'dat'}"
+
+
+@dataclass(frozen=True)
+class Download:
+    """One file the app offers; ``make`` builds it on demand, ``unavailable`` says why it cannot."""
+
+    label: str
+    filename: str
+    mime: str
+    make: Callable[[], bytes]
+    unavailable: str | None = None
+
+
+def downloads(
+    store: EventStore,
+    query: Query,
+    *,
+    view_bbox: BBox | None = None,
+    colour_mode: str = "event type",
+    sources: Mapping[str, Mapping] | None = None,
+    selected: str | None = None,
+    title: str = "Event Atlas",
+) -> list[Download]:
+    """The four exports of the current view: PNG, standalone HTML, CSV and GeoJSON."""
+
+    def page() -> str:
+        return standalone_html(store, query, sources=sources, view_bbox=view_bbox,
+                               colour_mode=colour_mode, selected=selected, title=title)
+
+    return [
+        Download("Map snapshot (PNG)", export_name(query, "png"), "image/png",
+                 lambda: render_png(page()), chromium_problem()),
+        Download("Standalone map (HTML)", export_name(query, "html"), "text/html",
+                 lambda: page().encode("utf-8")),
+        Download("Events (CSV)", export_name(query, "csv"), "text/csv",
+                 lambda: to_csv_bytes(events_in(store, query))),
+        Download("Events (GeoJSON)", export_name(query, "geojson"), "application/geo+json",
+                 lambda: to_geojson_bytes(events_in(store, query), sources)),
+    ]

@@ -1,0 +1,211 @@
+"""A map as a file: one self-contained HTML page, framed for a report, and its PNG picture.
+
+Users paste maps into reports and briefings, where a map without its date range, filters,
+count, legend and sources misleads. The page carries all of that around the same Leaflet map
+the app draws, with every script inlined so it opens offline and asks no server for anything;
+the PNG is that very page photographed by headless Chromium with the network cut off.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import folium
+import numpy as np
+import pandas as pd
+from branca.element import Element
+
+from dashboard.assets import INLINE_MARK, inline_assets
+from dashboard.basemap import SYRIA_BOUNDS, base_map, fit_view
+from dashboard.layers import LayerOptions, event_layers
+from dashboard.query import BBox, Query
+from dashboard.regions import attribution
+from dashboard.snapshot_png import ChromiumMissingError, SnapshotError, render_png, render_pngs
+from dashboard.store import EventStore
+from dashboard.text import esc
+from dashboard.view import build_view
+
+__all__ = [
+    "ChromiumMissingError", "SnapshotError", "render_png", "render_pngs", "source_credits",
+    "standalone_html",
+]
+
+CREDIT_LIMIT = 8
+MAP_PX = (1600, 820)  # the map's part of a default snapshot, for the grid cells' zoom
+
+FRAME_CSS = """<style>
+html,body{height:100%;margin:0}
+body{display:grid;grid-template-rows:auto minmax(0,1fr) auto auto;grid-template-columns:minmax(0,1fr);
+ font:13px/1.4 "DejaVu Sans",Arial,sans-serif;color:#222;background:#fff}
+.atlas-head{grid-row:1;padding:8px 14px 6px;border-bottom:1px solid #bbb}
+.atlas-head h1{font-size:20px;margin:0 0 2px}
+.atlas-head .atlas-when{font-size:15px;font-weight:600}
+.folium-map{grid-row:2;position:relative!important;width:auto!important;height:auto!important}
+.atlas-legend{grid-row:3;position:static!important;width:auto!important;max-width:none!important;
+ border:0!important;border-top:1px solid #bbb!important;border-radius:0!important;padding:5px 14px!important}
+.atlas-legend>div{display:inline-block;margin:0 14px 0 0!important}
+.atlas-legend>b{margin-right:12px}
+.atlas-foot{grid-row:4;padding:3px 14px 7px;font-size:11.5px;color:#444}
+.atlas-foot div{margin-top:1px}
+</style>"""
+
+# folium's popups build their content with jQuery's $(html), and jQuery is not shipped (see assets.py);
+# this stands in for that one use, so popups open in the exported page.
+DOLLAR_SHIM = """<script>window.$ = window.$ || function (markup) {
+  var holder = document.createElement("template");
+  holder.innerHTML = String(markup).trim();
+  return [holder.content.firstElementChild];
+};</script>"""
+
+READY_JS = """
+window.addEventListener("load", function () {
+  var map = %(map)s, events = %(events)s;
+  function leaves(layer, out) {
+    if (layer instanceof L.CircleMarker && !(layer instanceof L.Circle)) { out.push(layer); }
+    else if (typeof layer.getLayers === "function") {
+      layer.getLayers().forEach(function (child) { leaves(child, out); });
+    }
+    return out;
+  }
+  // Counts Leaflet objects, not DOM nodes: clustered markers have no node until unclustered.
+  window.atlasMarkers = function () {
+    var all = events ? leaves(events, []) : [];
+    return {total: all.length, drawn: all.filter(function (m) { return map.hasLayer(m); }).length};
+  };
+  map.whenReady(function () {
+    requestAnimationFrame(function () { requestAnimationFrame(function () {
+      window.atlasReady = true;
+    }); });
+  });
+});
+"""
+
+
+def source_credits(events: pd.DataFrame, sources: Mapping[str, Mapping] | None) -> list[str]:
+    """The sources the events rest on, most used first: title and outlet when known, else the id."""
+    counts = Counter(str(s) for s in events["source"] if str(s).strip())
+    cited = []
+    for source_id, _ in counts.most_common():
+        row = (sources or {}).get(source_id)
+        if row and row.get("title"):
+            outlet = f" ({row['outlet']})" if row.get("outlet") else ""
+            cited.append(f"{row['title']}{outlet}")
+        else:
+            cited.append(source_id)
+    if len(cited) > CREDIT_LIMIT:
+        cited = [*cited[:CREDIT_LIMIT], f"and {len(cited) - CREDIT_LIMIT:,} more"]
+    return cited
+
+
+def _date_range(query: Query, events: pd.DataFrame) -> str:
+    if query.start is None and query.end is None:
+        if events.empty:
+            return "All dates"
+        return (f"All dates ({events['start'].min().date().isoformat()} to "
+                f"{events['end'].max().date().isoformat()})")
+    first = query.start.date().isoformat() if query.start is not None else "the first event"
+    last = query.end.date().isoformat() if query.end is not None else "the last event"
+    return f"{first} to {last}"
+
+
+def _count_line(events: pd.DataFrame, view_bbox: BBox | None, marker_limit: int) -> str:
+    text = f"{len(events):,} event{'s' if len(events) != 1 else ''}"
+    if view_bbox is not None and len(events):
+        south, west, north, east = view_bbox
+        lat, lon = events["lat"].to_numpy(float), events["lon"].to_numpy(float)
+        inside = int(((lat >= south) & (lat <= north) & (lon >= west) & (lon <= east)).sum())
+        if inside != len(events):
+            text += f" match; {inside:,} within the map area shown"
+    if len(events) > marker_limit:
+        text += " (drawn as grid cells: too many for single markers)"
+    return text
+
+
+def frame_html(
+    *, title: str, query: Query, events: pd.DataFrame, store_name: str, cited: list[str],
+    view_bbox: BBox | None = None, made: datetime, marker_limit: int,
+) -> tuple[str, str]:
+    """The header and the footer around the map (everything from data escaped)."""
+    filters = replace(query, start=None, end=None).describe()
+    head = (
+        f'<header class="atlas-head"><h1>{esc(title)}</h1>'
+        f'<div class="atlas-when">{esc(_date_range(query, events))} · '
+        f'{esc(_count_line(events, view_bbox, marker_limit))}</div>'
+        f'<div class="atlas-filters">Filters: {esc("; ".join(filters) or "none")}</div></header>'
+    )
+    foot = (
+        f'<footer class="atlas-foot"><div>Data: {esc(store_name)}'
+        + (f" · Sources: {esc('; '.join(cited))}" if cited else "") + "</div>"
+        f"<div>Basemap: {esc(attribution())}</div>"
+        f'<div>Made {esc(made.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"))} with Event Atlas'
+        " · dates overlap the range; dashed circles: approximate places</div></footer>"
+    )
+    return head, foot
+
+
+def _bounds(events: pd.DataFrame, view_bbox: BBox | None) -> tuple[tuple[float, float], ...]:
+    if view_bbox is not None:
+        south, west, north, east = view_bbox
+        return (south, west), (north, east)
+    if events.empty:
+        return SYRIA_BOUNDS
+    lat, lon = events["lat"].to_numpy(float), events["lon"].to_numpy(float)
+    return (float(np.nanmin(lat)), float(np.nanmin(lon))), (float(np.nanmax(lat)), float(np.nanmax(lon)))
+
+
+def _present(events: pd.DataFrame, colour_mode: str, store: EventStore) -> list[str]:
+    if colour_mode == "side":
+        firsts = events["actors"].astype(str).str.split(";").str[0]
+        return sorted({store.actors.coalition_of(a) for a in firsts.unique()})
+    return sorted(events["event_type"].astype(str).unique())
+
+
+def standalone_html(
+    store: EventStore,
+    query: Query,
+    *,
+    sources: Mapping[str, Mapping] | None = None,
+    view_bbox: BBox | None = None,
+    colour_mode: str = "event type",
+    title: str = "Event Atlas",
+    cluster: bool = True,
+    selected: str | None = None,
+    made: datetime | None = None,
+) -> str:
+    """One HTML file: the filtered events on the shipped basemap, framed, with no external request.
+
+    ``view_bbox`` (south, west, north, east) is the extent to show (the app's map view); without it
+    the map fits the events.
+    """
+    view = build_view(store, query)
+    events = view.events
+    bounds = _bounds(events, view_bbox)
+    (south, west), (north, east) = bounds
+    zoom = fit_view(south, west, north, east, width_px=MAP_PX[0], height_px=MAP_PX[1])[1]
+    fmap = base_map(colour_mode=colour_mode, bounds=bounds, online_tiles=False,
+                    asset_url=INLINE_MARK, legend_present=_present(events, colour_mode, store))
+    # MarkerCluster needs the map's own maxZoom; folium gives max_zoom to tile layers only, and the
+    # shipped basemap has none.
+    fmap.options.setdefault("max_zoom", 18)
+    opts = LayerOptions(colour_mode=colour_mode, zoom=zoom, cluster=cluster, selected_id=selected,
+                        asset_url=INLINE_MARK)
+    layers = event_layers(events, view.governorate_counts, actors=store.actors, sources=sources,
+                          opts=opts)
+    for layer in layers:
+        layer.add_to(fmap)
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    fmap.fit_bounds([list(bounds[0]), list(bounds[1])], padding=(24, 24), max_zoom=9)
+    head, foot = frame_html(
+        title=title, query=query, events=events, store_name=store.name,
+        cited=source_credits(events, sources), view_bbox=view_bbox,
+        made=made or datetime.now(UTC), marker_limit=opts.marker_limit,
+    )
+    root = fmap.get_root()
+    root.header.add_child(Element(f"<title>{esc(title)}</title>{FRAME_CSS}{DOLLAR_SHIM}"))
+    root.html.add_child(Element(head))
+    root.html.add_child(Element(foot))
+    root.script.add_child(Element(READY_JS % {"map": fmap.get_name(), "events": layers[0].get_name()}))
+    return inline_assets(root.render())
