@@ -151,9 +151,9 @@ def downloads(
                                colour_mode=colour_mode, selected=selected, title=title)
 
     return [
-        Download("Map snapshot (PNG)", export_name(query, "png"), "image/png",
+        Download("Map (PNG)", export_name(query, "png"), "image/png",
                  lambda: render_png(page()), chromium_problem()),
-        Download("Standalone map (HTML)", export_name(query, "html"), "text/html",
+        Download("Map (HTML)", export_name(query, "html"), "text/html",
                  lambda: page().encode("utf-8")),
         Download("Events (CSV)", export_name(query, "csv"), "text/csv",
                  lambda: to_csv_bytes(events_in(store, query))),
