@@ -112,7 +112,7 @@ def sidebar_filters(store: EventStore) -> None:
         st.selectbox("Colour markers by", COLOUR_MODES, key="colour")
         st.checkbox("Only list events in the map view", key="in_view", value=False)
         st.checkbox("Allow online tile layers (requests to tile servers)", key="online", value=False)
-        st.button("Reset filters", on_click=reset, use_container_width=True)
+        st.button("Reset filters", on_click=reset, width="stretch")
 
 
 def date_controls(store: EventStore) -> None:
@@ -154,7 +154,7 @@ def main() -> None:
     if store.problems:
         bad = problems_frame(store.problems)
         with st.expander(f"⚠️ {len(bad):,} problems in {store.name}: rows left out or repaired"):
-            st.dataframe(bad, hide_index=True, use_container_width=True)
+            st.dataframe(bad, hide_index=True, width="stretch")
             st.download_button("Download the problems (CSV)", bad.to_csv(index=False),
                                file_name=f"{store.name}.problems.csv", mime="text/csv")
     if store.span is None:
@@ -197,7 +197,9 @@ def draw_map(store: EventStore, view, state: ViewState) -> None:
     layers = event_layers(view.events, view.governorate_counts, actors=store.actors, sources=sources(),
                           opts=LayerOptions(colour_mode=state.colour_mode, zoom=layer_zoom,
                                             selected_id=state.selected))
-    fmap = base_map(colour_mode=state.colour_mode, online_tiles=st.session_state.get("online", False))
+    present = sorted(store.events["event_type"].unique()) if state.colour_mode == "event type" else None
+    fmap = base_map(colour_mode=state.colour_mode, online_tiles=st.session_state.get("online", False),
+                    legend_present=present)
     returned = ["last_object_clicked_tooltip"] + (["bounds", "zoom"] if large or bbox_wanted() else [])
     result = st_folium(fmap, key="map", height=MAP_HEIGHT_PX, use_container_width=True,
                        feature_group_to_add=layers, layer_control=folium.LayerControl(collapsed=True),
@@ -216,7 +218,7 @@ def draw_list(view, state: ViewState) -> None:
     frame = list_frame(view.events, selected=state.selected)
     if len(view.events) > len(frame):
         st.caption(f"Listing the first {len(frame):,} of {view.shown:,}; narrow the filters or export.")
-    picked = st.dataframe(frame, key="list", hide_index=True, use_container_width=True, height=360,
+    picked = st.dataframe(frame, key="list", hide_index=True, width="stretch", height=360,
                           on_select="rerun", selection_mode="single-row",
                           column_config={"id": None, "": st.column_config.TextColumn(width=20)})
     rows = picked.selection.rows if picked else []

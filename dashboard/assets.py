@@ -14,6 +14,7 @@ import shutil
 from pathlib import Path
 
 import folium
+import xstatic.pkg.jquery as xjquery
 import xstatic.pkg.leaflet as xleaflet
 import xstatic.pkg.leaflet_markercluster as xcluster
 from branca.element import Element
@@ -36,8 +37,9 @@ ASSETS: dict[str, tuple[str, Path] | None] = {
     "markerclustercss": ("MarkerCluster.css", _CLUSTER / "MarkerCluster.css"),
     "markerclusterdefaultcss": ("MarkerCluster.Default.css", _CLUSTER / "MarkerCluster.Default.css"),
     "leaflet-heat.js": ("leaflet-heat.js", _FOLIUM_TEMPLATES / "leaflet_heat.min.js"),
-    # Bootstrap, jQuery and awesome-markers serve folium's icon markers, which we do not use.
-    "jquery": None,
+    # branca builds popup contents with jQuery's $().
+    "jquery": ("jquery.min.js", Path(xjquery.BASE_DIR) / "jquery.min.js"),
+    # Bootstrap and awesome-markers serve folium's icon markers, which we do not use.
     "bootstrap": None,
     "awesome_markers": None,
     "bootstrap_css": None,

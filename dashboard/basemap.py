@@ -57,9 +57,11 @@ def base_map(
     (south, west), (north, east) = bounds
     center, zoom = fit_view(south, west, north, east)
     fmap = folium.Map(
-        location=center, zoom_start=zoom, tiles=None, max_zoom=18, min_zoom=2,
-        control_scale=True, prefer_canvas=False, attribution_control=True,
+        location=center, zoom_start=zoom, tiles=None, control_scale=True, prefer_canvas=False,
+        attribution_control=True,
     )
+    # With no tile layer to take them from, Leaflet (and MarkerCluster) need the zoom limits here.
+    fmap.options.update(maxZoom=18, minZoom=2)
     folium.GeoJson(
         basemap_layer("country"), name="Countries", control=False,
         style_function=lambda f: {
