@@ -1,0 +1,129 @@
+"""The Streamlit app through AppTest: slider, filters, URL state, notices, uploads."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from dashboard.load import load_bundled
+from dashboard.query import Query, events_in
+
+APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
+SHOWN = re.compile(r"\*\*([\d,]+) of ([\d,]+) events shown\*\*")
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture(scope="module")
+def bundled():
+    return load_bundled()
+
+
+@pytest.fixture
+def app():
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file(APP, default_timeout=60)
+    yield at
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def shown(at: AppTest) -> tuple[int, int]:
+    for block in at.markdown:
+        found = SHOWN.search(block.value)
+        if found:
+            return int(found.group(1).replace(",", "")), int(found.group(2).replace(",", ""))
+    raise AssertionError("no 'events shown' line")
+
+
+
+
+def _list_frame(at: AppTest) -> pd.DataFrame:
+    frames = [d.value for d in at.dataframe if "Summary" in d.value.columns]
+    assert frames, "the event list is missing"
+    return frames[0]
+
+
+def test_first_view_shows_every_bundled_event(app, bundled):
+    app.run()
+    assert not app.exception
+    assert shown(app) == (len(bundled), len(bundled))
+    assert len(_list_frame(app)) == len(bundled)
+    lo, hi = app.slider(key="dates").value
+    assert (pd.Timestamp(lo), pd.Timestamp(hi)) == bundled.span
+
+
+def test_moving_the_slider_changes_the_list(app, bundled):
+    app.run()
+    new = (dt.date(2016, 2, 1), dt.date(2016, 2, 29))
+    app.slider(key="dates").set_value(new).run()
+    assert app.slider(key="dates").value == new  # the value took
+    expected = events_in(bundled, Query(start=pd.Timestamp(new[0]), end=pd.Timestamp(new[1])))
+    assert 0 < len(expected) < len(bundled)
+    assert shown(app)[0] == len(expected)
+    assert set(_list_frame(app)["id"]) == set(expected["id"])
+    assert app.query_params["from"] == ["2016-02-01"] or app.query_params["from"] == "2016-02-01"
+
+
+def test_choosing_an_actor_includes_its_sub_units(app, bundled):
+    app.run()
+    app.multiselect(key="actors").set_value(["IRGC"]).run()
+    expected = events_in(bundled, Query(actors=("IRGC",)))
+    assert shown(app)[0] == len(expected) > 0
+    assert "Quds Force" in " ".join(_list_frame(app)["Actors"])  # a sub-unit's events are in
+    app.checkbox(key="subunits").uncheck().run()
+    assert shown(app)[0] == len(events_in(bundled, Query(actors=("IRGC",), include_subunits=False)))
+
+
+def test_a_whole_side_and_text_search(app, bundled):
+    app.run()
+    app.multiselect(key="actors").set_value(["coalition:armed opposition"]).run()
+    side = events_in(bundled, Query(actors=("coalition:armed opposition",)))
+    assert shown(app)[0] == len(side) > 0
+    app.text_input(key="text").input("Khan Tuman").run()
+    both = events_in(bundled, Query(actors=("coalition:armed opposition",), text="Khan Tuman"))
+    assert shown(app)[0] == len(both) < len(side)
+
+
+def test_url_restores_the_view(app, bundled):
+    app.query_params.update({"from": "2016-01-01", "to": "2016-03-31", "actor": "IRGC", "type": "deployment"})
+    app.run()
+    assert not app.exception and not app.warning
+    expected = events_in(bundled, Query(start=pd.Timestamp("2016-01-01"), end=pd.Timestamp("2016-03-31"),
+                                        actors=("IRGC",), event_types=("deployment",)))
+    assert shown(app)[0] == len(expected)
+    assert app.slider(key="dates").value == (dt.date(2016, 1, 1), dt.date(2016, 3, 31))
+    assert app.multiselect(key="types").value == ["deployment"]
+
+
+def test_a_bad_url_parameter_shows_a_notice_and_the_rest_applies(app, bundled):
+    app.query_params.update({"from": "last-tuesday", "actor": ["IRGC", "Klingons"]})
+    app.run()
+    assert not app.exception
+    notices = " ".join(w.value for w in app.warning)
+    assert "last-tuesday" in notices and "Klingons" in notices
+    assert app.multiselect(key="actors").value == ["IRGC"]
+    assert shown(app)[0] == len(events_in(bundled, Query(actors=("IRGC",))))
+
+
+def test_reset_clears_the_filters(app, bundled):
+    app.run()
+    app.multiselect(key="actors").set_value(["IRGC"]).run()
+    app.text_input(key="text").input("Aleppo").run()
+    assert shown(app)[0] < len(bundled)
+    next(b for b in app.button if b.label == "Reset filters").click().run()
+    assert shown(app) == (len(bundled), len(bundled))
+    assert app.multiselect(key="actors").value == [] and app.text_input(key="text").value == ""
+
+
+def test_no_match_says_so(app):
+    app.run()
+    app.text_input(key="text").input("no event says this zzzz").run()
+    assert shown(app)[0] == 0
+    assert any("No events match" in i.value for i in app.info)
