@@ -1,0 +1,240 @@
+"""Read any CSV a user brings into a table of strings, with the line every row came from.
+
+Nothing here knows ACLED from UCDP: it only turns bytes into rows and reports what it could
+not read (file:line and why), so that the format adapters and the validator can name the
+right line even when quoted values contain line breaks. pyarrow's CSV reader does the bulk
+(a 1M-row export reads in about a second); Python's csv module is only used for the header,
+for the few bad rows, and for line numbers when stray quotes make the fast scan unsure.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from dashboard.problems import Problem, clip
+from dashboard.rawbytes import (
+    Source,
+    UnusableFileError,
+    read_limited,
+    record_start_lines,
+    repair_encoding,
+    source_name,
+    to_utf8,
+)
+
+DELIMITERS = (",", ";", "\t", "|")
+STR = pd.StringDtype("pyarrow", na_value=np.nan)
+
+
+@dataclass
+class RawTable:
+    """Every cell a str ("" when missing); ``lines[i]`` is where row i starts in the file."""
+
+    name: str
+    frame: pd.DataFrame
+    lines: np.ndarray
+    problems: list[Problem] = field(default_factory=list)
+    encoding: str = "utf-8"
+    delimiter: str = ","
+
+
+def read_table(
+    source: Source,
+    *,
+    name: str | None = None,
+    max_bytes: int = 250 * 2**20,
+    on_progress: Callable[[float], None] | None = None,
+) -> RawTable:
+    """Read ``source`` (a path, bytes or a binary file object); never raises for bad content."""
+    label = name or source_name(source)
+    progress = on_progress or (lambda fraction: None)
+    try:
+        return _read(source, label, max_bytes, progress)
+    except UnusableFileError as exc:
+        reason = str(exc)
+    except (pa.ArrowException, csv.Error, UnicodeError, ValueError) as exc:
+        reason = f"cannot be read as CSV: {clip(exc, 200)}"
+    return RawTable(label, pd.DataFrame(), np.zeros(0, np.int64),
+                    [Problem(label, None, None, reason, action="error")])
+
+
+def _read(source: Source, label: str, max_bytes: int,
+          progress: Callable[[float], None]) -> RawTable:
+    progress(0.0)
+    data, encoding = to_utf8(read_limited(source, max_bytes))
+    progress(0.2)
+    body = data.lstrip(b" \t\r\n")
+    offset = data[: len(data) - len(body)].count(b"\n")
+    if not body:
+        raise UnusableFileError("the file is empty")
+    delimiter = _sniff(body)
+    problems: list[Problem] = []
+    try:
+        table, bad = _parse(body, delimiter)
+    except UnicodeError:
+        body, encoding, note = repair_encoding(body)
+        problems.append(Problem(label, None, None, note, action="warning"))
+        table, bad = _parse(body, delimiter)
+    progress(0.8)
+    if not table.num_rows or 1 in bad:
+        raise UnusableFileError("the first line is not a readable header row")
+    header = [table.column(i)[0].as_py() for i in range(table.num_columns)]
+    names = _column_names(header, label, problems)
+    total = table.num_rows + len(bad)
+    starts = record_start_lines(body, total)
+    if starts is None:
+        starts = _slow_start_lines(body, delimiter, total, label, problems)
+    starts = starts + offset
+    parsed = np.ones(total + 1, dtype=bool)
+    parsed[[0, *bad]] = False
+    lines = starts[np.flatnonzero(parsed) - 1][1:]
+    table = table.slice(1)
+    blank = _blank_rows(table)
+    if blank.any():
+        table, lines = table.filter(pa.array(~blank)), lines[~blank]
+    frame = table.to_pandas(types_mapper=lambda t: STR)
+    frame.columns = names
+    repaired = _ragged(bad, starts, len(names), delimiter, label, problems)
+    if repaired:
+        extra = pd.DataFrame([row for _, row in repaired], columns=names, dtype=STR)
+        frame = pd.concat([frame, extra], ignore_index=True)
+        lines = np.concatenate([lines, [line for line, _ in repaired]])
+        order = np.argsort(lines, kind="stable")
+        frame, lines = frame.iloc[order].reset_index(drop=True), lines[order]
+    if frame.empty:
+        reason = ("none of its rows could be read" if any(p.action == "discarded" for p in problems)
+                  else "has a header but no data rows")
+        problems.append(Problem(label, None, None, reason, action="error"))
+    progress(1.0)
+    return RawTable(label, frame, lines.astype(np.int64), sorted(problems, key=_order),
+                    encoding, delimiter)
+
+
+def _order(problem: Problem) -> int:
+    return -1 if problem.line is None else problem.line
+
+
+def _sniff(body: bytes) -> str:
+    """The delimiter that occurs most often outside quotes in the header line (comma on a tie)."""
+    line = body[:65536].split(b"\n", 1)[0].decode("utf-8", errors="replace")
+    outside = "".join(line.split('"')[::2])
+    return max(DELIMITERS, key=lambda d: (outside.count(d), d == ","))
+
+
+def _parse(body: bytes, delimiter: str) -> tuple[pa.Table, dict[int, tuple[int, str]]]:
+    """All records as string columns, plus the ragged ones: {record number: (fields, text)}."""
+    head = body[: 1 << 20].decode("utf-8", errors="replace")
+    width = len(next(csv.reader(io.StringIO(head, newline=""), delimiter=delimiter)))
+    names = [f"c{i}" for i in range(width)]
+    bad: dict[int, tuple[int, str]] = {}
+
+    def skip(row: pacsv.InvalidRow) -> str:
+        bad[row.number] = (row.actual_columns, row.text)
+        return "skip"
+
+    block = 1 << 20  # larger blocks are slower; grown only when one record does not fit
+    while True:
+        bad.clear()
+        try:
+            return pacsv.read_csv(
+                pa.BufferReader(body),
+                read_options=pacsv.ReadOptions(column_names=names, use_threads=False,
+                                               block_size=block),
+                parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
+                                                 ignore_empty_lines=False,
+                                                 invalid_row_handler=skip),
+                convert_options=pacsv.ConvertOptions(
+                    column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False,
+                    quoted_strings_can_be_null=False),
+            ), bad
+        except pa.ArrowInvalid as exc:
+            if "UTF8" in str(exc):
+                raise UnicodeError(str(exc)) from exc
+            if "straddl" not in str(exc) or block > len(body):
+                raise
+            block *= 16
+
+
+def _column_names(header: list[str], label: str, problems: list[Problem]) -> list[str]:
+    """Stripped names; empty ones named column_N and repeats numbered, each with a warning."""
+    names: list[str] = []
+    seen: dict[str, int] = {}
+    for position, raw in enumerate(header, start=1):
+        text = raw.replace("\ufeff", "").strip()
+        if not text:
+            text = f"column_{position}"
+            problems.append(Problem(label, 1, text, f"column {position} has no name; "
+                                    f"called it {text!r}", action="warning"))
+        key = text.casefold()
+        if key in seen:
+            renamed = f"{text}_{position}"
+            problems.append(Problem(label, 1, text, f"column {position} repeats the name of "
+                                    f"column {seen[key]}; renamed {renamed!r} (its values are "
+                                    "not used)", action="warning"))
+            text, key = renamed, renamed.casefold()
+        seen[key] = position
+        names.append(text)
+    return names
+
+
+def _blank_rows(table: pa.Table) -> np.ndarray:
+    """Rows whose every cell is empty (blank lines): they hold nothing, so they go silently."""
+    blank = pc.equal(table.column(0), "").to_numpy(zero_copy_only=False).astype(bool)
+    if blank.any():
+        for column in table.columns[1:]:
+            blank &= pc.equal(column, "").to_numpy(zero_copy_only=False).astype(bool)
+    return blank
+
+
+def _ragged(bad: dict[int, tuple[int, str]], starts: np.ndarray, width: int, delimiter: str,
+            label: str, problems: list[Problem]) -> list[tuple[int, list[str]]]:
+    """Report rows with the wrong number of fields; give back those with only empty extras."""
+    repaired: list[tuple[int, list[str]]] = []
+    for number, (count, text) in sorted(bad.items()):
+        if not text.strip():
+            continue
+        line = int(starts[number - 1])
+        try:
+            fields = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
+        except csv.Error:
+            fields = []
+        extras_empty = len(fields) == count and not "".join(fields[width:]).strip()
+        if count > width and extras_empty:
+            repaired.append((line, fields[:width]))
+            problems.append(Problem(label, line, None, f"has {count} fields, expected {width}; "
+                                    "dropped the empty extra fields", clip(text), "repaired"))
+            continue
+        hint = "an unquoted delimiter in a value?" if count > width else "row cut short?"
+        fields_word = "field" if count == 1 else "fields"
+        problems.append(Problem(label, line, None, f"has {count} {fields_word}, expected {width} "
+                                f"({hint})", clip(text)))
+    return repaired
+
+
+def _slow_start_lines(body: bytes, delimiter: str, total: int, label: str,
+                      problems: list[Problem]) -> np.ndarray:
+    """Exact start lines from Python's csv module, for files the fast scan cannot follow."""
+    text = body.decode("utf-8", errors="replace")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    starts: list[int] = []
+    previous = 0
+    try:
+        for _ in reader:
+            starts.append(previous + 1)
+            previous = reader.line_num
+    except csv.Error:
+        starts = []
+    if len(starts) != total:
+        problems.append(Problem(label, None, None, "quoting is irregular: line numbers in "
+                                "messages may be off", action="warning"))
+        starts = (starts + list(range(previous + 1, previous + 1 + total)))[:total]
+    return np.asarray(starts, dtype=np.int64)
