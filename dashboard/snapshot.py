@@ -52,14 +52,6 @@ body{display:grid;grid-template-rows:auto minmax(0,1fr) auto auto;grid-template-
 .atlas-foot div{margin-top:1px}
 </style>"""
 
-# folium's popups build their content with jQuery's $(html), and jQuery is not shipped (see assets.py);
-# this stands in for that one use, so popups open in the exported page.
-DOLLAR_SHIM = """<script>window.$ = window.$ || function (markup) {
-  var holder = document.createElement("template");
-  holder.innerHTML = String(markup).trim();
-  return [holder.content.firstElementChild];
-};</script>"""
-
 READY_JS = """
 window.addEventListener("load", function () {
   var map = %(map)s, events = %(events)s;
@@ -70,9 +62,10 @@ window.addEventListener("load", function () {
     }
     return out;
   }
-  // Counts Leaflet objects, not DOM nodes: clustered markers have no node until unclustered.
+  // Leaflet objects, not DOM nodes: clustered markers have no node until unclustered.
+  window.atlasEventMarkers = function () { return events ? leaves(events, []) : []; };
   window.atlasMarkers = function () {
-    var all = events ? leaves(events, []) : [];
+    var all = window.atlasEventMarkers();
     return {total: all.length, drawn: all.filter(function (m) { return map.hasLayer(m); }).length};
   };
   map.whenReady(function () {
@@ -187,9 +180,6 @@ def standalone_html(
     zoom = fit_view(south, west, north, east, width_px=MAP_PX[0], height_px=MAP_PX[1])[1]
     fmap = base_map(colour_mode=colour_mode, bounds=bounds, online_tiles=False,
                     asset_url=INLINE_MARK, legend_present=_present(events, colour_mode, store))
-    # MarkerCluster needs the map's own maxZoom; folium gives max_zoom to tile layers only, and the
-    # shipped basemap has none.
-    fmap.options.setdefault("max_zoom", 18)
     opts = LayerOptions(colour_mode=colour_mode, zoom=zoom, cluster=cluster, selected_id=selected,
                         asset_url=INLINE_MARK)
     layers = event_layers(events, view.governorate_counts, actors=store.actors, sources=sources,
@@ -204,7 +194,7 @@ def standalone_html(
         made=made or datetime.now(UTC), marker_limit=opts.marker_limit,
     )
     root = fmap.get_root()
-    root.header.add_child(Element(f"<title>{esc(title)}</title>{FRAME_CSS}{DOLLAR_SHIM}"))
+    root.header.add_child(Element(f"<title>{esc(title)}</title>{FRAME_CSS}"))
     root.html.add_child(Element(head))
     root.html.add_child(Element(foot))
     root.script.add_child(Element(READY_JS % {"map": fmap.get_name(), "events": layers[0].get_name()}))

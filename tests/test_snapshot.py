@@ -136,10 +136,8 @@ def test_popups_open_with_the_event(store, tmp_path, page_in_browser):
     path = tmp_path / "map.html"
     path.write_text(_page(store, Query(event_types=("statement",)), cluster=False), encoding="utf-8")
     tab, _, errors = page_in_browser(path)
-    tab.evaluate("""() => { for (const key in window) {
-        const layer = window[key];
-        if (layer instanceof L.CircleMarker && layer.getPopup && layer.getPopup()) { layer.openPopup(); }
-    } }""")
+    assert tab.evaluate("window.atlasEventMarkers().length") == 1
+    tab.evaluate("window.atlasEventMarkers()[0].openPopup()")
     assert "Minister vows to liberate Aleppo" in tab.inner_text(".atlas-popup")
     assert errors == []
     tab.close()
