@@ -83,24 +83,30 @@ def to_csv_bytes(events: pd.DataFrame, *, neutralise: bool = True) -> bytes:
     return frame.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
+def _counts(values: pd.Series) -> pd.Series:
+    """Whole numbers, None where missing (JSON null), in an object column pandas leaves alone."""
+    return pd.Series([None if pd.isna(v) else int(v) for v in values.astype("Int64")],
+                     index=values.index, dtype=object)
+
+
 def to_geojson_bytes(events: pd.DataFrame, sources: Mapping[str, Mapping] | None = None) -> bytes:
     """The events as GeoJSON points, with every column and the title and link of their source."""
-    frame = export_frame(events)
-    features = []
-    for (_, row), lat, lon in zip(frame.iterrows(), events["lat"], events["lon"], strict=True):
-        properties: dict[str, object] = {c: row[c] for c in EXPORT_COLUMNS
-                                         if c not in ("latitude", "longitude")}
-        properties["date_end"] = row["date_end"] or row["date"]
-        for column in ("fatalities", "wounded"):
-            properties[column] = int(row[column]) if row[column] else None
-        properties["uncertainty_km"] = float(row["uncertainty_km"] or 0)
-        source = (sources or {}).get(row["source"]) or {}
-        for key in ("title", "outlet", "published", "url"):
-            properties[f"source_{key}"] = str(source.get(key) or "")
-        features.append({"type": "Feature", "geometry": {"type": "Point",
-                         "coordinates": [float(lon), float(lat)]}, "properties": properties})
+    props = export_frame(events).drop(columns=["latitude", "longitude"]).astype(object)
+    props["date_end"] = props["date_end"].where(props["date_end"] != "", props["date"])
+    props["fatalities"] = _counts(events["fatalities"]).to_numpy()
+    props["wounded"] = _counts(events["wounded"]).to_numpy()
+    props["uncertainty_km"] = events["uncertainty_km"].fillna(0).astype(float).to_numpy()
+    for key in ("title", "outlet", "published", "url"):
+        lookup = {sid: str(row.get(key) or "") for sid, row in (sources or {}).items()}
+        props[f"source_{key}"] = props["source"].map(lookup).fillna("")
+    points = zip(events["lon"].astype(float), events["lat"].astype(float), strict=True)
+    features = [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]}, "properties": p}
+        for (lon, lat), p in zip(points, props.to_dict("records"), strict=True)
+    ]
     collection = {"type": "FeatureCollection", "features": features}
-    return json.dumps(collection, ensure_ascii=False, allow_nan=False, indent=1).encode("utf-8")
+    return json.dumps(collection, ensure_ascii=False, allow_nan=False,
+                      separators=(",", ":")).encode("utf-8")
 
 
 def _slug(text: str) -> str:
