@@ -46,8 +46,11 @@ body{display:grid;grid-template-rows:auto minmax(0,1fr) auto auto;grid-template-
 .folium-map{grid-row:2;position:relative!important;width:auto!important;height:auto!important}
 .atlas-legend{grid-row:3;position:static!important;width:auto!important;max-width:none!important;
  border:0!important;border-top:1px solid #bbb!important;border-radius:0!important;padding:5px 14px!important}
-.atlas-legend>div{display:inline-block;margin:0 14px 0 0!important}
-.atlas-legend>b{margin-right:12px}
+.atlas-legend div{display:inline-block;margin:0 14px 0 0!important}
+.atlas-legend details{display:contents}
+.atlas-legend summary{display:inline;list-style:none;pointer-events:none}
+.atlas-legend summary::-webkit-details-marker{display:none}
+.atlas-legend b{margin-right:12px}
 .atlas-foot{grid-row:4;padding:3px 14px 7px;font-size:11.5px;color:#444}
 .atlas-foot div{margin-top:1px}
 </style>"""
