@@ -17,7 +17,7 @@ from streamlit_folium import st_folium
 
 from dashboard.assets import install_static
 from dashboard.basemap import MAP_HEIGHT_PX, SYRIA_BOUNDS, base_map, fit_view
-from dashboard.layers import LayerOptions, event_layers
+from dashboard.layers import DEFAULT_LAYERS, LAYER_NAMES, LayerOptions, event_layers
 from dashboard.load import MAX_UPLOAD_BYTES, load_bundled, load_events
 from dashboard.popup import id_from_tooltip, popup_html
 from dashboard.problems import problems_frame
@@ -110,6 +110,10 @@ def sidebar_filters(store: EventStore) -> None:
                        help="; ".join(f"{k}: {v}" for k, v in EVENT_TYPES.items()))
         st.text_input("Search summaries and quotes", key="text")
         st.selectbox("Colour markers by", COLOUR_MODES, key="colour")
+        st.multiselect("Map layers", LAYER_NAMES, default=list(DEFAULT_LAYERS), key="layers",
+                       help="events: markers (clustered) or, when many, grid cells; uncertainty: dashed "
+                       "radius of places known only approximately; heat: density; governorates: shaded "
+                       "by the events shown; places: every place of the events shown")
         st.checkbox("Only list events in the map view", key="in_view", value=False)
         st.checkbox("Allow online tile layers (requests to tile servers)", key="online", value=False)
         st.button("Reset filters", on_click=reset, width="stretch")
@@ -196,7 +200,8 @@ def draw_map(store: EventStore, view, state: ViewState) -> None:
     layer_zoom = map_state.get("zoom") or zoom
     layers = event_layers(view.events, view.governorate_counts, actors=store.actors, sources=sources(),
                           opts=LayerOptions(colour_mode=state.colour_mode, zoom=layer_zoom,
-                                            selected_id=state.selected))
+                                            selected_id=state.selected,
+                                            layers=tuple(st.session_state.get("layers", DEFAULT_LAYERS))))
     present = sorted(store.events["event_type"].unique()) if state.colour_mode == "event type" else None
     fmap = base_map(colour_mode=state.colour_mode, online_tiles=st.session_state.get("online", False),
                     legend_present=present)

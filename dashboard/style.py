@@ -63,8 +63,9 @@ def legend_html(mode: str, present: list[str] | None = None, *, extra: str = "")
         "approximately (radius = uncertainty)</div>"
     )
     return (
-        '<div class="atlas-legend" style="position:absolute;bottom:24px;left:10px;z-index:900;'
+        '<div class="atlas-legend" style="position:absolute;bottom:22px;right:8px;z-index:900;'
         "width:max-content;max-width:230px;"
         "background:rgba(255,255,255,.92);padding:6px 9px;border:1px solid #888;border-radius:4px;"
-        f'font:12px/1.35 sans-serif"><b>Colour: {esc(mode)}</b>{rows}{approx}{extra}</div>'
+        f'font:11px/1.3 sans-serif"><details open><summary><b>Colour: {esc(mode)}</b></summary>'
+        f"{rows}{approx}{extra}</details></div>"
     )

@@ -77,13 +77,19 @@ def wait_for_map(page, *, timeout: float = 45) -> object:
 
 
 def marker_count(frame) -> int:
-    """Events drawn: loose markers plus the events inside cluster icons."""
+    """Events on the map (in view or not): members of cluster groups, else loose event layers."""
     return int(frame.evaluate(
         """() => {
-            const loose = document.querySelectorAll('path.atlas-event').length;
-            let clustered = 0;
-            document.querySelectorAll('.marker-cluster span').forEach(s => clustered += +s.textContent);
-            return loose + clustered;
+            let clustered = 0, loose = 0, groups = 0;
+            window.map.eachLayer(layer => {
+                if (L.MarkerClusterGroup && layer instanceof L.MarkerClusterGroup) {
+                    groups += 1;
+                    clustered += layer.getLayers().filter(m => m.options.className === 'atlas-event').length;
+                } else if (layer.options && layer.options.className === 'atlas-event') {
+                    loose += 1;
+                }
+            });
+            return groups ? clustered : loose;
         }"""
     ))
 
@@ -99,3 +105,23 @@ def wait_until(predicate, *, timeout: float = 30, page=None, message: str = "con
                 return
         time.sleep(0.4)
     raise AssertionError(f"timed out waiting for {message}")
+
+
+def click_visible_marker(page, frame) -> str:
+    """Click, as a user would, an event marker that nothing covers; returns its tooltip text."""
+    page.locator(MAP_IFRAME).scroll_into_view_if_needed()
+    target = frame.evaluate(
+        """() => {
+            for (const path of document.querySelectorAll('path.atlas-event')) {
+                const r = path.getBoundingClientRect();
+                const x = r.left + r.width / 2, y = r.top + r.height / 2;
+                if (x < 0 || y < 0 || x > innerWidth || y > innerHeight) continue;
+                if (document.elementFromPoint(x, y) === path) return {x, y};
+            }
+            return null;
+        }"""
+    )
+    assert target, "no uncovered event marker in view"
+    origin = page.locator(MAP_IFRAME).bounding_box()
+    page.mouse.click(origin["x"] + target["x"], origin["y"] + target["y"])
+    return target

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlparse
+from urllib.parse import quote, urlencode, urlparse
 
 import pandas as pd
 import pytest
@@ -11,12 +11,20 @@ import pytest
 from dashboard.load import load_bundled
 from dashboard.query import Query, events_in
 
-from .apprunner import CHROMIUM_ARGS, MAP_IFRAME, marker_count, running_app, wait_for_map, wait_until
+from .apprunner import (
+    CHROMIUM_ARGS,
+    MAP_IFRAME,
+    click_visible_marker,
+    marker_count,
+    running_app,
+    wait_for_map,
+    wait_until,
+)
 from .conftest import ARTIFACTS, CHROMIUM
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium)"),
+    pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is missing: apt-get install chromium"),
 ]
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 SHOWN = re.compile(r"([\d,]+) of ([\d,]+) events shown")
@@ -75,16 +83,17 @@ def test_moving_the_slider_changes_markers_and_list(page):
     store = load_bundled()
     frame = wait_for_map(page)
     wait_until(lambda: marker_count(frame) == len(store), page=page, message="all markers")
-    thumbs = page.locator('[data-testid="stSlider"] [role="slider"]')
-    box = page.locator('[data-testid="stSlider"]').first.bounding_box()
-    first = thumbs.first.bounding_box()
-    page.mouse.move(first["x"] + first["width"] / 2, first["y"] + first["height"] / 2)
+    start_input = page.locator('[data-testid="stSlider"] input[type="range"]').first
+    thumb = start_input.locator("xpath=../..").bounding_box()
+    track = page.locator('[data-testid="stSlider"] [data-orientation="horizontal"]').nth(1).bounding_box()
+    y = thumb["y"] + thumb["height"] / 2
+    page.mouse.move(thumb["x"] + thumb["width"] / 2, y)
     page.mouse.down()
-    page.mouse.move(box["x"] + box["width"] * 0.55, first["y"] + first["height"] / 2, steps=8)
+    page.mouse.move(track["x"] + track["width"] * 0.85, y, steps=10)
     page.mouse.up()
     wait_until(lambda: shown_counts(page)[0] < len(store), page=page, message="the list to shrink")
     shown, total = shown_counts(page)
-    start = pd.Timestamp(thumbs.first.get_attribute("aria-valuetext") or thumbs.first.inner_text())
+    start = pd.Timestamp(start_input.get_attribute("aria-valuetext"))
     expected = len(events_in(store, Query(start=start, end=store.span[1])))
     assert shown == expected and total == len(store)
     new_frame = wait_for_map(page)
@@ -92,28 +101,31 @@ def test_moving_the_slider_changes_markers_and_list(page):
     assert page.outside_requests == []
 
 
-def test_clicking_a_marker_selects_its_event(page):
+def test_clicking_a_marker_selects_its_event(app_url, page):
+    store = load_bundled()
+    summary = next(s for s in store.events["summary"] if len(events_in(store, Query(text=s))) == 1)
+    page.goto(f"{app_url}/?{urlencode({'q': summary})}")
     frame = wait_for_map(page)
-    wait_until(lambda: frame.locator("path.atlas-event").count() > 0, page=page, message="loose markers")
-    frame.locator("path.atlas-event").first.click(force=True)
+    wait_until(lambda: marker_count(frame) == 1, page=page, message="the one marker")
+    click_visible_marker(page, frame)
+    wait_until(lambda: "sel=" in page.url, page=page, message="the selection in the URL")
+    chosen = events_in(store, Query(text=summary)).iloc[0]
+    assert f"sel={quote(chosen['id'])}" in page.url
     wait_until(lambda: page.locator(".atlas-popup").count() > 0, page=page,
                message="the selected event's record under the list")
-    wait_until(lambda: "sel=" in page.url, page=page, message="the selection in the URL")
     assert page.outside_requests == []
 
 
 def test_selecting_a_row_highlights_its_marker(page):
-    frame = wait_for_map(page)
+    wait_for_map(page)
     grid = page.locator('[data-testid="stDataFrame"]').first
     grid.scroll_into_view_if_needed()
     wait_until(lambda: grid.bounding_box() is not None, page=page, message="the event list")
     box = grid.bounding_box()
     page.mouse.click(box["x"] + 12, box["y"] + 35 + 17)  # the first row's selection cell
     wait_until(lambda: "sel=" in page.url, page=page, message="the row's selection")
-    wait_until(lambda: frame.evaluate("() => document.querySelectorAll('path[stroke=\"#ffd400\"]').length") > 0
-               or wait_for_map(page).evaluate(
-                   "() => document.querySelectorAll('path[stroke=\"#ffd400\"]').length") > 0,
-               page=page, message="the highlight ring")
+    ring = "() => document.querySelectorAll('path[stroke=\"#ffd400\"]').length"
+    wait_until(lambda: wait_for_map(page).evaluate(ring) > 0, page=page, message="the highlight ring")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "dashboard-selected.png"), full_page=True)
     assert page.outside_requests == []
