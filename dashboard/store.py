@@ -13,6 +13,7 @@ import pandas as pd
 
 from dashboard.actors import ActorBook
 from dashboard.dates import to_days
+from dashboard.facets import Facets, build_facets
 from dashboard.problems import Problem
 from dashboard.regions import governorate_of
 from dashboard.schema import ACTOR_SEPARATOR, CANONICAL_COLUMNS
@@ -33,6 +34,7 @@ class EventStore:
     link_row: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
     link_actor: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
     governorates: np.ndarray = field(default_factory=lambda: np.zeros(0, object))
+    facets: Facets = field(default_factory=Facets)  # codes for the per-view counts
 
     def __len__(self) -> int:
         return len(self.events)
@@ -61,6 +63,7 @@ def index_store(
     """Build the filter indexes for a canonical event frame."""
     events = events.reset_index(drop=True)[list(CANONICAL_COLUMNS)]
     names, link_row, link_actor = actor_links(events["actors"])
+    governorates = _governorates(events)
     return EventStore(
         name=name,
         events=events,
@@ -72,7 +75,8 @@ def index_store(
         actor_names=names,
         link_row=link_row,
         link_actor=link_actor,
-        governorates=_governorates(events),
+        governorates=governorates,
+        facets=build_facets(events, governorates),
     )
 
 
