@@ -1,0 +1,141 @@
+"""The columnar cache: a warm load equals the cold one, and no stale or damaged entry is ever used."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+import dashboard.cache as cache
+from dashboard.cache import load_cached
+from dashboard.store import EventStore
+from dashboard.synth import synthetic_events, to_csv_bytes
+
+BAD_ROW = ("SYR-bad,not a date,2016,1,Political violence,Battles,Armed clash,Hezbollah,,,,,760,"
+           "Middle East,Syria,Aleppo,Aleppo,Aleppo,36.2,37.1,1,SOHR,National,Clash.,0,1700000000\n")
+
+
+@pytest.fixture
+def csv_bytes() -> bytes:
+    """A small ACLED-layout export with one row whose date cannot be read."""
+    return to_csv_bytes(synthetic_events(300, seed=3)) + BAD_ROW.encode()
+
+
+@pytest.fixture
+def loads(monkeypatch) -> list[str]:
+    """The names of the files the real loader was run on (a cache hit adds nothing)."""
+    calls: list[str] = []
+    real = cache.load_events
+
+    def counted(*args, **kwargs):
+        calls.append(kwargs.get("name"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(cache, "load_events", counted)
+    return calls
+
+
+def assert_same_store(a: EventStore, b: EventStore) -> None:
+    pd.testing.assert_frame_equal(a.events, b.events)
+    assert a.problems == b.problems
+    assert a.fmt == b.fmt and a.name == b.name
+    for field in ("start_days", "end_days", "actor_names", "link_row", "link_actor", "governorates"):
+        np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
+
+
+def entry_files(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.parquet"))
+
+
+def test_warm_load_equals_cold_load_and_skips_the_loader(tmp_path, csv_bytes, loads):
+    source = tmp_path / "export.csv"
+    source.write_bytes(csv_bytes)
+    cold = load_cached(source, cache_dir=tmp_path / "cache")
+    assert loads == ["export.csv"] and len(entry_files(tmp_path / "cache")) == 2
+    warm = load_cached(source, cache_dir=tmp_path / "cache")
+    assert loads == ["export.csv"]  # the second load came from the cache
+    assert_same_store(cold, warm)
+    assert len(cold) == 300 and cold.fmt == "acled"
+    assert [p.field for p in cold.problems] == ["event_date"]
+
+
+def test_the_same_bytes_under_another_name_are_labelled_with_that_name(tmp_path, csv_bytes, loads):
+    load_cached(csv_bytes, name="first.csv", cache_dir=tmp_path)
+    again = load_cached(csv_bytes, name="second.csv", cache_dir=tmp_path)
+    assert loads == ["first.csv"]
+    assert again.name == "second.csv"
+    assert {p.file for p in again.problems} == {"second.csv"}
+
+
+@pytest.mark.parametrize("change", ["edit a value", "another format", "another loader"])
+def test_a_change_misses_the_cache(tmp_path, csv_bytes, loads, monkeypatch, change):
+    load_cached(csv_bytes, name="a.csv", cache_dir=tmp_path)
+    data, fmt = csv_bytes, "auto"
+    if change == "edit a value":
+        data = csv_bytes.replace(b",Clash.,0,", b",Clash.,7,")
+        assert data != csv_bytes
+    elif change == "another format":
+        fmt = "acled"
+    else:
+        monkeypatch.setattr(cache, "loader_version", lambda: "a-newer-loader")
+    store = load_cached(data, name="a.csv", fmt=fmt, cache_dir=tmp_path)
+    assert loads == ["a.csv", "a.csv"]
+    assert len(entry_files(tmp_path)) == 4
+    if change == "edit a value":
+        assert 7 in set(store.events["fatalities"].dropna())
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "drop problems", "empty"])
+def test_a_damaged_entry_is_ignored_and_rebuilt(tmp_path, csv_bytes, loads, damage):
+    first = load_cached(csv_bytes, name="a.csv", cache_dir=tmp_path)
+    events_file = next(p for p in entry_files(tmp_path) if p.name.endswith(".events.parquet"))
+    problems_file = next(p for p in entry_files(tmp_path) if p.name.endswith(".problems.parquet"))
+    if damage == "truncate":
+        events_file.write_bytes(events_file.read_bytes()[:200])
+    elif damage == "garbage":
+        events_file.write_bytes(b"PAR1 this is not parquet PAR1")
+    elif damage == "drop problems":
+        problems_file.unlink()
+    else:
+        events_file.write_bytes(b"")
+    again = load_cached(csv_bytes, name="a.csv", cache_dir=tmp_path)
+    assert loads == ["a.csv", "a.csv"]
+    assert_same_store(first, again)
+    assert pq.read_table(events_file).num_rows == len(first)  # rewritten whole
+    load_cached(csv_bytes, name="a.csv", cache_dir=tmp_path)
+    assert loads == ["a.csv", "a.csv"]
+
+
+def test_an_unwritable_cache_only_costs_speed(tmp_path, csv_bytes, loads):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder should be")
+    store = load_cached(csv_bytes, name="a.csv", cache_dir=blocker / "cache")
+    again = load_cached(csv_bytes, name="a.csv", cache_dir=blocker / "cache")
+    assert len(store) == len(again) == 300 and loads == ["a.csv", "a.csv"]
+
+
+def test_an_unusable_file_is_reported_and_not_cached(tmp_path, loads):
+    store = load_cached(b"PK\x03\x04 a zip archive", name="book.xlsx", cache_dir=tmp_path)
+    assert len(store) == 0
+    assert [p.action for p in store.problems] == ["error"]
+    assert "not a CSV" in store.problems[0].reason
+    assert entry_files(tmp_path) == []
+
+
+def test_progress_goes_from_zero_to_one(tmp_path, csv_bytes):
+    seen: list[tuple[float, str]] = []
+    load_cached(csv_bytes, name="a.csv", cache_dir=tmp_path, on_progress=lambda f, t: seen.append((f, t)))
+    fractions = [f for f, _ in seen]
+    assert fractions[0] == 0.0 and fractions[-1] == 1.0
+    assert all(0.0 <= f <= 1.0 for f in fractions)
+    assert all("a.csv" in text for _, text in seen)
+
+
+def test_the_cache_folder_follows_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("ATLAS_CACHE_DIR", str(tmp_path / "elsewhere"))
+    assert cache.default_cache_dir() == tmp_path / "elsewhere"
+    monkeypatch.delenv("ATLAS_CACHE_DIR")
+    assert cache.default_cache_dir() == Path.home() / ".cache" / "event-atlas"
