@@ -53,7 +53,7 @@ def adapt(raw: RawTable, fmt: str, *,
                     f"of one of: {needs}" if fmt == "unknown" else
                     f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
         return _empty(), report.problems
-    cols = Columns(raw.frame)
+    cols = Columns(raw.frame.reset_index(drop=True))
     missing = cols.missing(module.REQUIRED)
     if missing:
         report.file(f"not a complete {module.TITLE} file: missing column(s) "

@@ -50,19 +50,19 @@ def convert(cols: Columns, report: Report,
         report.file(f"ACLED columns not found, left empty: {', '.join(absent)}", "warning")
     ids = cols["event_id_cnty"]  # an empty id is named after its line by the normaliser
 
-    raw_dates = cols["event_date"]
+    raw_dates = cols.raw("event_date")
     dates, why = iso_column(raw_dates)
     report.rows(why != "", "event_date", why, raw_dates)
     report.rows((dates == "").to_numpy(dtype=bool), "event_date", "no date")
 
-    kinds = per_combo([cols["event_type"], cols["sub_event_type"]], event_type)
+    kinds = per_combo([cols.raw("event_type"), cols.raw("sub_event_type")], event_type)
     unknown = (kinds == "").to_numpy(dtype=bool)
-    report.by_value(unknown, cols["event_type"], "event_type",
+    report.by_value(unknown, cols.raw("event_type"), "event_type",
                     "not an ACLED event type; recorded as 'other'")
     kinds = kinds.where(~unknown, "other")
 
-    precision = coded(cols["time_precision"], TIME_PRECISION, report, "time_precision")
-    geo = cols["geo_precision"]
+    precision = coded(cols.raw("time_precision"), TIME_PRECISION, report, "time_precision")
+    geo = cols.raw("geo_precision")
     places = coded(geo, {k: v[0] for k, v in GEO_PRECISION.items()}, report, "geo_precision")
     radius = coded(geo, {k: v[1] for k, v in GEO_PRECISION.items()}, None, "geo_precision")
 
@@ -73,8 +73,8 @@ def convert(cols: Columns, report: Report,
         "date": dates,
         "date_precision": precision,
         "place": cols["location"],
-        "actors": actor_names([cols[c] for c in ("actor1", "assoc_actor_1", "actor2",
-                                                 "assoc_actor_2")], aliases),
+        "actors": actor_names([cols.raw(c) for c in ("actor1", "assoc_actor_1", "actor2",
+                                                     "assoc_actor_2")], aliases),
         "event_type": kinds,
         "fatalities": cols["fatalities"],
         "summary": summaries(notes),

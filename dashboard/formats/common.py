@@ -3,6 +3,7 @@ mapped once per distinct value, and problems tied to the file's lines."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
@@ -10,7 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from dashboard.formats.vector import as_series, per_combo, per_value
+from dashboard.formats.vector import as_series, per_combo, spread
 from dashboard.problems import Action, Problem, clip
 from dashboard.readcsv import STR
 from dashboard.schema import ACTOR_SEPARATOR, OUR_COLUMNS, OUR_OPTIONAL_GEO
@@ -44,12 +45,16 @@ class Columns:
     def __getitem__(self, key: str) -> pd.Series:
         """The column, trimmed (computed once)."""
         if key not in self._cache:
-            if key in self.names:
-                column = pa.array(self.frame[self.names[key]].astype(STR))
-                self._cache[key] = as_series(pc.utf8_trim_whitespace(column))
-            else:
-                self._cache[key] = pd.Series("", index=self.frame.index, dtype=STR)
+            column = pa.chunked_array(pa.array(self.raw(key)))
+            self._cache[key] = as_series(pc.utf8_trim_whitespace(column))
         return self._cache[key]
+
+    def raw(self, key: str) -> pd.Series:
+        """The column as read, for values that are mapped per distinct value (and trimmed there:
+        trimming a million cells first costs more than the mapping)."""
+        if key in self.names:
+            return self.frame[self.names[key]].astype(STR)
+        return pd.Series("", index=self.frame.index, dtype=STR)
 
 
 class Report:
@@ -143,9 +148,12 @@ def coded(values: pd.Series, meaning: Mapping[str, str], report: Report | None,
           field: str) -> pd.Series:
     """A codebook column in words ("2.0" and " 2" are both code "2"); unknown codes become ""
     and are reported once per code when ``report`` is given."""
-    codes = values.astype(str).str.strip().str.replace(r"\.0+$", "", regex=True)
-    words = per_value(codes, lambda code: meaning.get(code, ""))
+    codes, uniques = pd.factorize(values)
+    keys = [re.sub(r"\.0+$", "", str(u).strip()) for u in uniques]
+    words = spread([meaning.get(key, "") for key in keys], codes)
     if report is not None:
-        report.by_value(((words == "") & (codes != "")).to_numpy(dtype=bool), codes, field,
-                        f"unknown {field} code; left empty")
+        unknown = [bool(key) and key not in meaning for key in keys]
+        if any(unknown):
+            mask = np.asarray([*unknown, False])[np.where(codes < 0, len(keys), codes)]
+            report.by_value(mask, values, field, f"unknown {field} code; left empty")
     return words

@@ -10,6 +10,10 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from dashboard.readcsv import STR
 
 MISSING = frozenset({"", "none", "na", "n/a", "nan", "null", "nil", "-", "--", "?", "unknown"})
 HEMISPHERES = {"lat": {"N": 1, "S": -1}, "lon": {"E": 1, "W": -1}}
@@ -72,8 +76,8 @@ def coordinate_column(values: pd.Series, axis: str) -> tuple[np.ndarray, np.ndar
     Plain decimals, the bulk of any export, are converted in one vectorised step; only the
     rest go through :func:`parse_coordinate`, once per distinct text.
     """
-    text = values.astype(str).str.strip()
-    degrees = np.array(pd.to_numeric(text, errors="coerce"), dtype=float)
+    text = values.astype(STR)
+    degrees = _plain_numbers(text)
     plain = np.isfinite(degrees)
     reasons = np.full(len(text), "", dtype=object)
     endless = np.isinf(degrees)
@@ -95,3 +99,14 @@ def coordinate_column(values: pd.Series, axis: str) -> tuple[np.ndarray, np.ndar
         degrees[odd] = np.asarray(parsed, dtype=float)[codes]
         reasons[odd] = np.asarray(why, dtype=object)[codes]
     return degrees, reasons, plain
+
+
+def _plain_numbers(text: pd.Series) -> np.ndarray:
+    """Decimal numbers, NaN where blank or not plain; pyarrow's cast when every value is plain."""
+    array = pa.chunked_array(pa.array(text))
+    blank = pc.equal(array, "")
+    try:
+        numbers = pc.cast(pc.if_else(blank, pa.scalar(None, array.type), array), pa.float64())
+    except pa.ArrowInvalid:
+        return np.array(pd.to_numeric(text, errors="coerce"), dtype=float)
+    return numbers.to_numpy(zero_copy_only=False).astype(float)

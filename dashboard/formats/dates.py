@@ -32,8 +32,8 @@ _NUMERIC = re.compile(r"(\d{1,2})([/.])(\d{1,2})\2(\d{4}|\d{2})$")
 
 def iso_column(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """(ISO date per row, "" where blank or bad; why each bad one failed, "" where fine)."""
-    codes, uniques = pd.factorize(values.astype(str).str.strip())
-    texts = [str(u) for u in uniques]
+    codes, uniques = pd.factorize(values)
+    texts = [str(u).strip() for u in uniques]
     order = numeric_order(texts)
     dates, reasons = [], []
     for text in texts:

@@ -98,9 +98,9 @@ def _inside(lat: np.ndarray, lon: np.ndarray, south: np.ndarray | float,
 
 
 def _country_boxes(country: pd.Series) -> tuple[np.ndarray, ...]:
-    codes, uniques = pd.factorize(country.astype(str).str.strip().str.casefold())
-    table = np.array([BOXES.get(name, (np.nan,) * 4) for name in uniques] + [(np.nan,) * 4],
-                     dtype=float).reshape(-1, 4)
+    codes, uniques = pd.factorize(country)
+    table = np.array([BOXES.get(str(name).strip().casefold(), (np.nan,) * 4) for name in uniques]
+                     + [(np.nan,) * 4], dtype=float).reshape(-1, 4)
     rows = table[codes]  # code -1 (missing) picks the NaN row at the end
     return rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3]
 

@@ -29,5 +29,5 @@ def convert(cols: Columns, report: Report,
     if unused:
         report.file(f"columns not used: {', '.join(unused)}", "warning")
     out: dict[str, object] = {column: cols[column] for column in OUT_COLUMNS}
-    out["actors"] = actor_names([cols["actors"]], aliases)
+    out["actors"] = actor_names([cols.raw("actors")], aliases)
     return out

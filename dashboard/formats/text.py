@@ -38,6 +38,7 @@ def readable(values: pd.Series) -> pd.Series:
     has = pc.match_substring(text, "&")
     if not pc.any(has).as_py():
         return values.astype(STR)
+    text, has = text.combine_chunks(), has.combine_chunks()  # replace_with_mask needs arrays
     subset = pc.filter(text, has)
     common_only = subset
     decoded = subset

@@ -44,7 +44,7 @@ def convert(cols: Columns, report: Report,
     raw_ids = cols["id"]  # an empty id is named after its line by the normaliser
     ids = ("ucdp-" + raw_ids.str.replace(r"\.0+$", "", regex=True)).where(raw_ids != "", "")
 
-    start_text, end_text = cols["date_start"], cols["date_end"]
+    start_text, end_text = cols.raw("date_start"), cols.raw("date_end")
     start, why = iso_column(start_text)
     report.rows(why != "", "date_start", why, start_text)
     report.rows((start == "").to_numpy(dtype=bool), "date_start", "no date")
@@ -52,29 +52,29 @@ def convert(cols: Columns, report: Report,
     report.rows(why_end != "", "date_end", why_end + "; left empty",
                 end_text, action="repaired")
 
-    kinds = coded(cols["type_of_violence"], VIOLENCE, None, "type_of_violence")
+    kinds = coded(cols.raw("type_of_violence"), VIOLENCE, None, "type_of_violence")
     unknown = (kinds == "").to_numpy(dtype=bool)
-    report.by_value(unknown, cols["type_of_violence"], "type_of_violence",
+    report.by_value(unknown, cols.raw("type_of_violence"), "type_of_violence",
                     "not a UCDP type of violence (1, 2 or 3); recorded as 'other'")
     kinds = kinds.where(~unknown, "other")
 
-    where = cols["where_prec"]
+    where = cols.raw("where_prec")
     places = coded(where, {k: v[0] for k, v in WHERE_PRECISION.items()}, report, "where_prec")
     radius = coded(where, {k: v[1] for k, v in WHERE_PRECISION.items()}, None, "where_prec")
 
     headline = readable(cols["source_headline"])
     original = readable(cols["source_original"])
     article = readable(cols["source_article"]).str.slice(0, SOURCE_LIMIT).str.strip()
-    place = per_combo([cols["where_coordinates"], cols["adm_2"], cols["adm_1"]],
-                      lambda *names: next((n for n in names if n), ""))
-    summary = headline.where(headline != "", cols["dyad_name"])
+    place = per_combo([cols.raw("where_coordinates"), cols.raw("adm_2"), cols.raw("adm_1")],
+                      lambda *names: next((n.strip() for n in names if n.strip()), ""))
+    summary = headline.where(headline != "", cols.raw("dyad_name"))
     return {
         "id": ids,
         "date": start,
         "date_end": end,
-        "date_precision": coded(cols["date_prec"], DATE_PRECISION, report, "date_prec"),
+        "date_precision": coded(cols.raw("date_prec"), DATE_PRECISION, report, "date_prec"),
         "place": place,
-        "actors": actor_names([cols["side_a"], cols["side_b"]], aliases),
+        "actors": actor_names([cols.raw("side_a"), cols.raw("side_b")], aliases),
         "event_type": kinds,
         "fatalities": cols["best"],
         "summary": summaries(summary),

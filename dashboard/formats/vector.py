@@ -22,12 +22,10 @@ def as_series(values: pa.Array | pa.ChunkedArray) -> pd.Series:
     return values.to_pandas(types_mapper=lambda t: STR)
 
 
-def arrow_text(values: pd.Series) -> pa.Array:
-    """A string column as one contiguous pyarrow array (masks and replacements need one)."""
-    array = pa.array(values.astype(STR))
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
-    return pc.cast(array, pa.large_string())
+def arrow_text(values: pd.Series) -> pa.ChunkedArray:
+    """A string column as pyarrow large strings (no copy for our columns)."""
+    array = pa.chunked_array(pa.array(values.astype(STR)))
+    return array if array.type == pa.large_string() else pc.cast(array, pa.large_string())
 
 
 def spread(results: list[str], codes: np.ndarray) -> pd.Series:
@@ -35,12 +33,6 @@ def spread(results: list[str], codes: np.ndarray) -> pd.Series:
     table = pa.array([*results, ""], type=pa.string())
     index = np.where(codes < 0, len(results), codes)
     return as_series(pc.take(table, pa.array(index)))
-
-
-def per_value(values: pd.Series, func: Callable[[str], str]) -> pd.Series:
-    """``func`` applied once per distinct value, spread back over the rows."""
-    codes, uniques = pd.factorize(values)
-    return spread([func(str(u)) for u in uniques], codes)
 
 
 def per_combo(parts: list[pd.Series], func: Callable[..., str]) -> pd.Series:
