@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import folium
@@ -17,6 +18,7 @@ from streamlit_folium import st_folium
 
 from dashboard.assets import install_static
 from dashboard.basemap import MAP_HEIGHT_PX, SYRIA_BOUNDS, base_map, fit_view
+from dashboard.export import downloads
 from dashboard.layers import DEFAULT_LAYERS, LAYER_NAMES, LayerOptions, event_layers
 from dashboard.load import MAX_UPLOAD_BYTES, load_bundled, load_events
 from dashboard.popup import id_from_tooltip, popup_html
@@ -181,6 +183,7 @@ def main() -> None:
     left, right = st.columns([3, 2])
     with left:
         draw_map(store, view, state)
+        draw_downloads(store, state, bbox)
     with right:
         draw_list(view, state)
     if st.session_state.get("playing"):
@@ -213,6 +216,19 @@ def draw_map(store: EventStore, view, state: ViewState) -> None:
     if clicked and clicked != st.session_state.get("last_click"):
         st.session_state.update(last_click=clicked, selected=clicked)
         st.rerun()
+
+
+def draw_downloads(store: EventStore, state: ViewState, bbox) -> None:
+    """The current view as files: map snapshot (PNG), standalone map (HTML), events (CSV, GeoJSON)."""
+    map_state = st.session_state.get("map") or {}
+    query = replace(state.query(), bbox=bbox) if bbox else state.query()
+    items = downloads(store, query, view_bbox=bbox_from_bounds(map_state.get("bounds")),
+                      colour_mode=state.colour_mode, sources=sources(), selected=state.selected)
+    for column, item in zip(st.columns(len(items)), items, strict=True):
+        column.download_button(item.label, data=item.make, file_name=item.filename, mime=item.mime,
+                               disabled=item.unavailable is not None, on_click="ignore", width="stretch")
+        if item.unavailable:
+            column.caption(item.unavailable)
 
 
 def bbox_wanted() -> bool:

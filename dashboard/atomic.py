@@ -13,6 +13,7 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
+        os.fchmod(fd, 0o644)  # mkstemp makes files only their owner can read; exports are shared
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()

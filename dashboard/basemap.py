@@ -6,14 +6,17 @@ streamlit-folium keeps its iframe (and the user's zoom and pan) and only swaps t
 
 from __future__ import annotations
 
+import json
 import math
 
 import folium
-from branca.element import Element
+from branca.element import Element, MacroElement
+from jinja2 import Template
 
 from dashboard.assets import APP_BASE_URL, localize
 from dashboard.regions import attribution, basemap_layer
 from dashboard.style import legend_html
+from dashboard.text import esc
 
 SYRIA_BOUNDS = ((32.3, 35.6), (37.4, 42.4))
 MAP_HEIGHT_PX = 620
@@ -43,6 +46,17 @@ def fit_view(
     zoom_lat = math.log2(170 * height_px / (256 * span_lat))
     zoom = int(max(2, min(max_zoom, math.floor(min(zoom_lon, zoom_lat)))))
     return ((south + north) / 2, (west + east) / 2), zoom
+
+
+def _credit(fmap: folium.Map, text: str) -> None:
+    """Put the basemap's credit in Leaflet's attribution box (folium's GeoJson does not)."""
+    credit = MacroElement()
+    credit._template = Template(
+        "{% macro script(this, kwargs) %}"
+        f"{{{{ this._parent.get_name() }}}}.attributionControl.addAttribution({json.dumps(esc(text))});"
+        "{% endmacro %}"
+    )
+    fmap.add_child(credit)
 
 
 def base_map(
@@ -87,6 +101,7 @@ def base_map(
             folium.TileLayer(url, name=name, attr=attr, overlay=True, show=False, max_zoom=18,
                              opacity=0.85).add_to(fmap)
     fmap.get_root().html.add_child(Element(legend_html(colour_mode, legend_present)))
+    _credit(fmap, attribution())
     fmap.get_root().header.add_child(Element(
         "<style>.leaflet-container{background:#cfe0ee}.atlas-popup th{padding-right:6px;"
         "color:#555;font-weight:600}.leaflet-tooltip{font:12px sans-serif}</style>"))

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from dashboard import PACKAGE_DIR, geocode_cli
+from dashboard import PACKAGE_DIR, geocode_cli, snapshot_cli
 from dashboard.load import DEFAULT_EVENTS, load_bundled, load_events
 from dashboard.problems import Problem
 
@@ -57,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", default="auto", choices=["auto", "ours", "acled", "ucdp"])
     p.set_defaults(func=validate)
     geocode_cli.add_parser(sub)
+    snapshot_cli.add_parser(sub)
     return parser
 
 

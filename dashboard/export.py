@@ -23,6 +23,7 @@ from dashboard.schema import OUR_COLUMNS, OUR_OPTIONAL_GEO
 from dashboard.snapshot import standalone_html
 from dashboard.snapshot_png import chromium_problem, render_png
 from dashboard.store import EventStore
+from dashboard.text import neutralise_cell
 
 EXPORT_COLUMNS: tuple[str, ...] = (*OUR_COLUMNS, *OUR_OPTIONAL_GEO)
 NUMBER_COLUMNS = frozenset({"fatalities", "wounded", "latitude", "longitude", "uncertainty_km"})
@@ -30,21 +31,7 @@ DATE_COLUMNS = frozenset({"date", "date_end"})
 TEXT_COLUMNS: tuple[str, ...] = tuple(
     c for c in EXPORT_COLUMNS if c not in NUMBER_COLUMNS | DATE_COLUMNS
 )
-# A leading quote is added before any run of quotes followed by a trigger, so that removing one
-# quote (unneutralise_cell) gives back exactly the original text, even text that began with "'=".
-_FORMULA = re.compile(r"^'*[=+\-@\t\r]")
-_NEUTRALISED = re.compile(r"^'+[=+\-@\t\r]")
 NAME_LIMIT = 120
-
-
-def neutralise_cell(text: str) -> str:
-    """``text`` made inert for spreadsheets: a leading ``'`` when it would start a formula."""
-    return "'" + text if _FORMULA.match(text) else text
-
-
-def unneutralise_cell(text: str) -> str:
-    """The inverse of :func:`neutralise_cell` (for a loader reading our own exports back)."""
-    return text[1:] if _NEUTRALISED.match(text) else text
 
 
 def _iso(dates: pd.Series) -> pd.Series:

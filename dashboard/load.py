@@ -32,6 +32,7 @@ from dashboard.schema import (
 )
 from dashboard.sources import SourceBook
 from dashboard.store import EventStore, index_store
+from dashboard.text import unneutralise_column
 
 DEFAULT_EVENTS = DATA_DIR / "events.csv"
 MAX_UPLOAD_BYTES = 250 * 2**20
@@ -125,6 +126,9 @@ def normalise(
         if column not in frame:
             frame[column] = ""
         frame[column] = frame[column].astype("string").fillna("").astype(object)
+    if fmt == "ours":  # our own CSV exports guard text against spreadsheet formulas: undo that
+        for column in ("id", "place", "actors", "summary", "claimed_by", "quote", "dispute"):
+            frame[column] = unneutralise_column(frame[column])
     lines = frame["line"].to_numpy() if "line" in frame else np.arange(len(frame)) + 2
     report = _Report(name, lines)
 

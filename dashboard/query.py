@@ -47,7 +47,8 @@ class Query:
         if self.text:
             parts.append(f"text: “{self.text}”")
         if self.bbox is not None:
-            parts.append("map area: {:.2f}°S..{:.2f}°N, {:.2f}°W..{:.2f}°E".format(*self.bbox))
+            south, west, north, east = self.bbox
+            parts.append(f"map area: {south:.2f}..{north:.2f}°N, {west:.2f}..{east:.2f}°E")
         return parts
 
 

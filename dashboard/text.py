@@ -6,6 +6,8 @@ import html
 import re
 import unicodedata
 
+import pandas as pd
+
 _SPACES = re.compile(r"\s+")
 
 
@@ -26,3 +28,24 @@ def esc(value: object) -> str:
     if value is None or (isinstance(value, float) and value != value):
         return ""
     return html.escape(str(value), quote=True)
+
+
+# A leading quote is added before any run of quotes followed by a trigger, so that removing one
+# quote (unneutralise_cell) gives back exactly the original text, even text that began with "'=".
+_FORMULA = re.compile(r"^'*[=+\-@\t\r]")
+_NEUTRALISED = re.compile(r"^'+[=+\-@\t\r]")
+
+
+def neutralise_cell(text: str) -> str:
+    """``text`` made inert for spreadsheets: a leading ``'`` when it would start a formula."""
+    return "'" + text if _FORMULA.match(text) else text
+
+
+def unneutralise_cell(text: str) -> str:
+    """The inverse of :func:`neutralise_cell` (for a loader reading our own exports back)."""
+    return text[1:] if _NEUTRALISED.match(text) else text
+
+
+def unneutralise_column(values: pd.Series) -> pd.Series:
+    """:func:`unneutralise_cell` over a column of text, vectorised for large files."""
+    return values.str.replace(r"^'(?='*[=+\-@\t\r])", "", regex=True)

