@@ -18,6 +18,7 @@ from folium.plugins import HeatMap, MarkerCluster
 from dashboard.actors import ActorBook
 from dashboard.assets import APP_BASE_URL, localize
 from dashboard.grid import aggregate
+from dashboard.points import PointLayer, style_table
 from dashboard.popup import popup_html, tooltip_text
 from dashboard.regions import basemap_layer
 from dashboard.style import HIGHLIGHT, side_colour, type_colour
@@ -26,6 +27,10 @@ from dashboard.text import esc
 MARKER_LIMIT = 1000  # above this many events in view, draw grid cells instead of markers
 HEAT_POINT_LIMIT = 20_000
 PLACE_LIMIT = 300
+RADIUS_MAX_KM = 150  # wider than this (a country's centroid), a dashed ring would only hide the map
+LAYER_NAMES = ("events", "uncertainty", "heat", "governorates", "places")
+DEFAULT_LAYERS = ("events", "uncertainty", "governorates")
+POPUP_BUDGET = 900_000  # characters of popup HTML per rerun, so that a rerun stays under 2 MB
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,7 @@ class LayerOptions:
     cluster: bool = True
     selected_id: str | None = None
     asset_url: str = APP_BASE_URL
+    layers: tuple[str, ...] = DEFAULT_LAYERS
 
 
 def event_colour(event: Mapping, mode: str, actors: ActorBook) -> str:
@@ -55,41 +61,53 @@ def _markers(events: pd.DataFrame, opts: LayerOptions, actors: ActorBook,
     target = MarkerCluster(
         options={"maxClusterRadius": 30, "spiderfyOnMaxZoom": True, "showCoverageOnHover": False},
     ).add_to(group) if opts.cluster else group
-    for event in events.to_dict("records"):
-        colour = event_colour(event, opts.colour_mode, actors)
-        exact = event["loc_precision"] == "exact"
-        if not exact and event["uncertainty_km"]:
-            folium.Circle(
-                (event["lat"], event["lon"]), radius=float(event["uncertainty_km"]) * 1000,
-                color=colour, weight=1.2, dash_array="6 5", fill=True, fill_opacity=0.05,
-                interactive=False,
-            ).add_to(radii)
-        folium.CircleMarker(
-            (event["lat"], event["lon"]), radius=7 if exact else 6,
-            color="#222" if exact else colour, weight=1 if exact else 2,
-            dash_array=None if exact else "3 2", fill=True, fill_color=colour,
-            fill_opacity=0.9 if exact else 0.35, class_name="atlas-event",
-            tooltip=esc(tooltip_text(event)),
-            popup=folium.Popup(popup_html(event, sources.get(event["source"])), max_width=360),
-        ).add_to(target)
+    rows = events.to_dict("records")
+    if not rows:
+        return group, radii
+    lat, lon = events["lat"].to_numpy(float), events["lon"].to_numpy(float)
+    colours = [event_colour(event, opts.colour_mode, actors) for event in rows]
+    exact = [event["loc_precision"] == "exact" for event in rows]
+    styles, index = style_table([
+        {"radius": 7 if x else 6, "color": "#222" if x else c, "weight": 1 if x else 2,
+         "dashArray": None if x else "3 2", "fill": True, "fillColor": c,
+         "fillOpacity": 0.9 if x else 0.35, "className": "atlas-event"}
+        for c, x in zip(colours, exact, strict=True)])
+    popups: list[str] | None = [popup_html(event, sources.get(event["source"])) for event in rows]
+    if sum(map(len, popups)) > POPUP_BUDGET:
+        popups = None  # a click still selects the event, and its record shows beside the map
+    PointLayer(lat, lon, styles=styles, style_index=index, popups=popups,
+               tooltips=[esc(tooltip_text(event)) for event in rows]).add_to(target)
+    wide = [i for i, event in enumerate(rows)
+            if not exact[i] and pd.notna(event["uncertainty_km"])
+            and 0 < event["uncertainty_km"] <= RADIUS_MAX_KM]
+    # One ring per place: two dozen events at one place must not stack two dozen translucent discs.
+    wide = list({(lat[i], lon[i], rows[i]["uncertainty_km"]): i for i in reversed(wide)}.values())
+    if wide:
+        styles, index = style_table([
+            {"radius": float(rows[i]["uncertainty_km"]) * 1000, "color": "#444", "weight": 1.2,
+             "dashArray": "6 5", "fill": True, "fillOpacity": 0.05, "interactive": False}
+            for i in wide])
+        PointLayer(lat[wide], lon[wide], styles=styles, style_index=index, kind="circle").add_to(radii)
     return group, radii
 
 
 def _cells(events: pd.DataFrame, opts: LayerOptions) -> folium.FeatureGroup:
     cells = aggregate(events["lat"].to_numpy(float), events["lon"].to_numpy(float), zoom=opts.zoom)
     group = folium.FeatureGroup(name=f"Events ({len(events):,}, grouped; zoom in for detail)")
-    top = max(int(cells["count"].max()), 1) if len(cells) else 1
-    for cell in cells.itertuples(index=False):
-        folium.CircleMarker(
-            (round(cell.lat, 4), round(cell.lon, 4)), radius=4 + 16 * np.sqrt(cell.count / top),
-            color="#333", weight=1, fill=True, fill_color="#d62728", fill_opacity=0.55,
-            class_name="atlas-cell", tooltip=f"{int(cell.count):,} events here (zoom in for detail)",
-        ).add_to(group)
+    if cells.empty:
+        return group
+    counts = cells["count"].to_numpy()
+    radius = np.round(2 * (4 + 16 * np.sqrt(counts / max(int(counts.max()), 1)))) / 2
+    styles, index = style_table([
+        {"radius": float(r), "color": "#333", "weight": 1, "fill": True, "fillColor": "#d62728",
+         "fillOpacity": 0.55, "className": "atlas-cell"} for r in radius])
+    PointLayer(cells["lat"], cells["lon"], styles=styles, style_index=index, digits=4,
+               tooltips=[f"{int(c):,} events here (zoom in for detail)" for c in counts]).add_to(group)
     return group
 
 
 def _heat(events: pd.DataFrame, opts: LayerOptions) -> folium.FeatureGroup:
-    group = folium.FeatureGroup(name="Density (heat)", show=False)
+    group = folium.FeatureGroup(name="Density (heat)")
     if len(events) > HEAT_POINT_LIMIT:
         cells = aggregate(events["lat"].to_numpy(float), events["lon"].to_numpy(float),
                           zoom=opts.zoom + 2, cell_px=8)
@@ -120,14 +138,17 @@ def _governorates(counts: Mapping[str, int]) -> folium.FeatureGroup:
 
 
 def _places(events: pd.DataFrame) -> folium.FeatureGroup:
-    group = folium.FeatureGroup(name="Places", show=False)
-    places = events.drop_duplicates(["place", "lat", "lon"]).head(PLACE_LIMIT)
-    for place in places.to_dict("records"):
-        folium.CircleMarker(
-            (place["lat"], place["lon"]), radius=3, color="#000", weight=1, fill=True,
-            fill_color="#fff", fill_opacity=1,
-            tooltip=esc(f"{place['place']} ({place['loc_precision']}) {place['admin1']}"),
-        ).add_to(group)
+    group = folium.FeatureGroup(name="Places")
+    head = events.iloc[:50_000]  # enough rows for PLACE_LIMIT places, without a 1M-row dedup
+    places = head.drop_duplicates(["place", "lat", "lon"]).head(PLACE_LIMIT)
+    if len(places) < PLACE_LIMIT and len(events) > len(head):
+        places = events.drop_duplicates(["place", "lat", "lon"]).head(PLACE_LIMIT)
+    if len(places):
+        PointLayer(places["lat"], places["lon"], styles=[
+            {"radius": 3, "color": "#000", "weight": 1, "fill": True, "fillColor": "#fff",
+             "fillOpacity": 1}], tooltips=[
+            esc(f"{p['place']} ({p['loc_precision']}) {p['admin1']}")
+            for p in places.to_dict("records")]).add_to(group)
     return group
 
 
@@ -146,12 +167,26 @@ def event_layers(
     sources: Mapping[str, Mapping] | None = None,
     opts: LayerOptions = LayerOptions(),
 ) -> list[folium.FeatureGroup]:
-    """Every changing layer for the filtered events, assets pointed at local copies."""
+    """The changing layers the options ask for, assets pointed at local copies.
+
+    Layers are chosen here rather than hidden in the layer control because streamlit-folium shows
+    every layer it is handed.
+    """
+    wanted = set(opts.layers)
+    # Leaflet draws later layers on top: areas first, clickable events last.
+    layers: list[folium.FeatureGroup] = []
+    if "governorates" in wanted:
+        layers.append(_governorates(governorate_counts))
+    if "heat" in wanted:
+        layers.append(_heat(events, opts))
     if len(events) <= opts.marker_limit:
-        layers = list(_markers(events, opts, actors, sources or {}))
+        markers, radii = _markers(events, opts, actors, sources or {})
+        layers += [radii] if "uncertainty" in wanted else []
+        layers += [_places(events)] if "places" in wanted else []
+        layers += [markers] if "events" in wanted else []
     else:
-        layers = [_cells(events, opts)]
-    layers += [_heat(events, opts), _governorates(governorate_counts), _places(events)]
+        layers += [_places(events)] if "places" in wanted else []
+        layers += [_cells(events, opts)] if "events" in wanted else []
     chosen = events[events["id"] == opts.selected_id] if opts.selected_id else events.iloc[:0]
     if len(chosen):
         layers.append(_selected(chosen.iloc[0].to_dict()))

@@ -11,10 +11,11 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from dashboard.facets import region_counts
+from dashboard.facets import timeline as facet_timeline
 from dashboard.popup import date_label
 from dashboard.query import BBox, Query, select
 from dashboard.store import EventStore
-from dashboard.timeline import bin_size, counts_over_time
 
 LIST_LIMIT = 2000
 LIST_COLUMNS = {
@@ -52,17 +53,30 @@ def build_view(store: EventStore, query: Query, *, bbox: BBox | None = None) -> 
     if bbox is not None:
         query = replace(query, bbox=bbox)
     mask = select(store, query)
-    events = store.events[mask]
-    govs = pd.Series(store.governorates[mask]).value_counts()
-    counts = {str(k): int(v) for k, v in govs.items() if k}
-    span = store.span
-    freq = bin_size(*span) if span else "week"
-    bounds = None
-    if len(events):
-        lat, lon = events["lat"].to_numpy(float), events["lon"].to_numpy(float)
-        bounds = ((float(np.nanmin(lat)), float(np.nanmin(lon))),
-                  (float(np.nanmax(lat)), float(np.nanmax(lon))))
-    return View(events, len(store), counts, counts_over_time(events, freq=freq), freq, bounds)
+    # All rows selected (the first view of a file): a shallow copy, not a million-row take.
+    events = store.events.copy(deep=False) if mask.all() else store.events[mask]
+    timeline = facet_timeline(store.facets, mask, store.events)
+    counts = region_counts(store.facets, mask)
+    return View(events, len(store), counts, timeline, store.facets.freq, fit_bounds(events))
+
+
+# Country-wide points (Iran, the United States) would zoom the map out to the whole world, and so
+# would a few far-away events among many: the fit leaves out such outliers (they stay on the map).
+FIT_MAX_KM = 300.0
+FIT_QUANTILES = (0.05, 0.95)
+
+
+def fit_bounds(events: pd.DataFrame) -> tuple[tuple[float, float], tuple[float, float]] | None:
+    """The box the map fits to: the well-placed events, trimmed of outliers when there are many."""
+    if events.empty:
+        return None
+    precise = events[events["uncertainty_km"].fillna(0) <= FIT_MAX_KM]
+    chosen = precise if len(precise) else events
+    lat, lon = chosen["lat"].to_numpy(float), chosen["lon"].to_numpy(float)
+    low, high = FIT_QUANTILES if len(chosen) >= 20 else (0.0, 1.0)
+    south, north = np.nanquantile(lat, [low, high])
+    west, east = np.nanquantile(lon, [low, high])
+    return (float(south), float(west)), (float(north), float(east))
 
 
 def list_frame(events: pd.DataFrame, *, selected: str | None = None, limit: int = LIST_LIMIT) -> pd.DataFrame:
