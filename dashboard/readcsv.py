@@ -111,6 +111,9 @@ def _read(source: Source, label: str, max_bytes: int,
         lines = np.concatenate([lines, [line for line, _ in repaired]])
         order = np.argsort(lines, kind="stable")
         frame, lines = frame.iloc[order].reset_index(drop=True), lines[order]
+    tail = str(frame.iat[-1, -1]) if len(frame) else ""
+    if "\n" in tail and body.endswith(tail.encode()):  # the last value ran on to the end
+        frame, lines = _unclosed_quote(frame, lines, body, offset, label, problems)
     if frame.empty:
         reason = ("none of its rows could be read" if any(p.action == "discarded" for p in problems)
                   else "has a header but no data rows")
@@ -118,6 +121,16 @@ def _read(source: Source, label: str, max_bytes: int,
     progress(1.0)
     return RawTable(label, frame, lines.astype(np.int64), sorted(problems, key=_order),
                     encoding, delimiter)
+
+
+def _unclosed_quote(frame: pd.DataFrame, lines: np.ndarray, body: bytes, offset: int,
+                    label: str, problems: list[Problem]) -> tuple[pd.DataFrame, np.ndarray]:
+    """Drop the last row: an unclosed quote made it swallow the rest of the file."""
+    last_line = offset + body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
+    problems.append(Problem(label, int(lines[-1]), None, "a quote opened in this row is never "
+                            f"closed, so the row runs to the end of the file (line {last_line})",
+                            clip(" | ".join(frame.iloc[-1])), "discarded"))
+    return frame.iloc[:-1], lines[:-1]
 
 
 def _order(problem: Problem) -> int:

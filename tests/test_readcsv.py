@@ -268,3 +268,19 @@ def test_many_rows_with_bad_ones_at_known_lines():
     ids = raw.frame["id"].astype(int).to_numpy()
     expected = ids + 2 + (ids > 12000)
     assert np.array_equal(raw.lines, expected)
+
+
+@pytest.mark.parametrize(
+    ("data", "kept", "reported"),
+    [
+        (b'a,b\n1,2\n3,"never closed\n4,5\n6,7\n', ["1"], [3]),
+        (b'a,b\r\n1,2\r\n3,"abc\r\ndef\r\n', ["1"], [3]),
+        (b'a,b\n1,5" gun\n3,"x\ny"\n', ["1", "3"], []),
+        (b'a,b\n1,2\n3,"abc', ["1", "3"], []),
+    ],
+)
+def test_an_unclosed_quote_is_reported_not_swallowed(data, kept, reported):
+    raw = read_table(data, name="t.csv")
+    assert raw.frame["a"].tolist() == kept
+    assert [p.line for p in raw.problems] == reported
+    assert all("never closed" in p.reason for p in raw.problems)
