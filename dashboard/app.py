@@ -5,6 +5,7 @@ Run it with ``python -m dashboard serve`` (or ``streamlit run dashboard/app.py``
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import time
@@ -76,10 +77,12 @@ def choose_data() -> EventStore:
 
 
 def seed_from_url(store: EventStore) -> None:
-    """On a session's first run, put the URL's state into the widgets."""
+    """On a session's first run, put the URL's state into the widgets; on a change of data, reset."""
     if st.session_state.get("seeded") == store.name:
         return
-    parsed = parse_params({k: st.query_params.get_all(k) for k in st.query_params},
+    first = "seeded" not in st.session_state
+    params = {k: st.query_params.get_all(k) for k in st.query_params} if first else {}
+    parsed = parse_params(params,
                           span=store.span, actors=list(store.actor_names) + coalition_options(store),
                           event_types=list(EVENT_TYPES), event_ids=store.events["id"])
     state = parsed.state
@@ -123,6 +126,7 @@ def sidebar_filters(store: EventStore) -> None:
 
 def date_controls(store: EventStore) -> None:
     lo, hi = (d.date() for d in store.span)
+    hi = max(hi, lo + dt.timedelta(days=1))  # a slider needs two different ends
     if st.session_state.get("playing"):
         span = tuple(pd.Timestamp(d) for d in (lo, hi))
         current = tuple(pd.Timestamp(d) for d in st.session_state["dates"])

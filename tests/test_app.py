@@ -127,3 +127,52 @@ def test_no_match_says_so(app):
     app.text_input(key="text").input("no event says this zzzz").run()
     assert shown(app)[0] == 0
     assert any("No events match" in i.value for i in app.info)
+
+
+def upload(app: AppTest, name: str, fmt: str = "auto") -> AppTest:
+    app.run()
+    app.radio(key="data").set_value("My file").run()
+    if fmt != "auto":
+        app.selectbox(key="fmt").set_value(fmt).run()
+    data = (FIXTURES / name).read_bytes()
+    app.file_uploader(key="upload").set_value((name, data, "text/csv")).run()
+    return app
+
+
+@pytest.mark.parametrize("name", ["acled_syria_sample.csv", "ucdp_ged_sample.csv", "ours_with_coords.csv"])
+def test_uploaded_exports_are_shown(app, name):
+    from dashboard.load import load_events
+
+    expected = load_events(FIXTURES / name)
+    upload(app, name)
+    assert not app.exception
+    assert shown(app) == (len(expected), len(expected)) and len(expected) > 0
+    assert set(_list_frame(app)["id"]) == set(expected.events["id"])
+
+
+def test_a_bad_file_lists_every_problem_and_keeps_good_rows(app):
+    from dashboard.load import load_events
+
+    expected = load_events(FIXTURES / "out_of_range.csv")
+    assert expected.problems and len(expected) > 0
+    upload(app, "out_of_range.csv")
+    assert not app.exception
+    assert shown(app)[0] == len(expected)
+    problems = next(d.value for d in app.dataframe if "reason" in d.value.columns)
+    assert len(problems) == len(expected.problems)
+    assert set(problems["line"].dropna().astype(int)) == {p.line for p in expected.problems if p.line}
+    assert any(b.label.startswith("Download the problems") for b in app.get("download_button"))
+
+
+@pytest.mark.parametrize("name", ["binary_garbage.csv", "empty.csv", "unknown_format.csv"])
+def test_an_unusable_file_says_why_and_never_crashes(app, name):
+    upload(app, name)
+    assert not app.exception
+    assert app.error, "the app should say the file has no usable events"
+    assert app.radio(key="data").value == "My file"
+
+
+def test_uploads_do_not_touch_the_bundled_data(app, bundled):
+    upload(app, "acled_syria_sample.csv")
+    app.radio(key="data").set_value("Bundled data").run()
+    assert shown(app) == (len(bundled), len(bundled))
