@@ -21,10 +21,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from dashboard.csvchecks import column_names, ragged_rows, unclosed_quote
 from dashboard.problems import Problem, clip
 from dashboard.rawbytes import (
     Source,
     UnusableFileError,
+    exact_start_lines,
     read_limited,
     record_start_lines,
     repair_encoding,
@@ -89,11 +91,15 @@ def _read(source: Source, label: str, max_bytes: int,
     if not table.num_rows or 1 in bad:
         raise UnusableFileError("the first line is not a readable header row")
     header = [table.column(i)[0].as_py() for i in range(table.num_columns)]
-    names = _column_names(header, label, problems)
+    names = column_names(header, label, problems, line=offset + 1)
     total = table.num_rows + len(bad)
     starts = record_start_lines(body, total)
     if starts is None:
-        starts = _slow_start_lines(body, delimiter, total, label, problems)
+        starts = exact_start_lines(body, delimiter, total)
+    if starts is None:
+        problems.append(Problem(label, None, None, "quoting is irregular: line numbers in "
+                                "messages may be off", action="warning"))
+        starts = np.arange(1, total + 1, dtype=np.int64)
     starts = starts + offset
     parsed = np.ones(total + 1, dtype=bool)
     parsed[[0, *bad]] = False
@@ -104,7 +110,7 @@ def _read(source: Source, label: str, max_bytes: int,
         table, lines = table.filter(pa.array(~blank)), lines[~blank]
     frame = table.to_pandas(types_mapper=lambda t: STR)
     frame.columns = names
-    repaired = _ragged(bad, starts, len(names), delimiter, label, problems)
+    repaired = ragged_rows(bad, starts, len(names), delimiter, label, problems)
     if repaired:
         extra = pd.DataFrame([row for _, row in repaired], columns=names, dtype=STR)
         frame = pd.concat([frame, extra], ignore_index=True)
@@ -113,7 +119,7 @@ def _read(source: Source, label: str, max_bytes: int,
         frame, lines = frame.iloc[order].reset_index(drop=True), lines[order]
     tail = str(frame.iat[-1, -1]) if len(frame) else ""
     if "\n" in tail and body.endswith(tail.encode()):  # the last value ran on to the end
-        frame, lines = _unclosed_quote(frame, lines, body, offset, label, problems)
+        frame, lines = unclosed_quote(frame, lines, body, offset, label, problems)
     if frame.empty:
         reason = ("none of its rows could be read" if any(p.action == "discarded" for p in problems)
                   else "has a header but no data rows")
@@ -121,16 +127,6 @@ def _read(source: Source, label: str, max_bytes: int,
     progress(1.0)
     return RawTable(label, frame, lines.astype(np.int64), sorted(problems, key=_order),
                     encoding, delimiter)
-
-
-def _unclosed_quote(frame: pd.DataFrame, lines: np.ndarray, body: bytes, offset: int,
-                    label: str, problems: list[Problem]) -> tuple[pd.DataFrame, np.ndarray]:
-    """Drop the last row: an unclosed quote made it swallow the rest of the file."""
-    last_line = offset + body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
-    problems.append(Problem(label, int(lines[-1]), None, "a quote opened in this row is never "
-                            f"closed, so the row runs to the end of the file (line {last_line})",
-                            clip(" | ".join(frame.iloc[-1])), "discarded"))
-    return frame.iloc[:-1], lines[:-1]
 
 
 def _order(problem: Problem) -> int:
@@ -178,28 +174,6 @@ def _parse(body: bytes, delimiter: str) -> tuple[pa.Table, dict[int, tuple[int, 
             block *= 16
 
 
-def _column_names(header: list[str], label: str, problems: list[Problem]) -> list[str]:
-    """Stripped names; empty ones named column_N and repeats numbered, each with a warning."""
-    names: list[str] = []
-    seen: dict[str, int] = {}
-    for position, raw in enumerate(header, start=1):
-        text = raw.replace("\ufeff", "").strip()
-        if not text:
-            text = f"column_{position}"
-            problems.append(Problem(label, 1, text, f"column {position} has no name; "
-                                    f"called it {text!r}", action="warning"))
-        key = text.casefold()
-        if key in seen:
-            renamed = f"{text}_{position}"
-            problems.append(Problem(label, 1, text, f"column {position} repeats the name of "
-                                    f"column {seen[key]}; renamed {renamed!r} (its values are "
-                                    "not used)", action="warning"))
-            text, key = renamed, renamed.casefold()
-        seen[key] = position
-        names.append(text)
-    return names
-
-
 def _blank_rows(table: pa.Table) -> np.ndarray:
     """Rows whose every cell is empty (blank lines): they hold nothing, so they go silently."""
     blank = pc.equal(table.column(0), "").to_numpy(zero_copy_only=False).astype(bool)
@@ -207,48 +181,3 @@ def _blank_rows(table: pa.Table) -> np.ndarray:
         for column in table.columns[1:]:
             blank &= pc.equal(column, "").to_numpy(zero_copy_only=False).astype(bool)
     return blank
-
-
-def _ragged(bad: dict[int, tuple[int, str]], starts: np.ndarray, width: int, delimiter: str,
-            label: str, problems: list[Problem]) -> list[tuple[int, list[str]]]:
-    """Report rows with the wrong number of fields; give back those with only empty extras."""
-    repaired: list[tuple[int, list[str]]] = []
-    for number, (count, text) in sorted(bad.items()):
-        if not text.strip():
-            continue
-        line = int(starts[number - 1])
-        try:
-            fields = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
-        except csv.Error:
-            fields = []
-        extras_empty = len(fields) == count and not "".join(fields[width:]).strip()
-        if count > width and extras_empty:
-            repaired.append((line, fields[:width]))
-            problems.append(Problem(label, line, None, f"has {count} fields, expected {width}; "
-                                    "dropped the empty extra fields", clip(text), "repaired"))
-            continue
-        hint = "an unquoted delimiter in a value?" if count > width else "row cut short?"
-        fields_word = "field" if count == 1 else "fields"
-        problems.append(Problem(label, line, None, f"has {count} {fields_word}, expected {width} "
-                                f"({hint})", clip(text)))
-    return repaired
-
-
-def _slow_start_lines(body: bytes, delimiter: str, total: int, label: str,
-                      problems: list[Problem]) -> np.ndarray:
-    """Exact start lines from Python's csv module, for files the fast scan cannot follow."""
-    text = body.decode("utf-8", errors="replace")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    starts: list[int] = []
-    previous = 0
-    try:
-        for _ in reader:
-            starts.append(previous + 1)
-            previous = reader.line_num
-    except csv.Error:
-        starts = []
-    if len(starts) != total:
-        problems.append(Problem(label, None, None, "quoting is irregular: line numbers in "
-                                "messages may be off", action="warning"))
-        starts = (starts + list(range(previous + 1, previous + 1 + total)))[:total]
-    return np.asarray(starts, dtype=np.int64)
