@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import json
 import math
+from typing import ClassVar
 
 import folium
 from branca.element import Element, MacroElement
+from folium.elements import JSCSSMixin
+from folium.plugins import HeatMap, MarkerCluster
 from jinja2 import Template
 
 from dashboard.assets import APP_BASE_URL, localize
@@ -59,6 +62,19 @@ def _credit(fmap: folium.Map, text: str) -> None:
     fmap.add_child(credit)
 
 
+class _LayerPlugins(JSCSSMixin):
+    """The plugins' scripts any later rerun's layers may use (clusters, heat), loaded with the map.
+
+    streamlit-folium loads scripts only when it first draws the map; a first view of many events
+    (grid cells, no cluster) followed by a narrower one (clustered markers) failed with
+    "L.markerClusterGroup is not a function".
+    """
+
+    default_js: ClassVar[list[tuple[str, str]]] = [*MarkerCluster.default_js, *HeatMap.default_js]
+    default_css: ClassVar[list[tuple[str, str]]] = [*MarkerCluster.default_css,
+                                                    *HeatMap.default_css]
+
+
 def base_map(
     *,
     colour_mode: str = "event type",
@@ -102,6 +118,7 @@ def base_map(
                              opacity=0.85).add_to(fmap)
     fmap.get_root().html.add_child(Element(legend_html(colour_mode, legend_present)))
     _credit(fmap, attribution())
+    _LayerPlugins().add_to(fmap)
     fmap.get_root().header.add_child(Element(
         "<style>.leaflet-container{background:#cfe0ee}.atlas-popup th{padding-right:6px;"
         "color:#555;font-weight:600}.leaflet-tooltip{font:12px sans-serif}</style>"))
