@@ -57,6 +57,7 @@ def event_colour(event: Mapping, mode: str, actors: ActorBook) -> str:
 def _markers(events: pd.DataFrame, opts: LayerOptions, actors: ActorBook,
              sources: Mapping[str, Mapping]) -> tuple[folium.FeatureGroup, folium.FeatureGroup]:
     group = folium.FeatureGroup(name=f"Events ({len(events)})")
+    group.role = "events"
     radii = folium.FeatureGroup(name="Uncertainty radii")
     target = MarkerCluster(
         options={"maxClusterRadius": 30, "spiderfyOnMaxZoom": True, "showCoverageOnHover": False},
@@ -94,6 +95,7 @@ def _markers(events: pd.DataFrame, opts: LayerOptions, actors: ActorBook,
 def _cells(events: pd.DataFrame, opts: LayerOptions) -> folium.FeatureGroup:
     cells = aggregate(events["lat"].to_numpy(float), events["lon"].to_numpy(float), zoom=opts.zoom)
     group = folium.FeatureGroup(name=f"Events ({len(events):,}, grouped; zoom in for detail)")
+    group.role = "events"
     if cells.empty:
         return group
     counts = cells["count"].to_numpy()
@@ -193,3 +195,8 @@ def event_layers(
     for layer in layers:
         localize(layer, opts.asset_url)
     return layers
+
+
+def events_layer(layers: list[folium.FeatureGroup]) -> folium.FeatureGroup | None:
+    """The layer that holds the events themselves (markers or grid cells), if it was asked for."""
+    return next((layer for layer in layers if getattr(layer, "role", "") == "events"), None)

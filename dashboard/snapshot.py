@@ -20,7 +20,7 @@ from branca.element import Element
 
 from dashboard.assets import INLINE_MARK, inline_assets
 from dashboard.basemap import SYRIA_BOUNDS, base_map, fit_view
-from dashboard.layers import LayerOptions, event_layers
+from dashboard.layers import LayerOptions, event_layers, events_layer
 from dashboard.query import BBox, Query
 from dashboard.regions import attribution
 from dashboard.snapshot_png import ChromiumMissingError, SnapshotError, render_png, render_pngs
@@ -200,5 +200,7 @@ def standalone_html(
     root.header.add_child(Element(f"<title>{esc(title)}</title>{FRAME_CSS}"))
     root.html.add_child(Element(head))
     root.html.add_child(Element(foot))
-    root.script.add_child(Element(READY_JS % {"map": fmap.get_name(), "events": layers[0].get_name()}))
+    events_group = events_layer(layers)
+    events_name = events_group.get_name() if events_group is not None else "null"
+    root.script.add_child(Element(READY_JS % {"map": fmap.get_name(), "events": events_name}))
     return inline_assets(root.render())
