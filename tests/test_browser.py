@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import time
+from pathlib import Path
 from urllib.parse import quote, urlencode, urlparse
 
 import pandas as pd
@@ -141,3 +143,49 @@ def test_url_restores_filters(app_url, page):
     wait_until(lambda: marker_count(frame) == expected or marker_count(wait_for_map(page)) == expected,
                page=page, message="markers for the URL's filter")
     assert MAP_IFRAME
+
+
+def test_a_hostile_upload_is_shown_as_text_and_runs_nothing(page):
+    fixture = Path(__file__).resolve().parent / "fixtures" / "xss_payloads.csv"
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    wait_for_map(page)
+    title = page.title()
+    page.get_by_text("My file").click()
+    wait_until(lambda: page.locator('input[type="file"]').count() > 0, page=page, message="the uploader")
+    page.locator('input[type="file"]').set_input_files(str(fixture))
+    wait_until(lambda: "xss_payloads.csv" in page.content() and shown_counts(page)[0] > 0, page=page,
+               message="the uploaded events")
+    frame = wait_for_map(page)
+    wait_until(lambda: marker_count(frame) == shown_counts(page)[0], page=page, message="their markers")
+    # Put every popup's content into the page as Leaflet does when it opens one (innerHTML): the
+    # payloads must come out as text, and no element (an <img onerror>) may be made of them.
+    result = frame.evaluate(
+        """() => {
+            const markers = [];
+            window.map.eachLayer(l => {
+                if (L.MarkerClusterGroup && l instanceof L.MarkerClusterGroup) markers.push(...l.getLayers());
+                else if (l.options && l.options.className === 'atlas-event') markers.push(l);
+            });
+            let text = '', elements = 0;
+            for (const m of markers) {
+                const box = document.createElement('div');
+                box.innerHTML = m.getPopup().getContent();
+                document.body.appendChild(box);
+                text += box.innerText + '\\n';
+                elements += box.querySelectorAll('img, script, a[href^="javascript"]').length;
+            }
+            return {text, elements, count: markers.length};
+        }"""
+    )
+    time.sleep(1)  # give an injected onerror handler the time to fire, if there were one
+    page.screenshot(path=str(ARTIFACTS / "hostile-upload.png"), full_page=True)
+    assert result["count"] == shown_counts(page)[0]
+    assert "<script>document.title='pwned'</script>" in result["text"]
+    assert "onerror=" in result["text"]
+    assert result["elements"] == 0
+    assert frame.evaluate("() => document.title") != "pwned"
+    assert page.title() == title and "pwned" not in page.title()
+    assert frame.evaluate("() => document.title") != "pwned"
+    assert dialogs == []
+    assert page.outside_requests == []
