@@ -10,7 +10,6 @@ from pathlib import Path
 
 from dashboard import PACKAGE_DIR, geocode_cli, snapshot_cli
 from dashboard.load import DEFAULT_EVENTS, load_bundled, load_events
-from dashboard.problems import Problem
 
 SERVE_FLAGS = (
     "--server.enableStaticServing=true",
@@ -29,20 +28,19 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def validate(args: argparse.Namespace) -> int:
-    """Check an events file; print every problem as file:line: field: reason; non-zero if any."""
+    """Check an events file; print every problem as file:line: field: reason; non-zero if any.
+
+    A file with a sources.csv beside it (the bundled data, or a copy of its folder) is checked as
+    curated data: places, actors, sources and verbatim quotes included.
+    """
     path = Path(args.events)
-    if path.resolve() == DEFAULT_EVENTS.resolve() and args.format in ("auto", "ours"):
-        store = load_bundled(path)
-    else:
-        store = load_events(path, fmt=args.format)
-    problems: list[Problem] = list(store.problems)
-    if store.fmt == "ours" and path.resolve() == DEFAULT_EVENTS.resolve():
-        problems += store.actors.problems
-    for problem in problems:
+    curated = args.format in ("auto", "ours") and (path.parent / "sources.csv").exists()
+    store = load_bundled(path) if curated else load_events(path, fmt=args.format)
+    for problem in store.problems:
         print(problem)
-    print(f"{path}: {len(store):,} events usable, {len(problems):,} problems "
+    print(f"{path}: {len(store):,} events usable, {len(store.problems):,} problems "
           f"(format: {store.fmt})", file=sys.stderr)
-    return 1 if problems else 0
+    return 1 if store.problems else 0
 
 
 def build_parser() -> argparse.ArgumentParser:

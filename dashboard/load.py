@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard import DATA_DIR
-from dashboard.actors import ActorBook
+from dashboard.actors import DEFAULT_ACTORS, ActorBook
 from dashboard.dates import parse_dates, period_end
 from dashboard.formats import adapt, detect_format
 from dashboard.gazetteer import DEFAULT_GAZETTEER, Gazetteer
@@ -30,7 +30,7 @@ from dashboard.schema import (
     OUR_COLUMNS,
     OUR_OPTIONAL_GEO,
 )
-from dashboard.sources import SourceBook
+from dashboard.sources import DEFAULT_SOURCES, SourceBook
 from dashboard.store import EventStore, index_store
 from dashboard.text import unneutralise_column
 
@@ -135,13 +135,6 @@ def normalise(
     ids = frame["id"].str.strip()
     report.add(ids == "", "id", "empty; named after its line", ids, "repaired")
     ids = ids.where(ids != "", pd.Series([f"line-{n}" for n in lines], index=frame.index))
-    dup = ids.duplicated(keep="first").to_numpy()
-    first_line = pd.Series(lines).groupby(ids.to_numpy()).transform("first").to_numpy()
-    for row in np.flatnonzero(dup):
-        report.problems.append(Problem(name, int(lines[row]), "id", "duplicate id, first used "
-                                       f"on line {first_line[row]}", clip(ids[row])))
-    report.dropped |= dup
-
     start, implied = parse_dates(frame["date"])
     report.add(start.isna(), "date", "not a date (expected YYYY-MM-DD)", frame["date"], "discarded")
     precision = frame["date_precision"].str.strip().str.lower()
@@ -242,5 +235,17 @@ def load_events(
 
 
 def load_bundled(path: str | Path = DEFAULT_EVENTS) -> EventStore:
-    """The curated events with every check on, quotes against their articles included."""
-    return load_events(path, fmt="ours", sources=SourceBook.load())
+    """Curated events with every check on: the gazetteer, actors and sources beside the file (the
+    bundled ones where a folder has none), quotes checked against their articles, and the reference
+    files' own problems reported with the events'."""
+    folder = Path(path).parent
+
+    def beside(name: str, default: Path) -> Path:
+        return folder / name if (folder / name).exists() else default
+
+    gazetteer = Gazetteer.load(beside("places.geojson", DEFAULT_GAZETTEER))
+    actors = ActorBook.load(beside("actors.csv", DEFAULT_ACTORS))
+    sources = SourceBook.load(beside("sources.csv", DEFAULT_SOURCES))
+    store = load_events(path, fmt="ours", gazetteer=gazetteer, actors=actors, sources=sources)
+    store.problems = [*gazetteer.problems, *actors.problems, *sources.problems, *store.problems]
+    return store
