@@ -27,8 +27,8 @@ from dashboard.problems import problems_frame
 from dashboard.schema import EVENT_TYPES
 from dashboard.sources import SourceBook
 from dashboard.store import EventStore
-from dashboard.style import COLOUR_MODES
-from dashboard.timeline import STEPS, next_window
+from dashboard.style import COLOUR_MODES, type_colour
+from dashboard.timeline import STEPS, next_window, wide_counts
 from dashboard.urlstate import ViewState, parse_params, to_params
 from dashboard.view import bbox_from_bounds, build_view, list_frame
 
@@ -182,8 +182,10 @@ def main() -> None:
     st.query_params.from_dict(to_params(state))
     st.markdown(f"**{view.shown:,} of {view.total:,} events shown** · "
                 + (" · ".join(state.query().describe()) or "no filters"))
-    st.bar_chart(view.timeline, x="period", y="events", color="event_type", height=140,
-                 x_label=f"events per {view.timeline_bin}", y_label="")
+    chart = wide_counts(view.timeline)
+    if not chart.empty:
+        st.bar_chart(chart, color=[type_colour(c) for c in chart.columns], height=150, stack=True,
+                     x_label=f"events per {view.timeline_bin}, by type", y_label="")
     left, right = st.columns([3, 2])
     with left:
         draw_map(store, view, state)

@@ -56,3 +56,10 @@ def next_window(
     if start > span[1]:
         return None
     return start, min(start + STEPS[step] - pd.Timedelta(days=1), span[1])
+
+
+def wide_counts(long: pd.DataFrame, *, by: str = "event_type") -> pd.DataFrame:
+    """Counts as one column per ``by`` value and one row per period, for a stacked bar chart."""
+    if long.empty:
+        return pd.DataFrame(index=pd.DatetimeIndex([], name="period"))
+    return long.pivot_table(index="period", columns=by, values="events", aggfunc="sum", fill_value=0)
