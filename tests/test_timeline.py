@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pandas as pd
 import pytest
 
@@ -39,7 +41,7 @@ def test_play_steps_through_the_span_without_gaps():
     windows = play_windows(*span, step="month")
     assert windows[0] == (T("2016-01-15"), T("2016-02-14"))
     assert windows[-1][1] == span[1]
-    for (_, end), (start, _) in zip(windows, windows[1:], strict=False):
+    for (_, end), (start, _) in pairwise(windows):
         assert start == end + pd.Timedelta(days=1)
     assert next_window(windows[0], span, step="month") == windows[1]
     assert next_window(windows[-1], span, step="month") is None
