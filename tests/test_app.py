@@ -176,3 +176,23 @@ def test_uploads_do_not_touch_the_bundled_data(app, bundled):
     upload(app, "acled_syria_sample.csv")
     app.radio(key="data").set_value("Bundled data").run()
     assert shown(app) == (len(bundled), len(bundled))
+
+
+def test_download_buttons_offer_the_four_files_named_after_the_view(app, monkeypatch):
+    from streamlit.delta_generator import DeltaGenerator
+
+    offered: dict[str, str] = {}
+    real = DeltaGenerator.download_button
+
+    def spy(self, label, data, file_name=None, *args, **kwargs):
+        offered[label] = file_name
+        return real(self, label, data, file_name, *args, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "download_button", spy)
+    app.query_params.update({"from": "2016-01-01", "to": "2016-03-01", "actor": "IRGC"})
+    app.run()
+    assert not app.exception
+    names = sorted(n for n in offered.values() if n and n.startswith("atlas_"))
+    expected = [f"atlas_2016-01-01_2016-03-01_IRGC.{ext}" for ext in ("csv", "geojson", "html", "png")]
+    assert names == sorted(expected)
+    assert {b.label for b in app.get("download_button")} >= set(offered)
