@@ -26,9 +26,16 @@ def load_basemap(path: Path = BASEMAP) -> dict:
 
 
 def basemap_layer(layer: str, path: Path = BASEMAP) -> dict:
-    """One layer of the basemap (country, governorate, lake, river, coastline, ceasefire_line)."""
+    """One layer of the basemap (country, governorate, lake, river, coastline, ceasefire_line).
+
+    The features are copies (geometry shared), so a caller that adds a property (event counts)
+    or folium adding an id never changes the cached basemap: that leaked one session's counts
+    into every later map and made the fixed map's script change on every slider move, which
+    re-created the map's iframe each time.
+    """
     collection = load_basemap(path)
-    features = [f for f in collection["features"] if f["properties"].get("layer") == layer]
+    features = [{**f, "properties": dict(f["properties"])} for f in collection["features"]
+                if f["properties"].get("layer") == layer]
     return {"type": "FeatureCollection", "features": features}
 
 
