@@ -14,6 +14,7 @@ from dashboard.load import DEFAULT_EVENTS, load_bundled, load_events
 SERVE_FLAGS = (
     "--server.enableStaticServing=true",
     "--server.headless=true",
+    "--server.maxUploadSize=250",
     "--browser.gatherUsageStats=false",
     "--client.toolbarMode=minimal",
 )
