@@ -1,0 +1,6 @@
+"""The scaling benchmark: synthetic exports from 1k to 1M events, ours against folium's plain way.
+
+Run ``python -m dashboard.bench --help``. Modules: cli (the run and its table), worker (one
+measured step per process), payload (st_folium's payload, captured), browser (redraws in Debian's
+chromium), sessions (many sessions on the real app), table (Markdown output).
+"""

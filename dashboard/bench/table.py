@@ -1,0 +1,81 @@
+"""The benchmark's results as Markdown tables (they go into the README and docs/scaling.md)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("n", "events"),
+    ("csv_mb", "CSV MB"),
+    ("cold_s", "cold load s"),
+    ("warm_s", "warm load s"),
+    ("filter_ms", "filter ms"),
+    ("build_ms", "payload build ms"),
+    ("build_ms_max", "build ms (max)"),
+    ("payload_kb_median", "payload KB"),
+    ("payload_kb_max", "payload KB (max)"),
+    ("redraw_s", "redraw s"),
+    ("cold_rss_mb", "peak RSS cold MB"),
+    ("warm_rss_mb", "peak RSS warm MB"),
+    ("naive_build_s", "naive build s"),
+    ("naive_kb", "naive KB"),
+    ("naive_redraw_s", "naive redraw s"),
+    ("ratio_time", "naive ÷ ours, time"),
+    ("ratio_bytes", "naive ÷ ours, bytes"),
+)
+NOTES = (
+    "filter, payload build and redraw are medians over the slider moves (the whole span, then "
+    "random date ranges); build = the app's map code plus st_folium up to the component call; "
+    "payload = the JSON st_folium hands to the browser per rerun; redraw = Debian chromium "
+    "swapping in the new layers with the local Leaflet files until two animation frames passed. "
+    "The naive way (one folium CircleMarker with a tooltip per event in a MarkerCluster, the "
+    "whole map resent and rebuilt per rerun) and the ratios are for all events (the first view); "
+    "ours for the same view is the first slider move's figures.",
+)
+
+
+def cell(value: object) -> str:
+    """A figure as the table shows it: thousands separated, a sensible number of digits."""
+    if value is None:
+        return "–"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return f"{value:,}"
+    number = float(value)  # type: ignore[arg-type]
+    if math.isnan(number):
+        return "–"
+    if abs(number) >= 100:
+        return f"{number:,.0f}"
+    if abs(number) >= 10:
+        return f"{number:.1f}"
+    return f"{number:.2f}"
+
+
+def markdown(rows: Sequence[Mapping[str, object]]) -> str:
+    """One line per size, the columns of COLUMNS."""
+    head = "| " + " | ".join(title for _, title in COLUMNS) + " |"
+    rule = "|" + "|".join("---:" for _ in COLUMNS) + "|"
+    body = ["| " + " | ".join(cell(row.get(key)) for key, _ in COLUMNS) + " |" for row in rows]
+    return "\n".join([head, rule, *body])
+
+
+def sessions_text(result: Mapping[str, object], rows: int) -> str:
+    """The concurrency figures in words."""
+    lone, crowd = result["lone_p95_s"], result["crowd_p95_s"]
+    ratio = float(crowd) / float(lone) if lone and not math.isnan(float(lone)) else float("nan")
+    lines = [
+        f"Concurrency: the real app (`python -m dashboard serve`, ATLAS_EVENTS = {rows:,} synthetic "
+        f"events), time from a slider key press to the map's new layers drawn:",
+        f"- 1 session: median {cell(result['lone_median_s'])} s, p95 {cell(lone)} s "
+        f"({result['lone_moves']} moves)",
+        f"- {result['sessions']} sessions at once: median {cell(result['crowd_median_s'])} s, "
+        f"p95 {cell(crowd)} s ({result['crowd_moves']} moves); p95 ratio {cell(ratio)}×",
+        f"- app memory (VmRSS): {cell(result['rss_lone_mb'])} MB after 1 session, "
+        f"{cell(result['rss_crowd_mb'])} MB after {result['sessions']}",
+    ]
+    failures = list(result.get("failures") or [])  # type: ignore[call-overload]
+    if failures:
+        lines.append(f"- {len(failures)} failed moves or sessions: " + "; ".join(sorted(set(failures)))[:400])
+    return "\n".join(lines)
