@@ -14,7 +14,7 @@ import json
 from collections.abc import Mapping, Sequence
 
 import numpy as np
-from branca.element import MacroElement
+from branca.element import Element, MacroElement
 from jinja2 import Template
 
 KINDS = ("circleMarker", "circle")  # circle: radius in metres; circleMarker: in pixels
@@ -89,6 +89,18 @@ class PointLayer(MacroElement):
             "popup": kept(popups),
             "max_width": max_width,
         }
+
+    def render(self, **kwargs: object) -> None:
+        """Add the script to the page as plain text.
+
+        branca's own render wraps every element's script in a new jinja Template, which parses
+        the data as template code: "{%" in an event's text crashed the map and "{{ ... }}" ran on
+        the server. Parsing a megabyte of JSON as a template was also the slowest step of a rerun.
+        """
+        script = self._template.module.__dict__["script"](self, kwargs)
+        holder = Element("{{ this.text }}")
+        holder.text = script
+        self.get_root().script.add_child(holder, name=self.get_name())
 
     @property
     def table_json(self) -> str:
