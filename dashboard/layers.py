@@ -44,6 +44,9 @@ class LayerOptions:
     selected_id: str | None = None
     asset_url: str = APP_BASE_URL
     layers: tuple[str, ...] = DEFAULT_LAYERS
+    # The map's current view (south, west, north, east), from st_folium's bounds: only events in
+    # it (with a margin) are drawn, so zooming in on many events brings single markers back.
+    bbox: tuple[float, float, float, float] | None = None
 
 
 def event_colour(event: Mapping, mode: str, actors: ActorBook) -> str:
@@ -175,6 +178,7 @@ def event_layers(
     every layer it is handed.
     """
     wanted = set(opts.layers)
+    events = in_view(events, opts.bbox)
     # Leaflet draws later layers on top: areas first, clickable events last.
     layers: list[folium.FeatureGroup] = []
     if "governorates" in wanted:
@@ -195,6 +199,18 @@ def event_layers(
     for layer in layers:
         localize(layer, opts.asset_url)
     return layers
+
+
+def in_view(events: pd.DataFrame, bbox: tuple[float, float, float, float] | None,
+            *, margin: float = 0.5) -> pd.DataFrame:
+    """The events inside ``bbox`` widened by ``margin`` of its size on each side (all if None)."""
+    if bbox is None or events.empty:
+        return events
+    south, west, north, east = bbox
+    tall, wide = (north - south) * margin, (east - west) * margin
+    lat, lon = events["lat"].to_numpy(float), events["lon"].to_numpy(float)
+    keep = (lat >= south - tall) & (lat <= north + tall) & (lon >= west - wide) & (lon <= east + wide)
+    return events if keep.all() else events[keep]
 
 
 def events_layer(layers: list[folium.FeatureGroup]) -> folium.FeatureGroup | None:

@@ -1,0 +1,42 @@
+"""Zooming in on many events brings single markers back: layers follow the map's current view."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboard.layers import LayerOptions, event_layers, events_layer, in_view
+
+from .conftest import event, make_actor_book
+
+# 1,500 events: 1,200 around Aleppo, 300 around Damascus.
+MANY = pd.DataFrame(
+    [event(f"a{i}", "2016-01-01", lat=36.0 + (i % 30) * 0.01, lon=37.0 + (i // 30) * 0.01)
+     for i in range(1200)]
+    + [event(f"d{i}", "2016-01-01", lat=33.5 + (i % 20) * 0.005, lon=36.2 + (i // 20) * 0.005)
+       for i in range(300)]
+)
+DAMASCUS = (33.45, 36.15, 33.65, 36.35)
+
+
+def drawn(bbox) -> str:
+    layers = event_layers(MANY, {}, actors=make_actor_book(),
+                          opts=LayerOptions(zoom=11 if bbox else 7, bbox=bbox))
+    group = events_layer(layers)
+    assert group is not None
+    return group.layer_name
+
+
+def test_the_whole_country_in_view_gives_grid_cells():
+    assert drawn(None) == "Events (1,500, grouped; zoom in for detail)"
+
+
+def test_zooming_in_on_a_town_gives_its_events_one_by_one():
+    assert drawn(DAMASCUS) == "Events (300)"
+
+
+def test_the_view_keeps_a_margin_around_it():
+    north, east = DAMASCUS[2], DAMASCUS[3]
+    edge = pd.DataFrame([event("near", "2016-01-01", lat=north + 0.05, lon=east),
+                         event("far", "2016-01-01", lat=north + 0.5, lon=east)])
+    assert list(in_view(edge, DAMASCUS)["id"]) == ["near"]
+    assert in_view(edge, None) is edge
