@@ -63,27 +63,33 @@ def loader_version() -> str:
     return digest.hexdigest()[:16]
 
 
-def cache_key(data: bytes, *, fmt: str) -> str:
-    """The entry name for a file's bytes read as ``fmt``."""
-    content = hashlib.sha256(data).hexdigest()
-    return f"{content[:32]}-{fmt}-{loader_version()}"
+def cache_key(digest: str, *, fmt: str) -> str:
+    """The entry name for a file's sha256 read as ``fmt``."""
+    return f"{digest[:32]}-{fmt}-{loader_version()}"
 
 
-def _read_source(source: str | Path | bytes | BinaryIO, max_bytes: int) -> bytes | None:
-    """The file's bytes, or None when they cannot be read or are over the limit (the loader then
-    words the refusal)."""
+def _fingerprint(source: str | Path | bytes | BinaryIO,
+                 max_bytes: int) -> tuple[str, int, str | Path | bytes] | None:
+    """(sha256, size, what to hand the loader), or None when the file cannot be read or is over
+    the limit (the loader then words the refusal). A path is hashed in chunks and not kept in
+    memory: a warm start never holds the CSV."""
     try:
-        if isinstance(source, bytes | bytearray | memoryview):
-            data = bytes(source)
-        elif isinstance(source, str | os.PathLike):
-            if os.stat(source).st_size > max_bytes:
+        if isinstance(source, str | os.PathLike):
+            size = os.stat(source).st_size
+            if size > max_bytes:
                 return None
-            data = Path(source).read_bytes()
-        else:
-            data = source.read(max_bytes + 1)
+            digest = hashlib.sha256()
+            with open(source, "rb") as handle:
+                while chunk := handle.read(1 << 20):
+                    digest.update(chunk)
+            return digest.hexdigest(), size, source
+        data = source if isinstance(source, bytes) else \
+            bytes(source) if isinstance(source, bytearray | memoryview) else source.read(max_bytes + 1)
     except (OSError, ValueError):
         return None
-    return data if isinstance(data, bytes) and len(data) <= max_bytes else None
+    if not isinstance(data, bytes) or len(data) > max_bytes:
+        return None
+    return hashlib.sha256(data).hexdigest(), len(data), data
 
 
 def _events_table(events: pd.DataFrame, fmt: str) -> pa.Table:
@@ -111,7 +117,8 @@ def _problems_from(frame: pd.DataFrame, name: str, old_name: str) -> list[Proble
 
 def _store_from(events_table: pa.Table, problems: list[Problem], *, name: str, fmt: str,
                 actors: ActorBook) -> EventStore:
-    events = events_table.to_pandas()[list(CANONICAL_COLUMNS)]
+    # split_blocks + self_destruct free each Arrow column once converted: a lower peak.
+    events = events_table.to_pandas(split_blocks=True, self_destruct=True)[list(CANONICAL_COLUMNS)]
     return index_store(name, events, problems=problems, actors=actors, fmt=fmt)
 
 
@@ -146,14 +153,14 @@ def _write_entry(folder: Path, key: str, table: pa.Table, problems: list[Problem
     write_bytes_atomic(folder / f"{key}.events.parquet", _parquet_bytes(table))
 
 
-def _load_with_ticks(data: bytes, name: str, fmt: str, max_bytes: int, actors: ActorBook,
-                     report: Progress) -> EventStore:
+def _load_with_ticks(data: str | Path | bytes, size: int, name: str, fmt: str, max_bytes: int,
+                     actors: ActorBook, report: Progress) -> EventStore:
     """load_events in a worker thread, with progress the caller's thread can show meanwhile.
 
     The loader reports only its reading step, so while it adapts and checks rows the fraction is
     an estimate from the file size (about 15 MB a second on a small machine), never past 90 %.
     """
-    expected = max(len(data) / 15e6, 0.5)
+    expected = max(size / 15e6, 0.5)
     reading = [0.0]
 
     def on_read(fraction: float) -> None:
@@ -193,19 +200,20 @@ def load_cached(
     label = name or (Path(source).name if isinstance(source, str | os.PathLike) else "upload")
     actors = actors or ActorBook.load()
     report(0.0, f"Checking the cache for {label}…")
-    data = _read_source(source, max_bytes)
-    if data is None:
+    found = _fingerprint(source, max_bytes)
+    if found is None:
         if hasattr(source, "seek"):
             source.seek(0)
         return load_events(source, name=label, fmt=fmt, max_bytes=max_bytes, actors=actors)
+    digest, size, data = found
     folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    key = cache_key(data, fmt=fmt)
+    key = cache_key(digest, fmt=fmt)
     cached = _read_entry(folder, key, name=label, actors=actors)
     if cached is not None:
         report(1.0, f"{label}: {len(cached):,} events (from the cache)")
         return cached
-    store = _load_with_ticks(data, label, fmt, max_bytes, actors, report)
-    del data
+    store = _load_with_ticks(data, size, label, fmt, max_bytes, actors, report)
+    del data, found
     if any(p.action == "error" for p in store.problems):
         return store  # nothing worth keeping; a fixed loader or file gets a fresh try
     report(0.92, f"Saving a fast copy of {label}…")
