@@ -134,7 +134,7 @@ def _governorates(counts: Mapping[str, int]) -> folium.FeatureGroup:
         shapes,
         style_function=lambda f: {
             "fillColor": "#b30000", "color": "#666", "weight": 0.6,
-            "fillOpacity": 0.05 + 0.5 * (f["properties"]["events"] / top) ** 0.7
+            "fillOpacity": 0.04 + 0.3 * (f["properties"]["events"] / top) ** 0.7
             if f["properties"]["events"] else 0.0,
         },
         tooltip=folium.GeoJsonTooltip(["name", "events"], aliases=["Governorate", "Events shown"]),
