@@ -131,6 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="measure redraws in Debian's chromium (and the sessions)")
     parser.add_argument("--sessions", type=int, default=20, help="concurrent sessions (0: none)")
     parser.add_argument("--session-events", type=int, default=100_000)
+    parser.add_argument("--session-think", default="0.3,1.0",
+                        help="MIN,MAX seconds a session waits between its slider moves")
     parser.add_argument("--moves", type=int, default=15, help="slider moves per size")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workdir", type=Path, default=None, help="default: a temporary folder")
@@ -158,7 +160,8 @@ def main(argv: list[str] | None = None) -> int:
             csv = work / f"sessions-{args.session_events}.csv"
             write_csv(csv, args.session_events, seed=args.seed)
             log(f"sessions: 1, then {args.sessions}, on {args.session_events:,} events…")
-            crowd = sessions.measure(csv, work / "app.log", sessions=args.sessions)
+            low, high = (float(x) for x in args.session_think.split(","))
+            crowd = sessions.measure(csv, work / "app.log", sessions=args.sessions, think=(low, high))
     finally:
         if args.workdir is None and not args.keep:
             shutil.rmtree(work, ignore_errors=True)

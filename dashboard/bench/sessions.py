@@ -98,15 +98,18 @@ async def _map_frame(page, timeout: float):
     raise TimeoutError("the map did not draw")
 
 
-async def _session(browser, url: str, moves: int, start: asyncio.Event, ready: list[bool],
-                   times: list[float], failures: list[str], timeout: float, key: str) -> None:
+async def _open(browser, url: str, timeout: float):
+    """A new session (its own browser context) with its map drawn: (context, page, map frame)."""
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = await context.new_page()
+    page.set_default_timeout(timeout * 1000)
+    await page.goto(url, wait_until="domcontentloaded")
+    return context, page, await _map_frame(page, timeout)
+
+
+async def _moves(page, frame, moves: int, times: list[float], failures: list[str], timeout: float,
+                 key: str, think: tuple[float, float]) -> None:
     try:
-        page = await context.new_page()
-        await page.goto(url)
-        frame = await _map_frame(page, timeout)
-        ready.append(True)
-        await start.wait()
         for _ in range(moves):
             await page.locator(THUMB).first.focus()
             await frame.evaluate(ARM)
@@ -117,32 +120,35 @@ async def _session(browser, url: str, moves: int, start: asyncio.Event, ready: l
                 times.append(time.perf_counter() - began)
             except TimeoutError:
                 failures.append("no redraw within the time limit")
-            await asyncio.sleep(random.uniform(0.3, 1.0))  # a person looks before moving again
+            await asyncio.sleep(random.uniform(*think))  # a person looks before moving again
     except Exception as exc:  # one broken session is reported, the others go on
-        failures.append(f"{type(exc).__name__}: {str(exc)[:200]}")
-    finally:
-        await context.close()
+        failures.append(f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
 
 
-async def _run(url: str, sessions: int, moves: int, timeout: float,
-               key: str) -> tuple[list[float], list[str]]:
+async def _run(url: str, pid: int, sessions: int, moves: int, timeout: float,
+               key: str, think: tuple[float, float]) -> tuple[list[float], list[str], float]:
+    """Open the sessions one after another (people do not all arrive in the same second), then
+    move every session's slider at once."""
     from playwright.async_api import async_playwright
 
     times: list[float] = []
     failures: list[str] = []
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        start = asyncio.Event()
-        ready: list[bool] = []
-        tasks = [asyncio.create_task(_session(browser, url, moves, start, ready, times, failures,
-                                              timeout, key)) for _ in range(sessions)]
-        # Every session gets its first view before anyone moves the slider.
-        while len(ready) + len(failures) < sessions and not all(t.done() for t in tasks):
-            await asyncio.sleep(0.5)
-        start.set()
-        await asyncio.gather(*tasks)
+        opened = []
+        for _ in range(sessions):
+            try:
+                opened.append(await _open(browser, url, timeout))
+            except Exception as exc:
+                failures.append(f"opening a session: {type(exc).__name__}: "
+                                f"{str(exc).splitlines()[0][:200]}")
+        opened_rss = rss_mb(pid)  # every session open, nobody moving yet
+        await asyncio.gather(*(_moves(page, frame, moves, times, failures, timeout, key, think)
+                               for _, page, frame in opened))
+        for context, _, _ in opened:
+            await context.close()
         await browser.close()
-    return times, failures
+    return times, failures, opened_rss
 
 
 def p95(values: list[float]) -> float:
@@ -151,21 +157,24 @@ def p95(values: list[float]) -> float:
 
 
 def measure(events_csv: Path, log: Path, *, sessions: int, moves: int = 8,
-            timeout: float = 60, key: str = "ArrowRight") -> dict:
+            timeout: float = 60, key: str = "ArrowRight",
+            think: tuple[float, float] = (0.3, 1.0)) -> dict:
     """Lone session, then ``sessions`` at once, against one app; seconds per redraw and memory.
 
     ``key`` moves the slider's start: ArrowRight by a day (with a day's events too few to
     change the map, the move is not redrawn and counts as a failure), PageUp by a tenth.
+    ``think`` is the range of seconds a session waits after a redraw before its next move.
     """
     with running_app(events_csv, log) as (url, pid):
-        lone, lone_fail = asyncio.run(_run(url, 1, moves, timeout, key))
-        lone_rss = rss_mb(pid)
-        crowd, crowd_fail = asyncio.run(_run(url, sessions, moves, timeout, key))
-        crowd_rss = rss_mb(pid)
+        lone, lone_fail, lone_rss = asyncio.run(_run(url, pid, 1, moves, timeout, key, think))
+        crowd, crowd_fail, crowd_rss = asyncio.run(_run(url, pid, sessions, moves, timeout, key,
+                                                                think))
+        moved_rss = rss_mb(pid)
     return {
         "lone_median_s": statistics.median(lone) if lone else float("nan"),
         "lone_p95_s": p95(lone), "lone_moves": len(lone),
         "crowd_median_s": statistics.median(crowd) if crowd else float("nan"),
         "crowd_p95_s": p95(crowd), "crowd_moves": len(crowd), "sessions": sessions,
         "failures": lone_fail + crowd_fail, "rss_lone_mb": lone_rss, "rss_crowd_mb": crowd_rss,
+        "rss_after_moves_mb": moved_rss, "think_s": think,
     }

@@ -70,10 +70,13 @@ def sessions_text(result: Mapping[str, object], rows: int) -> str:
         f"events), time from a slider key press to the map's new layers drawn:",
         f"- 1 session: median {cell(result['lone_median_s'])} s, p95 {cell(lone)} s "
         f"({result['lone_moves']} moves)",
-        f"- {result['sessions']} sessions at once: median {cell(result['crowd_median_s'])} s, "
+        f"- {result['sessions']} sessions at once, each waiting {result['think_s'][0]:g}-"
+        f"{result['think_s'][1]:g} s between moves: median {cell(result['crowd_median_s'])} s, "
         f"p95 {cell(crowd)} s ({result['crowd_moves']} moves); p95 ratio {cell(ratio)}×",
-        f"- app memory (VmRSS): {cell(result['rss_lone_mb'])} MB after 1 session, "
-        f"{cell(result['rss_crowd_mb'])} MB after {result['sessions']}",
+        f"- app memory (VmRSS): {cell(result['rss_lone_mb'])} MB with 1 session open, "
+        f"{cell(result['rss_crowd_mb'])} MB with {result['sessions']} open, "
+        f"{cell(result['rss_after_moves_mb'])} MB after they all moved at once (the high-water "
+        "mark of concurrent reruns' working copies; the data is one shared copy)",
     ]
     failures = list(result.get("failures") or [])  # type: ignore[call-overload]
     if failures:
