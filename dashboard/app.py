@@ -18,7 +18,8 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard.assets import install_static
-from dashboard.basemap import MAP_HEIGHT_PX, SYRIA_BOUNDS, base_map, fit_view
+from dashboard.basemap import MAP_HEIGHT_PX, base_map
+from dashboard.camera import next_camera
 from dashboard.export import downloads
 from dashboard.layers import DEFAULT_LAYERS, LAYER_NAMES, LayerOptions, event_layers
 from dashboard.load import MAX_UPLOAD_BYTES, load_bundled, load_events
@@ -33,6 +34,7 @@ from dashboard.urlstate import ViewState, parse_params, to_params
 from dashboard.view import bbox_from_bounds, build_view, list_frame
 
 st.set_page_config(page_title="Event Atlas", page_icon="🗺️", layout="wide")
+PAGE_CSS = "<style>.block-container{padding-top:2.2rem;padding-bottom:1rem}</style>"
 
 
 @st.cache_resource(show_spinner=False)
@@ -124,14 +126,19 @@ def sidebar_filters(store: EventStore) -> None:
         st.button("Reset filters", on_click=reset, width="stretch")
 
 
+def start_playing(lo: dt.date, hi: dt.date) -> None:
+    first = pd.Timestamp(lo)
+    last = min(first + STEPS[st.session_state["step"]] - pd.Timedelta(days=1), pd.Timestamp(hi))
+    st.session_state.update(playing=True, dates=(first.date(), last.date()))
+
+
 def date_controls(store: EventStore) -> None:
     lo, hi = (d.date() for d in store.span)
     hi = max(hi, lo + dt.timedelta(days=1))  # a slider needs two different ends
-    if st.session_state.get("playing"):
-        span = tuple(pd.Timestamp(d) for d in (lo, hi))
+    if st.session_state.get("playing"):  # the next window, set before the slider is drawn
+        span = (pd.Timestamp(lo), pd.Timestamp(hi))
         current = tuple(pd.Timestamp(d) for d in st.session_state["dates"])
-        step = st.session_state.get("step", "month")
-        following = next_window(current, span, step=step)
+        following = next_window(current, span, step=st.session_state.get("step", "month"))
         if following is None:
             st.session_state["playing"] = False
         else:
@@ -141,12 +148,10 @@ def date_controls(store: EventStore) -> None:
     cols = st.columns([1, 1, 4])
     cols[0].selectbox("Play step", list(STEPS), key="step", index=1, label_visibility="collapsed")
     if st.session_state.get("playing"):
-        cols[1].button("⏸ Pause", on_click=lambda: st.session_state.update(playing=False))
-    elif cols[1].button("▶ Play"):
-        first = pd.Timestamp(lo)
-        last = min(first + STEPS[st.session_state["step"]] - pd.Timedelta(days=1), pd.Timestamp(hi))
-        st.session_state.update(playing=True, dates=(first.date(), last.date()))
-        st.rerun()
+        cols[1].button("Pause", on_click=lambda: st.session_state.update(playing=False))
+    else:
+        cols[1].button("Play ▶", on_click=start_playing, args=(lo, hi),
+                       help="Step a window of the chosen length through the whole span")
 
 
 def current_state() -> ViewState:
@@ -159,7 +164,8 @@ def current_state() -> ViewState:
 
 def main() -> None:
     _static()
-    st.title("Event Atlas")
+    st.html(PAGE_CSS)
+    st.markdown("### Event Atlas · where, when, who, and which source says so")
     store = choose_data()
     if store.problems:
         bad = problems_frame(store.problems)
@@ -171,13 +177,12 @@ def main() -> None:
         st.error(f"No usable events in {store.name}. See the problems above.")
         return
     seed_from_url(store)
-    for notice in st.session_state.get("notices", []):
+    for notice in st.session_state.pop("notices", []):  # shown once, not on every rerun
         st.warning(notice)
     sidebar_filters(store)
     date_controls(store)
     state = current_state()
-    map_state = st.session_state.get("map") or {}
-    bbox = bbox_from_bounds(map_state.get("bounds")) if st.session_state.get("in_view") else None
+    bbox = st.session_state.get("view_box") if st.session_state.get("in_view") else None
     view = build_view(store, state.query(), bbox=bbox)
     st.query_params.from_dict(to_params(state))
     st.markdown(f"**{view.shown:,} of {view.total:,} events shown** · "
@@ -198,47 +203,52 @@ def main() -> None:
 
 
 def draw_map(store: EventStore, view, state: ViewState) -> None:
-    bounds = view.bounds or SYRIA_BOUNDS
+    follow = None
+    if st.session_state.pop("follow", False):
+        chosen = view.events[view.events["id"] == state.selected]
+        follow = (float(chosen.iloc[0]["lat"]), float(chosen.iloc[0]["lon"])) if len(chosen) else None
+    camera = next_camera(st.session_state.get("camera"), filter_key=repr(state.query()),
+                         bounds=view.bounds, follow=follow)
+    st.session_state["camera"] = camera
     large = view.shown > LayerOptions().marker_limit
-    fitted = fit_view(bounds[0][0], bounds[0][1], bounds[1][0], bounds[1][1])
-    center, zoom = fitted
-    map_state = st.session_state.get("map") or {}
-    chosen = view.events[view.events["id"] == state.selected]
-    if len(chosen):
-        center, zoom = (float(chosen.iloc[0]["lat"]), float(chosen.iloc[0]["lon"])), max(zoom, 8)
-    layer_zoom = map_state.get("zoom") or zoom
-    layers = event_layers(view.events, view.governorate_counts, actors=store.actors, sources=sources(),
-                          opts=LayerOptions(colour_mode=state.colour_mode, zoom=layer_zoom,
-                                            selected_id=state.selected,
-                                            layers=tuple(st.session_state.get("layers", DEFAULT_LAYERS))))
+    zoom = st.session_state.get("view_zoom") or camera.zoom
+    layers = event_layers(
+        view.events, view.governorate_counts, actors=store.actors, sources=sources(),
+        opts=LayerOptions(colour_mode=state.colour_mode, zoom=zoom, selected_id=state.selected,
+                          layers=tuple(st.session_state.get("layers", DEFAULT_LAYERS)),
+                          bbox=st.session_state.get("view_box") if large else None))
     present = sorted(store.events["event_type"].unique()) if state.colour_mode == "event type" else None
     fmap = base_map(colour_mode=state.colour_mode, online_tiles=st.session_state.get("online", False),
                     legend_present=present)
-    returned = ["last_object_clicked_tooltip"] + (["bounds", "zoom"] if large or bbox_wanted() else [])
-    result = st_folium(fmap, key="map", height=MAP_HEIGHT_PX, use_container_width=True,
-                       feature_group_to_add=layers, layer_control=folium.LayerControl(collapsed=True),
-                       center=center, zoom=zoom, returned_objects=returned)
-    clicked = id_from_tooltip((result or {}).get("last_object_clicked_tooltip"))
+    wants_view = large or st.session_state.get("in_view")
+    returned = ["last_object_clicked_tooltip"] + (["bounds", "zoom"] if wants_view else [])
+    # The key names the colour mode: the legend is part of the fixed map, which st_folium only
+    # redraws when its key changes.
+    result = st_folium(fmap, key=f"map-{state.colour_mode}", height=MAP_HEIGHT_PX,
+                       use_container_width=True, feature_group_to_add=layers,
+                       layer_control=folium.LayerControl(collapsed=True),
+                       center=camera.center, zoom=camera.zoom, returned_objects=returned) or {}
+    clicked = id_from_tooltip(result.get("last_object_clicked_tooltip"))
     if clicked and clicked != st.session_state.get("last_click"):
-        st.session_state.update(last_click=clicked, selected=clicked)
+        st.session_state.update(last_click=clicked, selected=clicked)  # the map stays where it is
+        st.rerun()
+    box = bbox_from_bounds(result.get("bounds"))
+    if wants_view and box and (box, result.get("zoom")) != (st.session_state.get("view_box"),
+                                                           st.session_state.get("view_zoom")):
+        st.session_state.update(view_box=box, view_zoom=result.get("zoom"))
         st.rerun()
 
 
 def draw_downloads(store: EventStore, state: ViewState, bbox) -> None:
     """The current view as files: map snapshot (PNG), standalone map (HTML), events (CSV, GeoJSON)."""
-    map_state = st.session_state.get("map") or {}
     query = replace(state.query(), bbox=bbox) if bbox else state.query()
-    items = downloads(store, query, view_bbox=bbox_from_bounds(map_state.get("bounds")),
+    items = downloads(store, query, view_bbox=st.session_state.get("view_box"),
                       colour_mode=state.colour_mode, sources=sources(), selected=state.selected)
     for column, item in zip(st.columns(len(items)), items, strict=True):
         column.download_button(item.label, data=item.make, file_name=item.filename, mime=item.mime,
                                disabled=item.unavailable is not None, on_click="ignore", width="stretch")
         if item.unavailable:
             column.caption(item.unavailable)
-
-
-def bbox_wanted() -> bool:
-    return bool(st.session_state.get("in_view"))
 
 
 def draw_list(view, state: ViewState) -> None:
@@ -252,7 +262,7 @@ def draw_list(view, state: ViewState) -> None:
     if rows:
         chosen = frame.iloc[rows[0]]["id"]
         if chosen != st.session_state.get("last_row"):
-            st.session_state.update(last_row=chosen, selected=chosen)
+            st.session_state.update(last_row=chosen, selected=chosen, follow=True)
             st.rerun()
     chosen = view.events[view.events["id"] == state.selected]
     if len(chosen):

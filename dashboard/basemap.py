@@ -121,5 +121,11 @@ def base_map(
     _LayerPlugins().add_to(fmap)
     fmap.get_root().header.add_child(Element(
         "<style>.leaflet-container{background:#cfe0ee}.atlas-popup th{padding-right:6px;"
-        "color:#555;font-weight:600}.leaflet-tooltip{font:12px sans-serif}</style>"))
+        "color:#555;font-weight:600}.leaflet-tooltip{font:12px sans-serif}"
+        ".atlas-cluster div{width:100%;height:100%;border-radius:50%;display:flex;align-items:center;"
+        "justify-content:center;font:bold 12px sans-serif;box-sizing:border-box}"
+        ".atlas-cluster-exact div{background:rgba(40,40,40,.85);color:#fff;border:2px solid #fff}"
+        ".atlas-cluster-approx div{background:rgba(255,255,255,.85);color:#222;"
+        "border:2px dashed #222}"
+        ".leaflet-control-attribution{font-size:10px;max-width:60%}</style>"))
     return localize(fmap, asset_url)

@@ -27,7 +27,7 @@ from dashboard.text import esc
 MARKER_LIMIT = 1000  # above this many events in view, draw grid cells instead of markers
 HEAT_POINT_LIMIT = 20_000
 PLACE_LIMIT = 300
-RADIUS_MAX_KM = 150  # wider than this (a country's centroid), a dashed ring would only hide the map
+RADIUS_MAX_KM = 250  # wider than this (a country's centroid), a dashed ring would only hide the map
 LAYER_NAMES = ("events", "uncertainty", "heat", "governorates", "places")
 DEFAULT_LAYERS = ("events", "uncertainty", "governorates")
 POPUP_BUDGET = 900_000  # characters of popup HTML per rerun, so that a rerun stays under 2 MB
@@ -57,20 +57,34 @@ def event_colour(event: Mapping, mode: str, actors: ActorBook) -> str:
     return type_colour(str(event.get("event_type")))
 
 
+# Cluster bubbles in neutral ink, so that their colour is never read as an event type or a side;
+# events placed only approximately cluster apart, in dashed bubbles marked "≈".
+CLUSTER_ICON = """function (cluster) {
+    var n = cluster.getChildCount(), size = n < 10 ? 28 : n < 100 ? 34 : 42;
+    return L.divIcon({html: '<div>%s' + n + '</div>', className: 'atlas-cluster %s',
+                      iconSize: L.point(size, size)});
+}"""
+
+
+def _cluster(approximate: bool) -> MarkerCluster:
+    kind = ("≈", "atlas-cluster-approx") if approximate else ("", "atlas-cluster-exact")
+    return MarkerCluster(
+        icon_create_function=CLUSTER_ICON % kind,
+        options={"maxClusterRadius": 30, "spiderfyOnMaxZoom": True, "showCoverageOnHover": False},
+    )
+
+
 def _markers(events: pd.DataFrame, opts: LayerOptions, actors: ActorBook,
              sources: Mapping[str, Mapping]) -> tuple[folium.FeatureGroup, folium.FeatureGroup]:
     group = folium.FeatureGroup(name=f"Events ({len(events)})")
     group.role = "events"
     radii = folium.FeatureGroup(name="Uncertainty radii")
-    target = MarkerCluster(
-        options={"maxClusterRadius": 30, "spiderfyOnMaxZoom": True, "showCoverageOnHover": False},
-    ).add_to(group) if opts.cluster else group
     rows = events.to_dict("records")
     if not rows:
         return group, radii
     lat, lon = events["lat"].to_numpy(float), events["lon"].to_numpy(float)
     colours = [event_colour(event, opts.colour_mode, actors) for event in rows]
-    exact = [event["loc_precision"] == "exact" for event in rows]
+    exact = np.array([event["loc_precision"] == "exact" for event in rows])
     styles, index = style_table([
         {"radius": 7 if x else 6, "color": "#222" if x else c, "weight": 1 if x else 2,
          "dashArray": None if x else "3 2", "fill": True, "fillColor": c,
@@ -79,8 +93,15 @@ def _markers(events: pd.DataFrame, opts: LayerOptions, actors: ActorBook,
     popups: list[str] | None = [popup_html(event, sources.get(event["source"])) for event in rows]
     if sum(map(len, popups)) > POPUP_BUDGET:
         popups = None  # a click still selects the event, and its record shows beside the map
-    PointLayer(lat, lon, styles=styles, style_index=index, popups=popups,
-               tooltips=[esc(tooltip_text(event)) for event in rows]).add_to(target)
+    tooltips = [esc(tooltip_text(event)) for event in rows]
+    for approximate in (False, True):
+        pick = np.flatnonzero(exact != approximate)
+        if not len(pick):
+            continue
+        target = _cluster(approximate).add_to(group) if opts.cluster else group
+        PointLayer(lat[pick], lon[pick], styles=styles, style_index=np.asarray(index)[pick],
+                   popups=[popups[i] for i in pick] if popups else None,
+                   tooltips=[tooltips[i] for i in pick]).add_to(target)
     wide = [i for i, event in enumerate(rows)
             if not exact[i] and pd.notna(event["uncertainty_km"])
             and 0 < event["uncertainty_km"] <= RADIUS_MAX_KM]

@@ -29,8 +29,19 @@ def date_label(start: pd.Timestamp, end: pd.Timestamp, precision: str) -> str:
         label = start.strftime("%b %Y")
     else:
         label = f"{start.day} {start.strftime('%b %Y')}"
-    natural = {"day": start, "month": start + pd.offsets.MonthEnd(0)}
-    if not pd.isna(end) and end != start and end != natural.get(precision, end):
+    natural = {
+        "day": start,
+        "week": start + pd.Timedelta(days=6),
+        "month": start + pd.offsets.MonthEnd(0),
+        "season": start + pd.DateOffset(months=3) - pd.Timedelta(days=1),
+        "year": start + pd.offsets.YearEnd(0),
+    }
+    if not pd.isna(end) and end != natural.get(precision, start):
+        # A span longer than its precision says: show where it ends, at the same precision.
+        if precision == "year":
+            return f"{label} – {end.year}"
+        if precision in ("month", "season"):
+            return f"{label} – {end.strftime('%b %Y')}"
         label += f" – {end.day} {end.strftime('%b %Y')}"
     if precision == "week":
         label = f"week of {label}"

@@ -156,8 +156,10 @@ def test_a_hostile_upload_is_shown_as_text_and_runs_nothing(page):
     page.locator('input[type="file"]').set_input_files(str(fixture))
     wait_until(lambda: "xss_payloads.csv" in page.content() and shown_counts(page)[0] > 0, page=page,
                message="the uploaded events")
+    # The upload reruns the app: take the map's frame again until it shows the new markers.
+    wait_until(lambda: marker_count(wait_for_map(page)) == shown_counts(page)[0], page=page,
+               message="their markers")
     frame = wait_for_map(page)
-    wait_until(lambda: marker_count(frame) == shown_counts(page)[0], page=page, message="their markers")
     # Put every popup's content into the page as Leaflet does when it opens one (innerHTML): the
     # payloads must come out as text, and no element (an <img onerror>) may be made of them.
     result = frame.evaluate(

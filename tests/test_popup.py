@@ -19,6 +19,10 @@ from .conftest import event
         ("2016-03-01", "2016-05-31", "season", "spring 2016"),
         ("2016-01-01", "2016-12-31", "year", "2016"),
         ("2016-02-01", "2016-02-07", "week", "week of 1 Feb 2016"),
+        ("2011-01-01", "2015-10-31", "year", "2011 – 2015"),
+        ("2015-09-01", "2016-02-29", "season", "autumn 2015 – Feb 2016"),
+        ("2016-01-01", "2016-03-31", "month", "Jan 2016 – Mar 2016"),
+        ("2016-01-31", "2016-02-13", "week", "week of 31 Jan 2016 – 13 Feb 2016"),
     ],
 )
 def test_date_label_shows_precision(start, end, precision, label):
