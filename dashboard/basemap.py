@@ -17,6 +17,7 @@ from folium.plugins import HeatMap, MarkerCluster
 from jinja2 import Template
 
 from dashboard.assets import APP_BASE_URL, localize
+from dashboard.placenames import CREDIT, city_labels
 from dashboard.regions import attribution, basemap_layer
 from dashboard.style import legend_html
 from dashboard.text import esc
@@ -112,12 +113,20 @@ def base_map(
         basemap_layer("governorate"), name="Governorate borders", interactive=False,
         style_function=lambda f: {"color": "#999", "weight": 0.8, "dashArray": "3 3", "fill": False},
     ).add_to(fmap)
+    names = folium.FeatureGroup(name="Place names (GeoNames)")
+    for label in city_labels():
+        folium.Marker(
+            (label.lat, label.lon), interactive=False,
+            icon=folium.DivIcon(html=f'<div class="atlas-label{" major" if label.major else ""}">'
+                                f"{esc(label.name)}</div>", icon_size=(0, 0), icon_anchor=(-4, 7)),
+        ).add_to(names)
+    names.add_to(fmap)
     if online_tiles:
         for name, url, attr in TILE_LAYERS:
             folium.TileLayer(url, name=name, attr=attr, overlay=True, show=False, max_zoom=18,
                              opacity=0.85).add_to(fmap)
     fmap.get_root().html.add_child(Element(legend_html(colour_mode, legend_present)))
-    _credit(fmap, attribution())
+    _credit(fmap, f"{attribution()} | {CREDIT}")
     _LayerPlugins().add_to(fmap)
     fmap.get_root().header.add_child(Element(
         "<style>.leaflet-container{background:#cfe0ee}.atlas-popup th{padding-right:6px;"
@@ -127,5 +136,9 @@ def base_map(
         ".atlas-cluster-exact div{background:rgba(40,40,40,.85);color:#fff;border:2px solid #fff}"
         ".atlas-cluster-approx div{background:rgba(255,255,255,.85);color:#222;"
         "border:2px dashed #222}"
-        ".leaflet-control-attribution{font-size:10px;max-width:60%}</style>"))
+        ".leaflet-control-attribution{font-size:10px;max-width:60%}"
+        ".atlas-label{font:11px sans-serif;color:#555;white-space:nowrap;pointer-events:none;"
+        "text-shadow:0 0 2px #fff,0 0 2px #fff,0 0 3px #fff}.atlas-label.major{font-size:12.5px;"
+        "color:#333;font-weight:600}.atlas-label:before{content:'';position:absolute;left:-6px;top:5px;"
+        "width:4px;height:4px;border-radius:50%;background:#555}</style>"))
     return localize(fmap, asset_url)

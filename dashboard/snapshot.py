@@ -14,7 +14,6 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 import folium
-import numpy as np
 import pandas as pd
 from branca.element import Element
 
@@ -26,7 +25,7 @@ from dashboard.regions import attribution
 from dashboard.snapshot_png import ChromiumMissingError, SnapshotError, render_png, render_pngs
 from dashboard.store import EventStore
 from dashboard.text import esc
-from dashboard.view import build_view
+from dashboard.view import build_view, fit_bounds
 
 __all__ = [
     "ChromiumMissingError", "SnapshotError", "render_png", "render_pngs", "source_credits",
@@ -143,13 +142,11 @@ def frame_html(
 
 
 def _bounds(events: pd.DataFrame, view_bbox: BBox | None) -> tuple[tuple[float, float], ...]:
+    """The user's on-screen view when known, else the events framed as the app frames them."""
     if view_bbox is not None:
         south, west, north, east = view_bbox
         return (south, west), (north, east)
-    if events.empty:
-        return SYRIA_BOUNDS
-    lat, lon = events["lat"].to_numpy(float), events["lon"].to_numpy(float)
-    return (float(np.nanmin(lat)), float(np.nanmin(lon))), (float(np.nanmax(lat)), float(np.nanmax(lon)))
+    return fit_bounds(events) or SYRIA_BOUNDS
 
 
 def _present(events: pd.DataFrame, colour_mode: str, store: EventStore) -> list[str]:

@@ -115,10 +115,14 @@ def render_pngs(
                 except PlaywrightError as err:
                     detail = "; ".join(errors[-3:]) or err.message.splitlines()[0]
                     raise SnapshotError(f"the map did not finish drawing: {detail}") from err
+                page.add_style_tag(content=STATIC_CSS)  # a picture has no buttons to press
                 page.wait_for_timeout(SETTLE_MS)
                 yield page.screenshot(type="png")
         finally:
             browser.close()
+
+
+STATIC_CSS = ".leaflet-control-zoom,.leaflet-control-layers{display:none!important}"
 
 
 def _in_event_loop() -> bool:

@@ -103,3 +103,15 @@ def test_view_counts_events_per_governorate(small_store):
     assert view.shown == 5
     assert view.governorate_counts.get("Aleppo") == 4  # Tehran is outside Syria
     assert view.timeline["events"].sum() == 5
+
+
+def test_the_map_names_cities_without_any_tile_server():
+    from dashboard.placenames import city_labels
+
+    names = [label.name for label in city_labels()]
+    for city in ("Aleppo", "Damascus", "Homs", "Latakia", "Idlib", "Beirut"):
+        assert city in names
+    assert "Jaramānā" not in names  # a Damascus suburb: too close to a larger name
+    html = base_map(online_tiles=False).get_root().render()
+    assert 'class="atlas-label major">Aleppo</div>' in html
+    assert "Place names: GeoNames (CC BY 4.0)" in html
