@@ -187,7 +187,7 @@ def main() -> None:
     st.query_params.from_dict(to_params(state))
     st.markdown(f"**{view.shown:,} of {view.total:,} events shown** · "
                 + (" · ".join(state.query().describe()) or "no filters"))
-    chart = wide_counts(view.timeline)
+    chart = wide_counts(view.timeline, freq=view.timeline_bin, start=state.start, end=state.end)
     if not chart.empty:
         st.bar_chart(chart, color=[type_colour(c) for c in chart.columns], height=150, stack=True,
                      x_label=f"events per {view.timeline_bin}, by type", y_label="")

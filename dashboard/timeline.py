@@ -58,8 +58,25 @@ def next_window(
     return start, min(start + STEPS[step] - pd.Timedelta(days=1), span[1])
 
 
-def wide_counts(long: pd.DataFrame, *, by: str = "event_type") -> pd.DataFrame:
-    """Counts as one column per ``by`` value and one row per period, for a stacked bar chart."""
+LABELS = {"day": "%Y-%m-%d", "week": "%Y-%m-%d", "month": "%Y-%m", "quarter": "%Y-%m", "year": "%Y"}
+
+
+def wide_counts(
+    long: pd.DataFrame, *, by: str = "event_type", freq: str | None = None,
+    start: pd.Timestamp | None = None, end: pd.Timestamp | None = None,
+) -> pd.DataFrame:
+    """Counts as one column per ``by`` value and one row per period, for a stacked bar chart.
+
+    With ``freq``, ``start`` and ``end``, every period of the range gets a row (empty ones at 0)
+    labelled as text ("2016-02"), so the chart shows the range the slider selects, bar by bar.
+    """
     if long.empty:
-        return pd.DataFrame(index=pd.DatetimeIndex([], name="period"))
-    return long.pivot_table(index="period", columns=by, values="events", aggfunc="sum", fill_value=0)
+        return pd.DataFrame(index=pd.Index([], name="period"))
+    wide = long.pivot_table(index="period", columns=by, values="events", aggfunc="sum", fill_value=0)
+    if freq is None or start is None or end is None:
+        return wide
+    first = start.to_period(PERIODS[freq]).start_time
+    periods = pd.period_range(first, end, freq=PERIODS[freq]).start_time
+    wide = wide.reindex(periods, fill_value=0)
+    wide.index = pd.Index(periods.strftime(LABELS[freq]), name="period")
+    return wide

@@ -26,6 +26,14 @@ def test_counts_per_month_and_type_then_wide():
     assert wide.to_numpy().sum() == 3
 
 
+def test_the_chart_covers_the_selected_range_bar_by_bar():
+    events = pd.DataFrame({"start": [T("2016-01-03"), T("2016-03-20")], "event_type": ["battle", "battle"]})
+    wide = wide_counts(counts_over_time(events, freq="month"), freq="month",
+                       start=T("2015-12-15"), end=T("2016-04-02"))
+    assert list(wide.index) == ["2015-12", "2016-01", "2016-02", "2016-03", "2016-04"]
+    assert wide["battle"].tolist() == [0, 1, 0, 1, 0]
+
+
 def test_empty_data_gives_empty_charts():
     events = pd.DataFrame({"start": pd.Series(dtype="datetime64[ns]"), "event_type": []})
     assert counts_over_time(events).empty and wide_counts(counts_over_time(events)).empty
