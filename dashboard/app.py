@@ -257,7 +257,9 @@ def draw_list(view, state: ViewState) -> None:
         st.caption(f"Listing the first {len(frame):,} of {view.shown:,}; narrow the filters or export.")
     picked = st.dataframe(frame, key="list", hide_index=True, width="stretch", height=360,
                           on_select="rerun", selection_mode="single-row",
-                          column_config={"id": None, "": st.column_config.TextColumn(width=20)})
+                          column_config={"id": None, "": st.column_config.TextColumn(width=20),
+                                         "Date": st.column_config.TextColumn(width="medium"),
+                                         "Summary": st.column_config.TextColumn(width="large")})
     rows = picked.selection.rows if picked else []
     if rows:
         chosen = frame.iloc[rows[0]]["id"]
