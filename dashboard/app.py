@@ -222,9 +222,10 @@ def draw_map(store: EventStore, view, state: ViewState) -> None:
                     legend_present=present)
     wants_view = large or st.session_state.get("in_view")
     returned = ["last_object_clicked_tooltip"] + (["bounds", "zoom"] if wants_view else [])
-    # The key names the colour mode: the legend is part of the fixed map, which st_folium only
-    # redraws when its key changes.
-    result = st_folium(fmap, key=f"map-{state.colour_mode}", height=MAP_HEIGHT_PX,
+    # The key names the colour mode and whether the map's view is reported: st_folium reads its
+    # legend (part of the fixed map) and returned_objects only when its key changes.
+    key = f"map-{state.colour_mode}-{'view' if wants_view else 'still'}"
+    result = st_folium(fmap, key=key, height=MAP_HEIGHT_PX,
                        use_container_width=True, feature_group_to_add=layers,
                        layer_control=folium.LayerControl(collapsed=True),
                        center=camera.center, zoom=camera.zoom, returned_objects=returned) or {}

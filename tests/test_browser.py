@@ -191,3 +191,51 @@ def test_a_hostile_upload_is_shown_as_text_and_runs_nothing(page):
     assert frame.evaluate("() => document.title") != "pwned"
     assert dialogs == []
     assert page.outside_requests == []
+
+
+def slider_values(page) -> list[str]:
+    return [i.get_attribute("aria-valuetext")
+            for i in page.locator('[data-testid="stSlider"] input[type="range"]').all()]
+
+
+def test_play_steps_a_window_through_the_span_and_pauses(page):
+    store = load_bundled()
+    wait_for_map(page)
+    page.get_by_role("button", name="Play ▶").click()
+    first = store.span[0].date().isoformat()
+
+    def stepping() -> bool:
+        start, end = (pd.Timestamp(v) for v in slider_values(page))
+        return start > pd.Timestamp(first) and (end - start).days <= 31
+
+    wait_until(stepping, page=page, message="a one-month window moving through the span")
+    page.get_by_role("button", name="Pause").click()
+    wait_until(lambda: page.get_by_role("button", name="Play ▶").count() == 1, page=page,
+               message="the Play button to come back")
+    paused = slider_values(page)
+    time.sleep(2.5)
+    assert slider_values(page) == paused  # it stays where it was paused
+    start, end = (pd.Timestamp(v) for v in paused)
+    assert (end - start).days <= 31
+    assert shown_counts(page)[0] == len(events_in(store, Query(start=start, end=end)))
+    assert page.outside_requests == []
+
+
+def test_only_events_in_the_map_view(page):
+    store = load_bundled()
+    frame = wait_for_map(page)
+    wait_until(lambda: marker_count(frame) == len(store), page=page, message="all markers")
+    page.get_by_text("Only list events in the map view").click()
+    wait_until(lambda: page.locator('[data-testid="stCheckbox"] input:checked').count() >= 2,
+               page=page, message="the box to be ticked")
+    time.sleep(1)
+    wait_for_map(page).evaluate("() => window.map.setView([36.2, 37.15], 10)")  # around Aleppo
+    wait_until(lambda: 0 < shown_counts(page)[0] < len(store), page=page,
+               message="the list to follow the map")
+    box = wait_for_map(page).evaluate(
+        "() => { const b = window.map.getBounds();"
+        " return [b.getSouth(), b.getWest(), b.getNorth(), b.getEast()]; }")
+    expected = len(events_in(store, Query(bbox=tuple(box))))
+    wait_until(lambda: shown_counts(page)[0] == expected, page=page, timeout=10,
+               message=f"the count for the map box {box}: {expected}, shown {shown_counts(page)}")
+    assert page.outside_requests == []
