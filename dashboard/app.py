@@ -19,10 +19,11 @@ from streamlit_folium import st_folium
 
 from dashboard.assets import install_static
 from dashboard.basemap import MAP_HEIGHT_PX, base_map
+from dashboard.cache import load_cached
 from dashboard.camera import next_camera
 from dashboard.export import downloads
 from dashboard.layers import DEFAULT_LAYERS, LAYER_NAMES, LayerOptions, event_layers
-from dashboard.load import MAX_UPLOAD_BYTES, load_bundled, load_events
+from dashboard.load import MAX_UPLOAD_BYTES, load_bundled
 from dashboard.popup import id_from_tooltip, popup_html
 from dashboard.problems import problems_frame
 from dashboard.schema import EVENT_TYPES
@@ -45,7 +46,7 @@ def _static() -> str:
 @st.cache_resource(show_spinner="Loading the bundled events…")
 def bundled() -> EventStore:
     override = os.environ.get("ATLAS_EVENTS")  # another file as the default data (tests, benchmark)
-    return load_events(override, name=Path(override).name) if override else load_bundled()
+    return load_cached(override, name=Path(override).name) if override else load_bundled()
 
 
 @st.cache_resource(show_spinner=False)
@@ -56,7 +57,8 @@ def sources() -> dict[str, dict]:
 @st.cache_resource(show_spinner=False, max_entries=8)
 def user_store(digest: str, fmt: str, _data: bytes, name: str) -> EventStore:
     bar = st.progress(0.0, text=f"Reading {name}…")
-    store = load_events(_data, name=name, fmt=fmt, on_progress=lambda f: bar.progress(min(f, 1.0)))
+    store = load_cached(_data, name=name, fmt=fmt,
+                        on_progress=lambda f, text: bar.progress(min(max(f, 0.0), 1.0), text=text))
     bar.empty()
     return store
 

@@ -67,3 +67,17 @@ def small_store() -> EventStore:
     frame["fatalities"] = frame["fatalities"].astype("Int64")
     frame["wounded"] = frame["wounded"].astype("Int64")
     return index_store("small", frame, actors=make_actor_book())
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory):
+    """Tests (and the app servers they start) keep their columnar cache out of the user's home."""
+    import os
+
+    old = os.environ.get("ATLAS_CACHE_DIR")
+    os.environ["ATLAS_CACHE_DIR"] = str(tmp_path_factory.mktemp("atlas-cache"))
+    yield
+    if old is None:
+        os.environ.pop("ATLAS_CACHE_DIR", None)
+    else:
+        os.environ["ATLAS_CACHE_DIR"] = old
