@@ -39,7 +39,8 @@ def validate(args: argparse.Namespace) -> int:
     store = load_bundled(path) if curated else load_events(path, fmt=args.format)
     for problem in store.problems:
         print(problem)
-    print(f"{path}: {len(store):,} events usable, {len(store.problems):,} problems "
+    count = len(store.problems)
+    print(f"{path}: {len(store):,} events usable, {count:,} problem{'s' * (count != 1)} "
           f"(format: {store.fmt})", file=sys.stderr)
     return 1 if store.problems else 0
 

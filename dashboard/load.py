@@ -221,7 +221,7 @@ def load_events(
     problems = list(raw.problems)
     if any(p.action == "error" for p in problems) or raw.frame.empty:
         return index_store(label, pd.DataFrame(columns=list(CANONICAL_COLUMNS)),
-                           problems=problems, actors=actors)
+                           problems=problems, actors=actors, fmt="unknown")
     if fmt == "auto":
         fmt = detect_format(list(raw.frame.columns))
     adapted, adapt_problems = adapt(raw, fmt, actor_aliases=actors.alias_map())

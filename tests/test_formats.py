@@ -134,7 +134,7 @@ def test_ucdp_mapping():
     ("name", "kept_lines", "reported"),
     [
         ("quoted_newlines.csv", [2, 4, 10, 13],
-         [(7, "latitude", "discarded"), (11, "id", "discarded")]),
+         [(7, "latitude/longitude", "discarded"), (11, "id", "discarded")]),
         ("dates_mixed.csv", [2, 3, 4, 5, 6, 7, 8, 9, 13],
          [(10, "event_date", "discarded"), (11, "event_date", "discarded"),
           (12, "event_date", "discarded")]),
@@ -143,16 +143,17 @@ def test_ucdp_mapping():
           (8, "event_date", "discarded")]),
         ("missing_coords.csv", [2, 3, 4, 5, 8, 9],
          [(6, "place", "discarded"), (7, "longitude", "discarded"),
-          (8, "latitude", "repaired"), (10, "latitude", "discarded")]),
+          (8, "latitude/longitude", "repaired"), (10, "latitude", "discarded")]),
         ("dms_coords.csv", [2, 3, 4, 5, 6, 7, 8, 11],
          [(9, "longitude", "discarded"), (10, "latitude", "discarded")]),
         ("swapped_latlon.csv", list(range(2, 15)),
-         [(6, "latitude", "repaired"), (10, "latitude", "repaired")]),
+         [(6, "latitude/longitude", "repaired"), (10, "latitude/longitude", "repaired")]),
         ("acled_swapped.csv", [2, 3, 4, 5],
-         [(2, "latitude", "repaired"), (3, "latitude", "repaired"), (5, "latitude", "warning")]),
+         [(2, "latitude/longitude", "repaired"), (3, "latitude/longitude", "repaired"),
+          (5, "latitude/longitude", "warning")]),
         ("out_of_range.csv", [2, 8],
-         [(3, "latitude", "discarded"), (4, "latitude", "discarded"),
-          (5, "latitude", "discarded"), (6, "latitude", "discarded"),
+         [(3, "latitude/longitude", "discarded"), (4, "latitude/longitude", "discarded"),
+          (5, "latitude/longitude", "discarded"), (6, "latitude/longitude", "discarded"),
           (7, "latitude", "discarded")]),
         ("semicolon.csv", [2, 3, 4], []),
         ("html_entities.csv", [2, 3, 4, 5], []),
@@ -371,7 +372,7 @@ def test_a_large_generated_export_keeps_lines_and_mappings(tmp_path):
     path.write_text(header + "\n" + "\n".join(rows) + "\n")
     raw, frame, problems = load(str(path))  # FIXTURES / an absolute path is that path
     assert [p.line for p in raw.problems] == [102]
-    assert [(p.line, p.field) for p in problems] == [(20002, "latitude"), (30002, "id")]
+    assert [(p.line, p.field) for p in problems] == [(20002, "latitude/longitude"), (30002, "id")]
     assert len(frame) == 29_998
     assert frame["event_type"].tolist() == [e for i, e in enumerate(expected)
                                             if i not in (100, 20_000)]

@@ -16,6 +16,8 @@ from dashboard.formats.coords import coordinate_column
 from dashboard.formats.geocheck import check_coordinates
 from dashboard.readcsv import STR
 
+PAIR = "latitude/longitude"
+
 
 def _text(values: object, count: int) -> pd.Series:
     if isinstance(values, pd.Series):
@@ -39,15 +41,16 @@ def coordinates(out: dict[str, object], report: Report) -> None:
     report.rows(half & np.isnan(lon), "longitude", "latitude given without a longitude", pair)
     report.rows(half & np.isnan(lat), "latitude", "longitude given without a latitude", pair)
 
+    # Problems of the pair name both fields, so neither is blamed for the other.
     checked = check_coordinates(lat, lon, _text(out["country"], count))
-    report.rows(checked.placeholder, "latitude", "0, 0 is a placeholder, not a place; the "
+    report.rows(checked.placeholder, PAIR, "0, 0 is a placeholder, not a place; the "
                 "place name will be looked up instead", pair, action="repaired")
     swapped = checked.swapped != ""
-    report.rows(swapped, "latitude", "latitude and longitude swapped back: " + checked.swapped,
+    report.rows(swapped, PAIR, "latitude and longitude swapped back: " + checked.swapped,
                 pair, action="repaired")
-    report.rows(checked.out_of_range, "latitude", "out of range (latitude must be within ±90, "
+    report.rows(checked.out_of_range, PAIR, "out of range (latitude must be within ±90, "
                 "longitude within ±180)", pair)
-    report.rows(checked.outside_country, "latitude", "lies outside the row's country",
+    report.rows(checked.outside_country, PAIR, "lies outside the row's country",
                 pair, action="warning")
 
     place = (_text(out["place"], count) == "").to_numpy(dtype=bool)
