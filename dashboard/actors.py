@@ -6,15 +6,14 @@ side; imported datasets map their own actor names onto ours through the aliases.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydantic import BaseModel, ValidationError, field_validator
+from pydantic import BaseModel, field_validator
 
 from dashboard import DATA_DIR
-from dashboard.problems import Problem
+from dashboard.problems import Problem, read_model_rows
 from dashboard.schema import ACTOR_SEPARATOR
 from dashboard.text import fold
 
@@ -53,20 +52,9 @@ class ActorBook:
         """Read actors.csv; bad rows are reported with their line and left out."""
         book = cls()
         path = Path(path)
-        if not path.exists():
-            book.problems.append(Problem(path.name, None, None, "file not found", action="error"))
-            return book
-        with path.open(encoding="utf-8", newline="") as handle:
-            reader = csv.DictReader(handle)
-            for row in reader:
-                try:
-                    actor = ActorRow(**{k: (v or "") for k, v in row.items() if k})
-                except ValidationError as err:
-                    first = err.errors()[0]
-                    where = str(first["loc"][0]) if first["loc"] else None
-                    book.problems.append(Problem(path.name, reader.line_num, where, first["msg"]))
-                    continue
-                book.add(actor)
+        rows, book.problems = read_model_rows(path, ActorRow)
+        for actor in rows:
+            book.add(actor)
         for actor in book.rows.values():
             if actor.parent and actor.parent not in book.rows:
                 book.problems.append(

@@ -7,14 +7,18 @@ Architecture's timemap keeps such rows in a "discarded" list; so do we).
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import Literal
+from pathlib import Path
+from typing import Literal, TypeVar
 
 import pandas as pd
+from pydantic import BaseModel, ValidationError
 
 Action = Literal["discarded", "repaired", "warning", "error"]
 PROBLEM_COLUMNS = ["file", "line", "field", "reason", "value", "action"]
+RowModel = TypeVar("RowModel", bound=BaseModel)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,3 +49,24 @@ def clip(value: object, limit: int = 80) -> str:
     text = "" if value is None else str(value)
     text = text.replace("\n", "\\n").replace("\r", "\\r")
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def read_model_rows(path: Path, model: type[RowModel]) -> tuple[list[RowModel], list[Problem]]:
+    """The rows of a small reference CSV validated by a pydantic model, and a Problem per bad row.
+
+    Used for actors.csv and sources.csv; each error names the file, the line and the field.
+    """
+    if not path.exists():
+        return [], [Problem(path.name, None, None, "file not found", action="error")]
+    rows: list[RowModel] = []
+    problems: list[Problem] = []
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        for row in reader:
+            try:
+                rows.append(model(**{k: (v or "") for k, v in row.items() if k}))
+            except ValidationError as err:
+                first = err.errors()[0]
+                where = str(first["loc"][0]) if first["loc"] else None
+                problems.append(Problem(path.name, reader.line_num, where, first["msg"]))
+    return rows, problems

@@ -6,15 +6,14 @@ the article, so a typo or a paraphrase cannot pass as a quote.
 
 from __future__ import annotations
 
-import csv
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydantic import BaseModel, ValidationError, field_validator
+from pydantic import BaseModel, field_validator
 
 from dashboard import DATA_DIR, REPO_DIR
-from dashboard.problems import Problem
+from dashboard.problems import Problem, read_model_rows
 from dashboard.text import squash_spaces
 
 DEFAULT_SOURCES = DATA_DIR / "sources.csv"
@@ -58,21 +57,8 @@ class SourceBook:
     def load(cls, path: str | Path = DEFAULT_SOURCES, *, seeds: Path | None = None) -> SourceBook:
         """Read sources.csv; bad rows are reported with their line and left out."""
         book = cls(seeds=seeds or seeds_dir())
-        path = Path(path)
-        if not path.exists():
-            book.problems.append(Problem(path.name, None, None, "file not found", action="error"))
-            return book
-        with path.open(encoding="utf-8", newline="") as handle:
-            reader = csv.DictReader(handle)
-            for row in reader:
-                try:
-                    source = SourceRow(**{k: (v or "") for k, v in row.items() if k})
-                except ValidationError as err:
-                    first = err.errors()[0]
-                    where = str(first["loc"][0]) if first["loc"] else None
-                    book.problems.append(Problem(path.name, reader.line_num, where, first["msg"]))
-                    continue
-                book.rows[source.id] = source
+        rows, book.problems = read_model_rows(Path(path), SourceRow)
+        book.rows = {source.id: source for source in rows}
         return book
 
     def text_of(self, source_id: str) -> str | None:
