@@ -29,8 +29,8 @@ from dashboard.problems import problems_frame
 from dashboard.schema import EVENT_TYPES
 from dashboard.sources import SourceBook
 from dashboard.store import EventStore
-from dashboard.style import COLOUR_MODES, type_colour
-from dashboard.timeline import STEPS, next_window, wide_counts
+from dashboard.style import COLOUR_MODES, TYPE_COLOURS
+from dashboard.timeline import STEPS, next_window, timeline_chart, wide_counts
 from dashboard.urlstate import ViewState, parse_params, to_params
 from dashboard.view import bbox_from_bounds, build_view, list_frame
 
@@ -191,8 +191,8 @@ def main() -> None:
                 + (" · ".join(state.query().describe()) or "no filters"))
     chart = wide_counts(view.timeline, freq=view.timeline_bin, start=state.start, end=state.end)
     if not chart.empty:
-        st.bar_chart(chart, color=[type_colour(c) for c in chart.columns], height=150, stack=True,
-                     x_label=f"events per {view.timeline_bin}, by type", y_label="")
+        st.caption(f"Events per {view.timeline_bin} (by start date), by type")
+        st.altair_chart(timeline_chart(chart, TYPE_COLOURS), width="stretch")
     left, right = st.columns([3, 2])
     with left:
         draw_map(store, view, state)
@@ -221,7 +221,7 @@ def draw_map(store: EventStore, view, state: ViewState) -> None:
                           bbox=st.session_state.get("view_box") if large else None))
     present = sorted(store.events["event_type"].unique()) if state.colour_mode == "event type" else None
     fmap = base_map(colour_mode=state.colour_mode, online_tiles=st.session_state.get("online", False),
-                    legend_present=present)
+                    legend_present=present, legend_folded=True)  # unfolded, it hides markers
     wants_view = large or st.session_state.get("in_view")
     returned = ["last_object_clicked_tooltip"] + (["bounds", "zoom"] if wants_view else [])
     # The key names the colour mode and whether the map's view is reported: st_folium reads its

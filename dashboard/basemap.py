@@ -83,6 +83,7 @@ def base_map(
     online_tiles: bool = True,
     asset_url: str = APP_BASE_URL,
     legend_present: list[str] | None = None,
+    legend_folded: bool = False,
 ) -> folium.Map:
     """A Leaflet map with the shipped vector basemap and no request to any third party by default."""
     (south, west), (north, east) = bounds
@@ -125,7 +126,7 @@ def base_map(
         for name, url, attr in TILE_LAYERS:
             folium.TileLayer(url, name=name, attr=attr, overlay=True, show=False, max_zoom=18,
                              opacity=0.85).add_to(fmap)
-    fmap.get_root().html.add_child(Element(legend_html(colour_mode, legend_present)))
+    fmap.get_root().html.add_child(Element(legend_html(colour_mode, legend_present, folded=legend_folded)))
     _credit(fmap, f"{attribution()} | {CREDIT}")
     _LayerPlugins().add_to(fmap)
     fmap.get_root().header.add_child(Element(

@@ -39,7 +39,7 @@ def date_label(start: pd.Timestamp, end: pd.Timestamp, precision: str) -> str:
     if not pd.isna(end) and end != natural.get(precision, start):
         # A span longer than its precision says: show where it ends, at the same precision.
         if precision == "year":
-            return f"{label} – {end.year}"
+            return f"{label} – {end.year}" if end.year != start.year else f"{label} (to {end:%-d %b})"
         if precision in ("month", "season"):
             return f"{label} – {end.strftime('%b %Y')}"
         label += f" – {end.day} {end.strftime('%b %Y')}"

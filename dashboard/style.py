@@ -50,7 +50,9 @@ def legend_entries(mode: str, present: list[str] | None = None) -> list[tuple[st
     return [(k, table[k]) for k in keys]
 
 
-def legend_html(mode: str, present: list[str] | None = None, *, extra: str = "") -> str:
+def legend_html(
+    mode: str, present: list[str] | None = None, *, extra: str = "", folded: bool = False
+) -> str:
     """A small legend box for the map's corner (all labels escaped)."""
     rows = "".join(
         f'<div><span style="display:inline-block;width:11px;height:11px;border-radius:50%;'
@@ -66,6 +68,7 @@ def legend_html(mode: str, present: list[str] | None = None, *, extra: str = "")
         '<div class="atlas-legend" style="position:absolute;bottom:22px;right:8px;z-index:900;'
         "width:max-content;max-width:230px;"
         "background:rgba(255,255,255,.92);padding:6px 9px;border:1px solid #888;border-radius:4px;"
-        f'font:11px/1.3 sans-serif"><details open><summary><b>Colour: {esc(mode)}</b></summary>'
+        f'font:11px/1.3 sans-serif"><details{"" if folded else " open"}>'
+        f"<summary><b>Legend · colour: {esc(mode)}</b></summary>"
         f"{rows}{approx}{extra}</details></div>"
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import altair as alt
 import pandas as pd
 
 PERIODS = {"day": "D", "week": "W", "month": "M", "quarter": "Q", "year": "Y"}
@@ -80,3 +81,23 @@ def wide_counts(
     wide = wide.reindex(periods, fill_value=0)
     wide.index = pd.Index(periods.strftime(LABELS[freq]), name="period")
     return wide
+
+
+def timeline_chart(wide: pd.DataFrame, colours: dict[str, str], *, height: int = 130) -> alt.Chart:
+    """A stacked bar chart of ``wide`` (periods x types) in the map's colours (Vega-Lite, offline)."""
+    long = wide.reset_index().melt(id_vars="period", var_name="type", value_name="events")
+    present = [t for t in colours if t in set(long["type"])]
+    return (
+        alt.Chart(long[long["events"] > 0] if (long["events"] > 0).any() else long)
+        .mark_bar()
+        .encode(
+            x=alt.X("period:O", sort=list(wide.index), scale=alt.Scale(domain=list(wide.index)),
+                    axis=alt.Axis(title=None, labelAngle=0, labelOverlap=True)),
+            y=alt.Y("sum(events):Q", axis=alt.Axis(title="events", tickMinStep=1)),
+            color=alt.Color("type:N", scale=alt.Scale(domain=present, range=[colours[t] for t in present]),
+                            legend=alt.Legend(orient="right", title=None, labelFontSize=10,
+                                                          symbolSize=50, rowPadding=0)),
+            tooltip=["period:O", "type:N", "events:Q"],
+        )
+        .properties(height=height)
+    )
