@@ -56,6 +56,36 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process has used so far (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def descendants(root: int) -> list[int]:
+    """Every live process under ``root`` (the browser's processes under this one)."""
+    parent: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                parent[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    found, frontier = [], [root]
+    while frontier:
+        current = frontier.pop()
+        children = [pid for pid, ppid in parent.items() if ppid == current]
+        found += children
+        frontier += children
+    return found
+
+
+def _cpu(server: int) -> tuple[float, float]:
+    """(the app's CPU seconds, this process's browsers' CPU seconds)."""
+    return cpu_seconds(server), sum(cpu_seconds(pid) for pid in descendants(os.getpid()))
+
+
 @contextlib.contextmanager
 def running_app(events_csv: Path, log: Path, *, timeout: float = 300) -> Iterator[tuple[str, int]]:
     """``python -m dashboard serve`` on a free port with ATLAS_EVENTS set; (url, pid)."""
@@ -126,7 +156,8 @@ async def _moves(page, frame, moves: int, times: list[float], failures: list[str
 
 
 async def _run(url: str, pid: int, sessions: int, moves: int, timeout: float,
-               key: str, think: tuple[float, float]) -> tuple[list[float], list[str], float]:
+               key: str, think: tuple[float, float]) -> tuple[list[float], list[str], float,
+                                                          tuple[float, float]]:
     """Open the sessions one after another (people do not all arrive in the same second), then
     move every session's slider at once."""
     from playwright.async_api import async_playwright
@@ -143,12 +174,15 @@ async def _run(url: str, pid: int, sessions: int, moves: int, timeout: float,
                 failures.append(f"opening a session: {type(exc).__name__}: "
                                 f"{str(exc).splitlines()[0][:200]}")
         opened_rss = rss_mb(pid)  # every session open, nobody moving yet
+        server_before, browser_before = _cpu(pid)
         await asyncio.gather(*(_moves(page, frame, moves, times, failures, timeout, key, think)
                                for _, page, frame in opened))
+        server_after, browser_after = _cpu(pid)
+        cpu = (server_after - server_before, browser_after - browser_before)
         for context, _, _ in opened:
             await context.close()
         await browser.close()
-    return times, failures, opened_rss
+    return times, failures, opened_rss, cpu
 
 
 def p95(values: list[float]) -> float:
@@ -166,9 +200,9 @@ def measure(events_csv: Path, log: Path, *, sessions: int, moves: int = 8,
     ``think`` is the range of seconds a session waits after a redraw before its next move.
     """
     with running_app(events_csv, log) as (url, pid):
-        lone, lone_fail, lone_rss = asyncio.run(_run(url, pid, 1, moves, timeout, key, think))
-        crowd, crowd_fail, crowd_rss = asyncio.run(_run(url, pid, sessions, moves, timeout, key,
-                                                                think))
+        lone, lone_fail, lone_rss, _ = asyncio.run(_run(url, pid, 1, moves, timeout, key, think))
+        crowd, crowd_fail, crowd_rss, (server_cpu, browser_cpu) = asyncio.run(
+            _run(url, pid, sessions, moves, timeout, key, think))
         moved_rss = rss_mb(pid)
     return {
         "lone_median_s": statistics.median(lone) if lone else float("nan"),
@@ -177,4 +211,7 @@ def measure(events_csv: Path, log: Path, *, sessions: int, moves: int = 8,
         "crowd_p95_s": p95(crowd), "crowd_moves": len(crowd), "sessions": sessions,
         "failures": lone_fail + crowd_fail, "rss_lone_mb": lone_rss, "rss_crowd_mb": crowd_rss,
         "rss_after_moves_mb": moved_rss, "think_s": think,
+        # CPU seconds per slider move while everyone moved: the app's and the browsers'
+        "server_cpu_per_move_s": server_cpu / max(len(crowd), 1),
+        "browser_cpu_per_move_s": browser_cpu / max(len(crowd), 1),
     }

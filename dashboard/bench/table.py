@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping, Sequence
 
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -78,6 +79,12 @@ def sessions_text(result: Mapping[str, object], rows: int) -> str:
         f"{cell(result['rss_after_moves_mb'])} MB after they all moved at once (the high-water "
         "mark of concurrent reruns' working copies; the data is one shared copy)",
     ]
+    if "server_cpu_per_move_s" in result:
+        lines.append(
+            f"- CPU per slider move: {cell(result['server_cpu_per_move_s'])} s in the app, "
+            f"{cell(result['browser_cpu_per_move_s'])} s in the browsers (which share this "
+            f"machine's {os.cpu_count()} cores with the app here; a user's browser runs on the "
+            "user's machine)")
     failures = list(result.get("failures") or [])  # type: ignore[call-overload]
     if failures:
         lines.append(f"- {len(failures)} failed moves or sessions: " + "; ".join(sorted(set(failures)))[:400])

@@ -29,7 +29,13 @@ NO_LIMIT = 2**40
 
 
 def peak_rss_mb() -> float:
-    """The process's peak resident memory so far (Linux reports kB)."""
+    """This process's peak resident memory (VmHWM, which starts afresh at exec: getrusage's
+    ru_maxrss would include the parent's memory at fork time)."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
