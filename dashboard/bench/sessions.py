@@ -90,7 +90,8 @@ def _cpu(server: int) -> tuple[float, float]:
 def running_app(events_csv: Path, log: Path, *, timeout: float = 300) -> Iterator[tuple[str, int]]:
     """``python -m dashboard serve`` on a free port with ATLAS_EVENTS set; (url, pid)."""
     port = _free_port()
-    env = {**os.environ, "ATLAS_EVENTS": str(events_csv)}
+    env = {**os.environ, "ATLAS_EVENTS": str(events_csv),
+           "ATLAS_CACHE_DIR": str(log.parent / "app-cache")}  # not the user's own cache
     with log.open("wb") as out:
         proc = subprocess.Popen([sys.executable, "-m", "dashboard", "serve", "--port", str(port)],
                                 env=env, stdout=out, stderr=subprocess.STDOUT)
