@@ -29,7 +29,7 @@ import pyarrow.parquet as pq
 
 from dashboard import DATA_DIR, PACKAGE_DIR
 from dashboard.actors import DEFAULT_ACTORS, ActorBook
-from dashboard.atomic import write_bytes_atomic
+from dashboard.atomic import write_atomic
 from dashboard.gazetteer import DEFAULT_GAZETTEER
 from dashboard.load import MAX_UPLOAD_BYTES, load_events
 from dashboard.problems import PROBLEM_COLUMNS, Problem, problems_frame
@@ -99,10 +99,8 @@ def _events_table(events: pd.DataFrame, fmt: str) -> pa.Table:
     return table.replace_schema_metadata(meta)
 
 
-def _parquet_bytes(table: pa.Table) -> bytes:
-    sink = pa.BufferOutputStream()
-    pq.write_table(table, sink, compression="zstd")
-    return sink.getvalue().to_pybytes()
+def _write_parquet(path: Path, table: pa.Table) -> None:
+    write_atomic(path, lambda handle: pq.write_table(table, handle, compression="zstd"))
 
 
 def _problems_from(frame: pd.DataFrame, name: str, old_name: str) -> list[Problem]:
@@ -149,8 +147,8 @@ def _write_entry(folder: Path, key: str, table: pa.Table, problems: list[Problem
     problem_table = pa.Table.from_pandas(frame, preserve_index=False)
     problem_table = problem_table.replace_schema_metadata(
         {**(problem_table.schema.metadata or {}), b"atlas-name": name.encode()})
-    write_bytes_atomic(folder / f"{key}.problems.parquet", _parquet_bytes(problem_table))
-    write_bytes_atomic(folder / f"{key}.events.parquet", _parquet_bytes(table))
+    _write_parquet(folder / f"{key}.problems.parquet", problem_table)
+    _write_parquet(folder / f"{key}.events.parquet", table)
 
 
 def _load_with_ticks(data: str | Path | bytes, size: int, name: str, fmt: str, max_bytes: int,

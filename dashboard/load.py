@@ -13,6 +13,8 @@ from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from dashboard import DATA_DIR
 from dashboard.actors import DEFAULT_ACTORS, ActorBook
@@ -50,11 +52,13 @@ class _Report:
     def add(
         self, mask: np.ndarray, field: str, reason: str, values: pd.Series, action: Action
     ) -> None:
-        rows = np.flatnonzero(np.asarray(mask) & ~self.dropped)
-        shown = values.to_numpy()
+        rows = np.flatnonzero(np.asarray(mask, dtype=bool) & ~self.dropped)
+        if not len(rows):
+            return
+        shown = values.iloc[rows].to_numpy(dtype=object)
         self.problems.extend(
-            Problem(self.name, int(self.lines[i]), field, reason, clip(shown[i]), action)
-            for i in rows
+            Problem(self.name, int(self.lines[i]), field, reason, clip(value), action)
+            for i, value in zip(rows, shown, strict=True)
         )
         if action == "discarded":
             self.dropped[rows] = True
@@ -62,15 +66,22 @@ class _Report:
 
 def _actor_lookup(values: pd.Series, actors: ActorBook) -> tuple[pd.Series, pd.Series]:
     """Canonical ";"-joined actors per row, and the names the book does not know (";"-joined)."""
-    uniques = values.unique()
-    canon: dict[str, str] = {}
-    unknown: dict[str, str] = {}
+    codes, uniques = pd.factorize(values)
+    canon: list[str] = []
+    unknown: list[str] = []
     for text in uniques:
         names = [n.strip() for n in str(text).split(ACTOR_SEPARATOR) if n.strip()]
         mapped = [actors.canonical(n) or n for n in names]
-        canon[text] = ACTOR_SEPARATOR.join(dict.fromkeys(mapped))
-        unknown[text] = ACTOR_SEPARATOR.join(n for n in names if actors.canonical(n) is None)
-    return values.map(canon), values.map(unknown)
+        canon.append(ACTOR_SEPARATOR.join(dict.fromkeys(mapped)))
+        unknown.append(ACTOR_SEPARATOR.join(n for n in names if actors.canonical(n) is None))
+
+    def per_row(texts: list[str]) -> pd.Series:
+        return pd.Series(pd.array(texts, dtype="str").take(codes), index=values.index)
+
+    return per_row(canon), per_row(unknown)
+
+
+_FROM_GAZETTEER = ("lat", "lon", "precision", "uncertainty_km", "admin1", "country")
 
 
 def _coordinates(
@@ -87,12 +98,17 @@ def _coordinates(
                "discarded")
     places = frame["place"].str.strip()
     found = {name: gazetteer.lookup(name) for name in places[~given].unique() if name}
-    missing = ~given & places.map(lambda n: found.get(n) is None)
+    known = pd.DataFrame.from_records(
+        [{attr: getattr(place, attr) for attr in _FROM_GAZETTEER} | {"name": name}
+         for name, place in found.items() if place is not None],
+        columns=[*_FROM_GAZETTEER, "name"]).set_index("name")
+    missing = ~given & ~places.isin(known.index)
     report.add(missing, "place", "not in the gazetteer, and the row has no coordinates", places,
                "discarded")
+    looked_up = known.reindex(places[~given]).set_axis(places.index[~given])
 
     def from_gazetteer(attr: str) -> pd.Series:
-        return places.map(lambda n: getattr(found[n], attr) if found.get(n) else None)
+        return looked_up[attr].reindex(places.index)
 
     out = pd.DataFrame(index=frame.index)
     out["lat"] = lat.where(given, from_gazetteer("lat")).astype(float)
@@ -121,11 +137,11 @@ def normalise(
     fmt: str = "ours",
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Turn an adapted frame (our columns as text, plus ``line``) into canonical events."""
-    frame = frame.reset_index(drop=True).copy()
+    frame = frame.reset_index(drop=True)  # copy-on-write: the caller's frame is not changed
     for column in (*OUR_COLUMNS, *OUR_OPTIONAL_GEO):
         if column not in frame:
             frame[column] = ""
-        frame[column] = frame[column].astype("string").fillna("").astype(object)
+        frame[column] = frame[column].astype("str").fillna("")
     if fmt == "ours":  # our own CSV exports guard text against spreadsheet formulas: undo that
         for column in ("id", "place", "actors", "summary", "claimed_by", "quote", "dispute"):
             frame[column] = unneutralise_column(frame[column])
@@ -134,7 +150,8 @@ def normalise(
 
     ids = frame["id"].str.strip()
     report.add(ids == "", "id", "empty; named after its line", ids, "repaired")
-    ids = ids.where(ids != "", pd.Series([f"line-{n}" for n in lines], index=frame.index))
+    if (ids == "").any():
+        ids = ids.mask(ids == "", pd.Series([f"line-{n}" for n in lines], index=frame.index))
     start, implied = parse_dates(frame["date"])
     report.add(start.isna(), "date", "not a date (expected YYYY-MM-DD)", frame["date"], "discarded")
     precision = frame["date_precision"].str.strip().str.lower()
@@ -179,27 +196,33 @@ def normalise(
         report.add(np.array([f is False for f in found]), "quote",
                    "not found verbatim in the source article", frame["quote"], "warning")
 
-    events = pd.DataFrame(
-        {
-            "id": ids,
-            "start": start,
-            "end": end,
-            "date_precision": precision,
-            "place": frame["place"].str.strip(),
-            **{c: coords[c] for c in ("lat", "lon", "loc_precision", "uncertainty_km")},
-            "admin1": coords["admin1"],
-            "country": coords["country"],
-            "actors": canon,
-            "event_type": kinds,
-            "fatalities": counts["fatalities"],
-            "wounded": counts["wounded"],
-            **{c: frame[c].str.strip() for c in ("summary", "claimed_by", "source", "quote",
-                                                 "dispute")},
-            "line": lines,
-        }
-    )[list(CANONICAL_COLUMNS)]
-    events = events[~report.dropped].sort_values(["start", "id"], kind="stable")
-    return events.reset_index(drop=True), report.problems
+    order = _row_order(start, ids, report.dropped)
+    ready = {"id": ids, "start": start, "end": end, "date_precision": precision,
+             **{c: coords[c] for c in coords.columns}, "actors": canon, "event_type": kinds,
+             **counts, "line": pd.Series(lines)}
+    del ids, start, end, precision, coords, canon, unknown, kinds, counts
+    # One column at a time, each freed once taken in order: never two copies of every column.
+    events = pd.DataFrame({
+        name: (ready.pop(name) if name in ready else frame[name].str.strip())
+        .take(order).reset_index(drop=True)
+        for name in CANONICAL_COLUMNS
+    })
+    return events[list(CANONICAL_COLUMNS)], report.problems
+
+
+def _row_order(start: pd.Series, ids: pd.Series, dropped: np.ndarray) -> np.ndarray:
+    """Positions of the kept rows by start date, then id (Arrow's sort: stable, no copies of the
+    other columns)."""
+    keys = pa.table({"start": pa.array(start.to_numpy("datetime64[ns]")),
+                     "id": pa.array(ids.astype("str").array)})
+    order = pc.sort_indices(keys, sort_keys=[("start", "ascending"), ("id", "ascending")]).to_numpy()
+    return order[~dropped[order]]
+
+
+def _return_freed_memory() -> None:
+    """Arrow's allocator keeps freed blocks for reuse; between the loader's steps they would only
+    add up to the peak, so they go back to the system."""
+    pa.default_memory_pool().release_unused()
 
 
 def load_events(
@@ -225,12 +248,16 @@ def load_events(
     if fmt == "auto":
         fmt = detect_format(list(raw.frame.columns))
     adapted, adapt_problems = adapt(raw, fmt, actor_aliases=actors.alias_map())
+    del raw  # the file's own columns: a large file's peak memory is each step's copies at once
+    _return_freed_memory()
     problems += adapt_problems
     if any(p.action == "error" for p in adapt_problems):
         return index_store(label, pd.DataFrame(columns=list(CANONICAL_COLUMNS)),
                            problems=problems, actors=actors, fmt=fmt)
     events, more = normalise(adapted, name=label, gazetteer=gazetteer, actors=actors,
                              sources=sources, fmt=fmt)
+    del adapted
+    _return_freed_memory()
     return index_store(label, events, problems=problems + more, actors=actors, fmt=fmt)
 
 
