@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from typing import ClassVar
 
 import folium
@@ -17,8 +18,9 @@ from folium.plugins import HeatMap, MarkerCluster
 from jinja2 import Template
 
 from dashboard.assets import APP_BASE_URL, localize
-from dashboard.placenames import CREDIT, city_labels
-from dashboard.regions import attribution, basemap_layer
+from dashboard.labels import CityLabels, Outlines
+from dashboard.placenames import CREDIT
+from dashboard.regions import attribution
 from dashboard.style import legend_html
 from dashboard.text import esc
 
@@ -76,6 +78,24 @@ class _LayerPlugins(JSCSSMixin):
                                                     *HeatMap.default_css]
 
 
+def _country_style(feature: Mapping) -> dict[str, object]:
+    syria = feature["properties"].get("iso_a3") == "SYR"
+    return {"fillColor": "#f4f1ea" if syria else "#e3e3e0", "color": "#777", "weight": 1.2,
+            "fillOpacity": 1.0}
+
+
+def _lake_style(feature: Mapping) -> dict[str, object]:
+    return {"color": "#a9cbe3", "fillColor": "#a9cbe3", "weight": 0.5, "fillOpacity": 0.9}
+
+
+def _river_style(feature: Mapping) -> dict[str, object]:
+    return {"color": "#6fa3cf", "fillColor": "#6fa3cf", "weight": 1.5, "fillOpacity": 0.9}
+
+
+def _border_style(feature: Mapping) -> dict[str, object]:
+    return {"color": "#999", "weight": 0.8, "dashArray": "3 3", "fill": False}
+
+
 def base_map(
     *,
     colour_mode: str = "event type",
@@ -94,33 +114,12 @@ def base_map(
     )
     # With no tile layer to take them from, Leaflet (and MarkerCluster) need the zoom limits here.
     fmap.options.update(maxZoom=18, minZoom=2)
-    folium.GeoJson(
-        basemap_layer("country"), name="Countries", control=False,
-        style_function=lambda f: {
-            "fillColor": "#f4f1ea" if f["properties"].get("iso_a3") == "SYR" else "#e3e3e0",
-            "color": "#777", "weight": 1.2, "fillOpacity": 1.0,
-        },
-        tooltip=folium.GeoJsonTooltip(["name"], labels=False),
-        attr=attribution(),
-    ).add_to(fmap)
-    for layer, colour, weight in (("lake", "#a9cbe3", 0.5), ("river", "#6fa3cf", 1.5)):
-        folium.GeoJson(
-            basemap_layer(layer), name=layer, control=False, interactive=False,
-            style_function=lambda f, c=colour, w=weight: {
-                "color": c, "fillColor": c, "weight": w, "fillOpacity": 0.9,
-            },
-        ).add_to(fmap)
-    folium.GeoJson(
-        basemap_layer("governorate"), name="Governorate borders", interactive=False,
-        style_function=lambda f: {"color": "#999", "weight": 0.8, "dashArray": "3 3", "fill": False},
-    ).add_to(fmap)
+    Outlines("country", style=_country_style, tooltip="name", control=False).add_to(fmap)
+    Outlines("lake", style=_lake_style, control=False).add_to(fmap)
+    Outlines("river", style=_river_style, control=False).add_to(fmap)
+    Outlines("governorate", style=_border_style, name="Governorate borders").add_to(fmap)
     names = folium.FeatureGroup(name="Place names (GeoNames)")
-    for label in city_labels():
-        folium.Marker(
-            (label.lat, label.lon), interactive=False,
-            icon=folium.DivIcon(html=f'<div class="atlas-label{" major" if label.major else ""}">'
-                                f"{esc(label.name)}</div>", icon_size=(0, 0), icon_anchor=(-4, 7)),
-        ).add_to(names)
+    CityLabels().add_to(names)
     names.add_to(fmap)
     if online_tiles:
         for name, url, attr in TILE_LAYERS:

@@ -6,6 +6,7 @@ looks exact, and each popup ends with who claims it and the verbatim sentence it
 
 from __future__ import annotations
 
+import functools
 import html
 from collections.abc import Mapping
 
@@ -17,8 +18,11 @@ SEASONS = {3: "spring", 6: "summer", 9: "autumn", 12: "winter"}
 POPUP_QUOTE_LIMIT = 600
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def date_label(start: pd.Timestamp, end: pd.Timestamp, precision: str) -> str:
-    """A date as precise as it is known: "3 Feb 2016", "Feb 2016", "spring 2016", "2016"."""
+    """A date as precise as it is known: "3 Feb 2016", "Feb 2016", "spring 2016", "2016".
+
+    Cached: a list and its popups repeat the same few thousand dates on every rerun."""
     if pd.isna(start):
         return "undated"
     if precision == "year":

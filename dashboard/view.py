@@ -79,14 +79,20 @@ def fit_bounds(events: pd.DataFrame) -> tuple[tuple[float, float], tuple[float, 
     return (float(south), float(west)), (float(north), float(east))
 
 
+def date_labels(events: pd.DataFrame) -> np.ndarray:
+    """:func:`date_label` of every row, worked out once per distinct (start, end, precision)."""
+    codes, uniques = pd.MultiIndex.from_frame(events[["start", "end", "date_precision"]]).factorize()
+    labels = np.array([date_label(*key) for key in uniques] + ["undated"], dtype=object)
+    return labels[codes]  # code -1 (a missing start) takes the last label
+
+
 def list_frame(events: pd.DataFrame, *, selected: str | None = None, limit: int = LIST_LIMIT) -> pd.DataFrame:
     """The event list as shown: sorted by date, dates at their precision, the selection marked."""
     head = events.head(limit)
     frame = pd.DataFrame(
         {
             "marker": np.where(head["id"] == selected, "▶", ""),
-            "when": [date_label(s, e, p) for s, e, p in
-                     zip(head["start"], head["end"], head["date_precision"], strict=True)],
+            "when": date_labels(head),
             "place": head["place"],
             "event_type": head["event_type"],
             "summary": head["summary"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import folium
@@ -113,5 +114,20 @@ def test_the_map_names_cities_without_any_tile_server():
         assert city in names
     assert "Jaramānā" not in names  # a Damascus suburb: too close to a larger name
     html = base_map(online_tiles=False).get_root().render()
-    assert 'atlas-label major\\"\\u003eAleppo\\u003c/div' in html  # JSON-escaped in the script
+    table = json.loads(re.search(r'var d = (\{"lat".*?\});\n', html).group(1))
+    assert table["major"][table["text"].index("Aleppo")] is True
+    assert "box.textContent = d.text[i];" in html  # a name is text, never HTML
+
+
+def test_basemap_outlines_carry_their_style_and_escaped_names():
+    fmap = base_map(online_tiles=False)
+    folium.LayerControl().add_to(fmap)
+    html = fmap.get_root().render()
+    countries = json.loads(re.search(r'L\.geoJson\((\{"type":"FeatureCollection".*?\}), \{\n'
+                                     r'    interactive: true', html).group(1))
+    fills = {f["properties"]["_tip"]: f["properties"]["_style"]["fillColor"]
+             for f in countries["features"]}
+    assert fills["Syria"] == "#f4f1ea" and fills["Turkey"] == "#e3e3e0"
+    assert html.count("L.geoJson(") == 4  # countries, lakes, rivers, governorate borders
+    assert '"Governorate borders"' in html  # the borders can be switched off
     assert "Place names: GeoNames (CC BY 4.0)" in html

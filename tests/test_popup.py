@@ -64,3 +64,17 @@ def test_tooltip_round_trips_the_event_id(event_id):
 @pytest.mark.parametrize("text", [None, "", "no brackets", "ends [open"])
 def test_tooltip_without_id(text):
     assert id_from_tooltip(text) is None
+
+
+def test_the_list_labels_each_row_as_its_popup_does():
+    from dashboard.view import date_labels
+
+    day, month = pd.Timestamp("2016-02-03"), pd.Timestamp("2016-02-01")
+    frame = pd.DataFrame({
+        "start": [day, month, pd.NaT, month, day],
+        "end": [day, pd.Timestamp("2016-02-29"), pd.NaT, pd.Timestamp("2016-04-30"), day],
+        "date_precision": ["day", "month", "day", "month", "week"],
+    })
+    expected = [date_label(s, e, p) for s, e, p in frame.itertuples(index=False)]
+    assert list(date_labels(frame)) == expected
+    assert expected[2] == "undated" and expected[3] == "Feb 2016 – Apr 2016"
