@@ -246,7 +246,8 @@ def draw_downloads(store: EventStore, state: ViewState, bbox) -> None:
     """The current view as files: map snapshot (PNG), standalone map (HTML), events (CSV, GeoJSON)."""
     query = replace(state.query(), bbox=bbox) if bbox else state.query()
     items = downloads(store, query, view_bbox=st.session_state.get("view_box"),
-                      colour_mode=state.colour_mode, sources=sources(), selected=state.selected)
+                      colour_mode=state.colour_mode, sources=sources(), selected=state.selected,
+                      layers=tuple(st.session_state.get("layers", DEFAULT_LAYERS)))
     for column, item in zip(st.columns(len(items)), items, strict=True):
         column.download_button(item.label, data=item.make, file_name=item.filename, mime=item.mime,
                                disabled=item.unavailable is not None, on_click="ignore", width="stretch")

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from dashboard.layers import DEFAULT_LAYERS
 from dashboard.query import BBox, Query, events_in
 from dashboard.schema import OUR_COLUMNS, OUR_OPTIONAL_GEO
 from dashboard.snapshot import standalone_html
@@ -136,12 +137,14 @@ def downloads(
     sources: Mapping[str, Mapping] | None = None,
     selected: str | None = None,
     title: str = "Event Atlas",
+    layers: tuple[str, ...] = DEFAULT_LAYERS,
 ) -> list[Download]:
     """The four exports of the current view: PNG, standalone HTML, CSV and GeoJSON."""
 
     def page() -> str:
         return standalone_html(store, query, sources=sources, view_bbox=view_bbox,
-                               colour_mode=colour_mode, selected=selected, title=title)
+                               colour_mode=colour_mode, selected=selected, title=title,
+                               layers=layers)
 
     return [
         Download("Map (PNG)", export_name(query, "png"), "image/png",

@@ -19,7 +19,7 @@ from branca.element import Element
 
 from dashboard.assets import INLINE_MARK, inline_assets
 from dashboard.basemap import SYRIA_BOUNDS, base_map, fit_view
-from dashboard.layers import LayerOptions, event_layers, events_layer
+from dashboard.layers import DEFAULT_LAYERS, LayerOptions, event_layers, events_layer
 from dashboard.query import BBox, Query
 from dashboard.regions import attribution
 from dashboard.snapshot_png import ChromiumMissingError, SnapshotError, render_png, render_pngs
@@ -167,11 +167,12 @@ def standalone_html(
     cluster: bool = True,
     selected: str | None = None,
     made: datetime | None = None,
+    layers: tuple[str, ...] = DEFAULT_LAYERS,
 ) -> str:
     """One HTML file: the filtered events on the shipped basemap, framed, with no external request.
 
     ``view_bbox`` (south, west, north, east) is the extent to show (the app's map view); without it
-    the map fits the events.
+    the map fits the events. ``layers`` are the overlays drawn (those the user chose in the app).
     """
     view = build_view(store, query)
     events = view.events
@@ -181,7 +182,7 @@ def standalone_html(
     fmap = base_map(colour_mode=colour_mode, bounds=bounds, online_tiles=False,
                     asset_url=INLINE_MARK, legend_present=_present(events, colour_mode, store))
     opts = LayerOptions(colour_mode=colour_mode, zoom=zoom, cluster=cluster, selected_id=selected,
-                        asset_url=INLINE_MARK)
+                        asset_url=INLINE_MARK, layers=layers)
     layers = event_layers(events, view.governorate_counts, actors=store.actors, sources=sources,
                           opts=opts)
     for layer in layers:

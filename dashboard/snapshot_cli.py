@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from dashboard.atomic import write_bytes_atomic
+from dashboard.layers import DEFAULT_LAYERS, LAYER_NAMES
 from dashboard.query import BBox, Query
 from dashboard.schema import EVENT_TYPES
 from dashboard.snapshot_png import (
@@ -70,6 +71,10 @@ def _bounded(kind: type, low: float, high: float):
     return parse
 
 
+def _layers(args: argparse.Namespace) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(args.layers)) or DEFAULT_LAYERS
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The snapshot options (shared by ``python -m dashboard snapshot`` and this module's main)."""
     parser.add_argument("--events", help="events file (default: the bundled data)")
@@ -84,6 +89,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--colour", default=COLOUR_MODES[0], choices=list(COLOUR_MODES))
     parser.add_argument("--title", default="Event Atlas")
     parser.add_argument("--no-cluster", action="store_true", help="draw every marker, no clusters")
+    parser.add_argument("--layer", dest="layers", action="append", default=[], choices=list(LAYER_NAMES),
+                        help="a map layer to draw (repeat; default: " + ", ".join(DEFAULT_LAYERS) + ")")
     parser.add_argument("--width", type=_bounded(int, 200, 4000), default=1600)
     parser.add_argument("--height", type=_bounded(int, 200, 4000), default=1000)
     parser.add_argument("--scale", type=_bounded(float, 0.5, 4), default=2.0)
@@ -167,7 +174,8 @@ def _series(args: argparse.Namespace, store, query: Query, sources: dict) -> lis
         frame_box = (every["lat"].min(), every["lon"].min(), every["lat"].max(), every["lon"].max())
     queries = [query.with_dates(first, last) for first, last in windows]
     pages = (standalone_html(store, q, sources=sources, view_bbox=frame_box, title=args.title,
-                             colour_mode=args.colour, cluster=not args.no_cluster) for q in queries)
+                             colour_mode=args.colour, cluster=not args.no_cluster,
+                             layers=_layers(args)) for q in queries)
     written, frames = [], []
     shots = render_pngs(pages, width=args.width, height=args.height, scale=args.scale,
                         chromium=args.chromium)
@@ -192,7 +200,8 @@ def _single(args: argparse.Namespace, store, query: Query, sources: dict) -> Pat
     if suffix == ".geojson":
         return write_bytes_atomic(args.out, to_geojson_bytes(events_in(store, query), sources))
     page = standalone_html(store, query, sources=sources, view_bbox=args.bbox, title=args.title,
-                           colour_mode=args.colour, cluster=not args.no_cluster)
+                           colour_mode=args.colour, cluster=not args.no_cluster,
+                           layers=_layers(args))
     if suffix == ".html":
         return write_bytes_atomic(args.out, page.encode("utf-8"))
     png = render_png(page, width=args.width, height=args.height, scale=args.scale,

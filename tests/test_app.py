@@ -196,3 +196,21 @@ def test_download_buttons_offer_the_four_files_named_after_the_view(app, monkeyp
     expected = [f"atlas_2016-01-01_2016-03-01_IRGC.{ext}" for ext in ("csv", "geojson", "html", "png")]
     assert names == sorted(expected)
     assert {b.label for b in app.get("download_button")} >= set(offered)
+
+
+def test_the_map_download_draws_the_layers_the_user_chose(app, monkeypatch):
+    from streamlit.delta_generator import DeltaGenerator
+
+    made: dict[str, object] = {}
+    real = DeltaGenerator.download_button
+
+    def spy(self, label, data, file_name=None, *args, **kwargs):
+        made[label] = data
+        return real(self, label, data, file_name, *args, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "download_button", spy)
+    app.run()
+    app.multiselect(key="layers").set_value(["events", "heat"]).run()
+    assert not app.exception
+    page = made["Map (HTML)"]().decode("utf-8")
+    assert "Density (heat)" in page and "Governorates shaded by events" not in page

@@ -77,6 +77,27 @@ def test_count_says_how_many_are_in_the_extent(store):
     assert "5 events match; 4 within the map area shown" in page
 
 
+@pytest.mark.parametrize(("layers", "drawn", "left_out"), [
+    (None, ["Events (", "Governorates shaded by events"], ["Density (heat)"]),
+    (("events", "heat"), ["Events (", "Density (heat)"], ["Governorates shaded by events"]),
+    (("governorates",), ["Governorates shaded by events"], ["Events (", "Density (heat)"]),
+])
+def test_html_draws_the_layers_chosen_in_the_app(store, layers, drawn, left_out):
+    page = _page(store, Query(), **({"layers": layers} if layers else {}))
+    for name in drawn:
+        assert name in page
+    for name in left_out:
+        assert name not in page
+
+
+def test_cli_layer_option_picks_the_layers(events_file, tmp_path):
+    out = tmp_path / "heat.html"
+    assert main(["--events", str(events_file), "--layer", "heat", "--layer", "events",
+                 "--out", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert "Density (heat)" in page and "Governorates shaded by events" not in page
+
+
 def test_missing_chromium_is_explained(monkeypatch):
     with pytest.raises(ChromiumMissingError, match="apt-get install chromium"):
         render_png("<html></html>", chromium="/nonexistent/chromium")
