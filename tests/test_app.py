@@ -178,39 +178,35 @@ def test_uploads_do_not_touch_the_bundled_data(app, bundled):
     assert shown(app) == (len(bundled), len(bundled))
 
 
-def test_download_buttons_offer_the_four_files_named_after_the_view(app, monkeypatch):
+@pytest.fixture
+def offered(monkeypatch) -> dict[str, tuple[str | None, object]]:
+    """What each download button offers, by label: (file name, data or its maker)."""
     from streamlit.delta_generator import DeltaGenerator
 
-    offered: dict[str, str] = {}
+    seen: dict[str, tuple[str | None, object]] = {}
     real = DeltaGenerator.download_button
 
     def spy(self, label, data, file_name=None, *args, **kwargs):
-        offered[label] = file_name
+        seen[label] = (file_name, data)
         return real(self, label, data, file_name, *args, **kwargs)
 
     monkeypatch.setattr(DeltaGenerator, "download_button", spy)
+    return seen
+
+
+def test_download_buttons_offer_the_four_files_named_after_the_view(app, offered):
     app.query_params.update({"from": "2016-01-01", "to": "2016-03-01", "actor": "IRGC"})
     app.run()
     assert not app.exception
-    names = sorted(n for n in offered.values() if n and n.startswith("atlas_"))
+    names = sorted(n for n, _ in offered.values() if n and n.startswith("atlas_"))
     expected = [f"atlas_2016-01-01_2016-03-01_IRGC.{ext}" for ext in ("csv", "geojson", "html", "png")]
     assert names == sorted(expected)
     assert {b.label for b in app.get("download_button")} >= set(offered)
 
 
-def test_the_map_download_draws_the_layers_the_user_chose(app, monkeypatch):
-    from streamlit.delta_generator import DeltaGenerator
-
-    made: dict[str, object] = {}
-    real = DeltaGenerator.download_button
-
-    def spy(self, label, data, file_name=None, *args, **kwargs):
-        made[label] = data
-        return real(self, label, data, file_name, *args, **kwargs)
-
-    monkeypatch.setattr(DeltaGenerator, "download_button", spy)
+def test_the_map_download_draws_the_layers_the_user_chose(app, offered):
     app.run()
     app.multiselect(key="layers").set_value(["events", "heat"]).run()
     assert not app.exception
-    page = made["Map (HTML)"]().decode("utf-8")
+    page = offered["Map (HTML)"][1]().decode("utf-8")
     assert "Density (heat)" in page and "Governorates shaded by events" not in page
