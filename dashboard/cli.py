@@ -10,6 +10,7 @@ from pathlib import Path
 
 from dashboard import PACKAGE_DIR, geocode_cli, snapshot_cli
 from dashboard.load import DEFAULT_EVENTS, load_bundled, load_events
+from dashboard.sources import SourceBook
 
 SERVE_FLAGS = (
     "--server.enableStaticServing=true",
@@ -42,6 +43,11 @@ def validate(args: argparse.Namespace) -> int:
     count = len(store.problems)
     print(f"{path}: {len(store):,} events usable, {count:,} problem{'s' * (count != 1)} "
           f"(format: {store.fmt})", file=sys.stderr)
+    book = SourceBook.load(path.parent / "sources.csv") if curated else None
+    if book is not None and book.unavailable():
+        print(f"note: quotes from {len(book.unavailable())} article(s) not checked: "
+              f"{', '.join(book.unavailable())} not in {book.seeds} (set ATLAS_SEEDS)",
+              file=sys.stderr)
     return 1 if store.problems else 0
 
 

@@ -71,6 +71,10 @@ class SourceBook:
             self._texts[source_id] = squash_spaces(text) if text is not None else None
         return self._texts[source_id]
 
+    def unavailable(self) -> list[str]:
+        """The article files that are not at hand, so their quotes cannot be checked."""
+        return [row.file for row in self.rows.values() if not (self.seeds / row.file).is_file()]
+
     def quote_found(self, source_id: str, quote: str) -> bool | None:
         """True or False, or None when the article's text is not available to check against."""
         text = self.text_of(source_id)

@@ -19,6 +19,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
 SEEDS = Path(os.environ.get("ATLAS_SEEDS") or Path(__file__).resolve().parents[2] / "shared" / "seeds")
+# The articles live outside the repository: a checkout without them skips the checks that read
+# them; under CI=true their absence fails instead.
+needs_seeds = pytest.mark.skipif(not SEEDS.is_dir() and not os.environ.get("CI"),
+                                 reason=f"the seed articles are not in {SEEDS} (set ATLAS_SEEDS)")
 
 EVENT_COLUMNS = [
     "id", "date", "date_end", "date_precision", "place", "actors", "event_type", "fatalities",
@@ -93,6 +97,7 @@ def eid(row: dict[str, str]) -> str:
 
 # ------------------------------------------------------------------ files and headers
 
+@needs_seeds
 def test_seed_directory_exists():
     assert SEEDS.is_dir(), f"seed dir not found: {SEEDS} (set ATLAS_SEEDS)"
     assert sorted(SEEDS.glob("*.txt")), "no seed files"
@@ -118,6 +123,7 @@ def test_source_ids_unique():
     assert not dupes
 
 
+@needs_seeds
 def test_every_seed_file_has_a_source():
     files = {s["file"] for s in SOURCES}
     missing = [p.name for p in sorted(SEEDS.glob("*.txt")) if p.name not in files]
@@ -125,6 +131,7 @@ def test_every_seed_file_has_a_source():
 
 
 @pytest.mark.parametrize("src", SOURCES, ids=[s["id"] for s in SOURCES])
+@needs_seeds
 def test_source_row(src):
     assert SLUG.match(src["id"])
     assert (SEEDS / src["file"]).is_file(), src["file"]
@@ -151,6 +158,7 @@ def test_every_source_has_at_least_three_events(src):
     assert n >= 3, f"{src['id']} ({src['file']}) has only {n} events"
 
 
+@needs_seeds
 def test_every_seed_file_has_at_least_three_events():
     per_file = Counter(SOURCE_BY_ID[e["source"]]["file"] for e in EVENTS if e["source"] in SOURCE_BY_ID)
     for p in sorted(SEEDS.glob("*.txt")):
@@ -208,6 +216,7 @@ def test_event_dates(ev):
 
 
 @pytest.mark.parametrize("ev", EVENTS, ids=[eid(e) for e in EVENTS])
+@needs_seeds
 def test_quote_is_verbatim(ev):
     quote = norm_ws(ev["quote"]).strip()
     assert quote, "empty quote"
