@@ -218,6 +218,7 @@ def draw_map(store: EventStore, view, state: ViewState) -> None:
         view.events, view.governorate_counts, actors=store.actors, sources=sources(),
         opts=LayerOptions(colour_mode=state.colour_mode, zoom=zoom, selected_id=state.selected,
                           layers=tuple(st.session_state.get("layers", DEFAULT_LAYERS)),
+                          open_popup=st.session_state.pop("open_popup", False),
                           bbox=st.session_state.get("view_box") if large else None))
     present = sorted(store.events["event_type"].unique()) if state.colour_mode == "event type" else None
     fmap = base_map(colour_mode=state.colour_mode, online_tiles=st.session_state.get("online", False),
@@ -233,7 +234,8 @@ def draw_map(store: EventStore, view, state: ViewState) -> None:
                        center=camera.center, zoom=camera.zoom, returned_objects=returned) or {}
     clicked = id_from_tooltip(result.get("last_object_clicked_tooltip"))
     if clicked and clicked != st.session_state.get("last_click"):
-        st.session_state.update(last_click=clicked, selected=clicked)  # the map stays where it is
+        # The map stays where it is, and the popup the click opened opens again after the rerun.
+        st.session_state.update(last_click=clicked, selected=clicked, open_popup=True)
         st.rerun()
     box = bbox_from_bounds(result.get("bounds"))
     if wants_view and box and (box, result.get("zoom")) != (st.session_state.get("view_box"),

@@ -65,6 +65,26 @@ def _credit(fmap: folium.Map, text: str) -> None:
     fmap.add_child(credit)
 
 
+class _FocusWithoutScrolling(MacroElement):
+    """Leaflet focuses the map on the first mouse-down (for its keyboard controls). Focusing an
+    element in an iframe scrolls the page to show all of it, so with the map partly below the
+    fold the page jumped under the pointer and the first click on a marker was lost. The map's
+    keyboard handler is re-bound to a focus that does not scroll."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+(function (map) {
+    if (!map.keyboard) { return; }
+    map.keyboard.disable();
+    map.keyboard._onMouseDown = function () {
+        if (!this._focused) { this._map._container.focus({preventScroll: true}); }
+    };
+    map.keyboard.enable();
+})({{ this._parent.get_name() }});
+{% endmacro %}
+""")
+
+
 class _LayerPlugins(JSCSSMixin):
     """The plugins' scripts any later rerun's layers may use (clusters, heat), loaded with the map.
 
@@ -128,6 +148,7 @@ def base_map(
     fmap.get_root().html.add_child(Element(legend_html(colour_mode, legend_present, folded=legend_folded)))
     _credit(fmap, f"{attribution()} | {CREDIT}")
     _LayerPlugins().add_to(fmap)
+    _FocusWithoutScrolling().add_to(fmap)
     fmap.get_root().header.add_child(Element(
         "<style>.leaflet-container{background:#cfe0ee}.atlas-popup th{padding-right:6px;"
         "color:#555;font-weight:600}.leaflet-tooltip{font:12px sans-serif}"

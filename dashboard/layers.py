@@ -13,7 +13,9 @@ from dataclasses import dataclass
 import folium
 import numpy as np
 import pandas as pd
+from branca.element import MacroElement
 from folium.plugins import HeatMap, MarkerCluster
+from jinja2 import Template
 
 from dashboard.actors import ActorBook
 from dashboard.assets import APP_BASE_URL, localize
@@ -44,6 +46,7 @@ class LayerOptions:
     selected_id: str | None = None
     asset_url: str = APP_BASE_URL
     layers: tuple[str, ...] = DEFAULT_LAYERS
+    open_popup: bool = False  # open the selected event's popup (right after a click on its marker)
     # The map's current view (south, west, north, east), from st_folium's bounds: only events in
     # it (with a margin) are drawn, so zooming in on many events brings single markers back.
     bbox: tuple[float, float, float, float] | None = None
@@ -178,10 +181,31 @@ def _places(events: pd.DataFrame) -> folium.FeatureGroup:
     return group
 
 
-def _selected(event: Mapping) -> folium.FeatureGroup:
+class _OpenPopup(MacroElement):
+    """Opens its parent's popup once the parent is on the map (its group is added after its
+    children's scripts ran); no auto-pan, so opening it never moves the map and reruns the app."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+(function (layer, tries) {
+    (function open() {
+        if (layer._map) { layer.openPopup(); }
+        else if (tries-- > 0) { setTimeout(open, 50); }
+    })();
+})({{ this._parent.get_name() }}, 40);
+{% endmacro %}
+""")
+
+
+def _selected(event: Mapping, popup: str | None) -> folium.FeatureGroup:
+    """A ring around the selected event; ``popup`` (escaped HTML) opens on it, as after a click
+    on its marker: the rerun that a click starts redraws the layers, which closes Leaflet's popup."""
     group = folium.FeatureGroup(name="Selected event")
-    folium.CircleMarker((event["lat"], event["lon"]), radius=15, color=HIGHLIGHT, weight=5,
-                        fill=False, interactive=False).add_to(group)
+    ring = folium.CircleMarker((event["lat"], event["lon"]), radius=15, color=HIGHLIGHT, weight=5,
+                               fill=False, interactive=False).add_to(group)
+    if popup:
+        folium.Popup(popup, max_width=360, auto_pan=False).add_to(ring)
+        _OpenPopup().add_to(ring)
     return group
 
 
@@ -216,7 +240,9 @@ def event_layers(
         layers += [_cells(events, opts)] if "events" in wanted else []
     chosen = events[events["id"] == opts.selected_id] if opts.selected_id else events.iloc[:0]
     if len(chosen):
-        layers.append(_selected(chosen.iloc[0].to_dict()))
+        event = chosen.iloc[0].to_dict()
+        popup = popup_html(event, (sources or {}).get(event["source"])) if opts.open_popup else None
+        layers.append(_selected(event, popup))
     for layer in layers:
         localize(layer, opts.asset_url)
     return layers

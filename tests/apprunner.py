@@ -107,9 +107,11 @@ def wait_until(predicate, *, timeout: float = 30, page=None, message: str = "con
     raise AssertionError(f"timed out waiting for {message}")
 
 
-def click_visible_marker(page, frame) -> str:
-    """Click, as a user would, an event marker that nothing covers; returns its tooltip text."""
-    page.locator(MAP_IFRAME).scroll_into_view_if_needed()
+def click_visible_marker(page, frame, *, scroll: bool = True) -> str:
+    """Click, as a user would, an event marker that nothing covers (and that is on screen);
+    ``scroll`` first brings the map into view."""
+    if scroll:
+        page.locator(MAP_IFRAME).scroll_into_view_if_needed()
     target = frame.evaluate(
         """() => {
             for (const path of document.querySelectorAll('path.atlas-event')) {
@@ -123,5 +125,7 @@ def click_visible_marker(page, frame) -> str:
     )
     assert target, "no uncovered event marker in view"
     origin = page.locator(MAP_IFRAME).bounding_box()
-    page.mouse.click(origin["x"] + target["x"], origin["y"] + target["y"])
+    x, y = origin["x"] + target["x"], origin["y"] + target["y"]
+    assert 0 <= y < page.viewport_size["height"], "the marker is off the screen"
+    page.mouse.click(x, y)
     return target

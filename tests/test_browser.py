@@ -118,6 +118,38 @@ def test_clicking_a_marker_selects_its_event(app_url, page):
     assert page.outside_requests == []
 
 
+def test_the_first_click_on_a_marker_counts_with_the_map_half_below_the_fold(app_url, page):
+    store = load_bundled()
+    summary = next(s for s in store.events["summary"] if len(events_in(store, Query(text=s))) == 1)
+    page.goto(f"{app_url}/?{urlencode({'q': summary})}")
+    frame = wait_for_map(page)
+    wait_until(lambda: marker_count(frame) == 1, page=page, message="the one marker")
+    # Scroll the page (not the map) so the map's middle, where its one marker is, sits just
+    # above the bottom of the screen and the rest of the map below it.
+    iframe = page.locator(MAP_IFRAME)
+    box = iframe.bounding_box()
+    shift = box["y"] + box["height"] / 2 - (page.viewport_size["height"] - 120)
+    iframe.evaluate("""(frame, shift) => {
+        let box = frame.parentElement;
+        while (box && !(box.scrollHeight > box.clientHeight
+                        && /auto|scroll/.test(getComputedStyle(box).overflowY))) {
+            box = box.parentElement;
+        }
+        (box || document.scrollingElement).scrollBy(0, shift);
+    }""", shift)
+    before = iframe.bounding_box()["y"]
+    assert before + iframe.bounding_box()["height"] > page.viewport_size["height"], "map not cut"
+    click_visible_marker(page, frame, scroll=False)
+    wait_until(lambda: "sel=" in page.url, page=page, message="the selection from one click")
+    assert abs(iframe.bounding_box()["y"] - before) < 2, "the page jumped under the pointer"
+    # The click's rerun redraws the layers; the popup the user opened is open again after it.
+    text = summary[:40]
+    wait_until(lambda: text in (wait_for_map(page).evaluate(
+        "() => (document.querySelector('.leaflet-popup-content') || {}).textContent || ''")),
+        page=page, message="the clicked event's popup, open after the rerun")
+    page.screenshot(path=str(ARTIFACTS / "dashboard-popup.png"))
+
+
 def test_selecting_a_row_highlights_its_marker(page):
     wait_for_map(page)
     grid = page.locator('[data-testid="stDataFrame"]').first

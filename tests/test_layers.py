@@ -74,6 +74,17 @@ def test_many_events_become_grid_cells_not_markers():
 def test_selected_event_is_highlighted():
     html = render(SMALL_EVENTS, selected_id="c")
     assert "Selected event" in html and "#ffd400" in html
+    assert "openPopup" not in html  # a row picked in the list: no popup over the map
+
+
+def test_after_a_click_the_selected_event_opens_its_escaped_popup_without_moving_the_map():
+    events = [dict(e) for e in SMALL_EVENTS]
+    chosen = next(e for e in events if e["id"] == "c")
+    chosen["summary"] = "<img src=x onerror=alert(1)> Town captured"
+    html = render(events, selected_id="c", open_popup=True)
+    assert "layer.openPopup();" in html and '"autoPan": false' in html
+    assert "&lt;img src=x onerror=alert(1)&gt; Town captured" in html
+    assert "<img src=x" not in html
 
 
 def test_unknown_plugin_asset_is_refused():
