@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import folium
@@ -141,12 +141,33 @@ def frame_html(
     return head, foot
 
 
-def _bounds(events: pd.DataFrame, view_bbox: BBox | None) -> tuple[tuple[float, float], ...]:
+@dataclass(frozen=True)
+class Framing:
+    """What the exported map fits to, and how closely.
+
+    A box the user chose (their zoomed-in map view) is shown edge to edge and as close as it
+    takes: a cap meant for events (zoom 9) turned a box around Aleppo into most of northern Syria
+    while the header named that box. Fitting events keeps a margin and a cap, so that a few events
+    in one town do not fill the page with streets.
+    """
+
+    bounds: tuple[tuple[float, float], tuple[float, float]]
+    max_zoom: int
+    padding_px: int
+    zoom_snap: float  # Leaflet's zoom step when fitting: finer steps frame a box more tightly
+
+
+VIEW_MAX_ZOOM = 13  # a neighbourhood: as close as the shipped basemap and place names are useful
+EVENTS_MAX_ZOOM = 9
+EVENTS_PADDING_PX = 24
+
+
+def framing(events: pd.DataFrame, view_bbox: BBox | None) -> Framing:
     """The user's on-screen view when known, else the events framed as the app frames them."""
     if view_bbox is not None:
         south, west, north, east = view_bbox
-        return (south, west), (north, east)
-    return fit_bounds(events) or SYRIA_BOUNDS
+        return Framing(((south, west), (north, east)), VIEW_MAX_ZOOM, 0, 0.25)
+    return Framing(fit_bounds(events) or SYRIA_BOUNDS, EVENTS_MAX_ZOOM, EVENTS_PADDING_PX, 1.0)
 
 
 def _present(events: pd.DataFrame, colour_mode: str, store: EventStore) -> list[str]:
@@ -171,14 +192,17 @@ def standalone_html(
 ) -> str:
     """One HTML file: the filtered events on the shipped basemap, framed, with no external request.
 
-    ``view_bbox`` (south, west, north, east) is the extent to show (the app's map view); without it
-    the map fits the events. ``layers`` are the overlays drawn (those the user chose in the app).
+    ``view_bbox`` (south, west, north, east) is the extent to show (the app's map view), edge to
+    edge however small (up to zoom 13); without it the map fits the events. ``layers`` are the
+    overlays drawn (those the user chose in the app).
     """
     view = build_view(store, query)
     events = view.events
-    bounds = _bounds(events, view_bbox)
+    frame = framing(events, view_bbox)
+    bounds = frame.bounds
     (south, west), (north, east) = bounds
-    zoom = fit_view(south, west, north, east, width_px=MAP_PX[0], height_px=MAP_PX[1])[1]
+    zoom = fit_view(south, west, north, east, width_px=MAP_PX[0], height_px=MAP_PX[1],
+                    max_zoom=frame.max_zoom)[1]
     fmap = base_map(colour_mode=colour_mode, bounds=bounds, online_tiles=False,
                     asset_url=INLINE_MARK, legend_present=_present(events, colour_mode, store))
     opts = LayerOptions(colour_mode=colour_mode, zoom=zoom, cluster=cluster, selected_id=selected,
@@ -188,7 +212,9 @@ def standalone_html(
     for layer in layers:
         layer.add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
-    fmap.fit_bounds([list(bounds[0]), list(bounds[1])], padding=(24, 24), max_zoom=9)
+    fmap.options.update(zoomSnap=frame.zoom_snap)
+    fmap.fit_bounds([list(bounds[0]), list(bounds[1])],
+                    padding=(frame.padding_px, frame.padding_px), max_zoom=frame.max_zoom)
     head, foot = frame_html(
         title=title, query=query, events=events, store_name=store.name,
         cited=source_credits(events, sources), view_bbox=view_bbox,

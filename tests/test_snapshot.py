@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,10 +17,11 @@ from dashboard import snapshot_png
 from dashboard.export import to_csv_bytes
 from dashboard.query import Query, events_in
 from dashboard.regions import attribution
-from dashboard.snapshot import standalone_html
+from dashboard.snapshot import EVENTS_MAX_ZOOM, VIEW_MAX_ZOOM, standalone_html
 from dashboard.snapshot_cli import main
 from dashboard.snapshot_png import ChromiumMissingError, find_chromium, render_png
 from dashboard.store import EventStore, index_store
+from dashboard.view import fit_bounds
 
 try:
     CHROMIUM: str | None = find_chromium()
@@ -75,6 +77,26 @@ def test_html_escapes_data_and_fetches_nothing(store):
 def test_count_says_how_many_are_in_the_extent(store):
     page = _page(store, Query(), view_bbox=(35.5, 36.5, 36.5, 37.5))
     assert "5 events match; 4 within the map area shown" in page
+
+
+ALEPPO = (36.0, 36.9, 36.4, 37.4)  # (south, west, north, east): the city, zoomed in on in the app
+FIT = re.compile(r"\.fitBounds\(\s*(\[\[.*?\]\])\s*,\s*(\{.*?\})\s*\)", re.DOTALL)
+
+
+def _fit_call(page: str) -> tuple[list[list[float]], dict]:
+    """Bounds and options of the page's own ``fitBounds`` call (the last: Leaflet's source comes first)."""
+    bounds, options = FIT.findall(page)[-1]
+    return json.loads(bounds), json.loads(options)
+
+
+def test_html_fits_the_users_box_not_the_events(store):
+    bounds, options = _fit_call(_page(store, Query(), view_bbox=ALEPPO))
+    assert bounds == [[36.0, 36.9], [36.4, 37.4]]
+    assert options["maxZoom"] >= 13, "a city-sized box needs zoom 10-11, a town's 12-13"
+    assert options.get("padding", [0, 0]) == [0, 0], "the box is what the user saw, edge to edge"
+    bounds, options = _fit_call(_page(store, Query()))
+    assert bounds == [list(corner) for corner in fit_bounds(store.events)]
+    assert options["maxZoom"] == EVENTS_MAX_ZOOM
 
 
 @pytest.mark.parametrize(("layers", "drawn", "left_out"), [
@@ -161,6 +183,50 @@ def test_popups_open_with_the_event(store, tmp_path, page_in_browser):
     tab.evaluate("window.atlasEventMarkers()[0].openPopup()")
     assert "Minister vows to liberate Aleppo" in tab.inner_text(".atlas-popup")
     assert errors == []
+    tab.close()
+
+
+def _map_view(tab, page: str) -> dict:
+    name = re.search(r"var (map_[0-9a-f]+) = L\.map\(", page).group(1)
+    return tab.evaluate(f"""(() => {{ const b = {name}.getBounds(); return {{zoom: {name}.getZoom(),
+        south: b.getSouth(), west: b.getWest(), north: b.getNorth(), east: b.getEast()}}; }})()""")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("box", [
+    ALEPPO,
+    (36.05, 36.98, 36.11, 37.06),  # around Khan Tuman: a town, zoom 12-13
+    (32.3, 35.6, 37.4, 42.4),  # the whole country
+])
+def test_opened_html_shows_the_users_box(store, tmp_path, page_in_browser, box):
+    page = _page(store, Query(), view_bbox=box)
+    path = tmp_path / "map.html"
+    path.write_text(page, encoding="utf-8")
+    tab, _, errors = page_in_browser(path)
+    shown = _map_view(tab, page)
+    south, west, north, east = box
+    slack = 1e-6
+    assert errors == []
+    assert (shown["south"] <= south + slack and shown["west"] <= west + slack
+            and shown["north"] >= north - slack and shown["east"] >= east - slack), (shown, box)
+    # Tight in one direction (the map's shape rarely matches the box's): not the wide default.
+    tightness = min((shown["north"] - shown["south"]) / (north - south),
+                    (shown["east"] - shown["west"]) / (east - west))
+    assert tightness <= 1.25, (shown, box)
+    assert shown["zoom"] <= VIEW_MAX_ZOOM
+    tab.close()
+
+
+@pytest.mark.browser
+def test_opened_html_without_a_box_fits_the_events(store, tmp_path, page_in_browser):
+    page = _page(store, Query(actors=("Hezbollah",)))  # a and e, a few km apart near Aleppo
+    path = tmp_path / "map.html"
+    path.write_text(page, encoding="utf-8")
+    tab, _, _ = page_in_browser(path)
+    shown = _map_view(tab, page)
+    for lat, lon in events_in(store, Query(actors=("Hezbollah",)))[["lat", "lon"]].to_numpy(float):
+        assert shown["south"] < lat < shown["north"] and shown["west"] < lon < shown["east"]
+    assert shown["zoom"] == EVENTS_MAX_ZOOM, "two nearby events: as close as the events' cap allows"
     tab.close()
 
 
