@@ -62,6 +62,10 @@ def next_window(
 LABELS = {"day": "%Y-%m-%d", "week": "%Y-%m-%d", "month": "%Y-%m", "quarter": "%Y-%m", "year": "%Y"}
 
 
+def _pivot(long: pd.DataFrame, by: str) -> pd.DataFrame:
+    return long.pivot_table(index="period", columns=by, values="events", aggfunc="sum", fill_value=0)
+
+
 def wide_counts(
     long: pd.DataFrame, *, by: str = "event_type", freq: str | None = None,
     start: pd.Timestamp | None = None, end: pd.Timestamp | None = None,
@@ -70,13 +74,16 @@ def wide_counts(
 
     With ``freq``, ``start`` and ``end``, every period of the range gets a row (empty ones at 0)
     labelled as text ("2016-02"), so the chart shows the range the slider selects, bar by bar.
+    Events shown are those overlapping the range, and many started before it (a year, a season,
+    a siege): they count in the range's first period, as if starting with it, so that the bars
+    add up to the events listed instead of leaving them out of the chart.
     """
     if long.empty:
         return pd.DataFrame(index=pd.Index([], name="period"))
-    wide = long.pivot_table(index="period", columns=by, values="events", aggfunc="sum", fill_value=0)
     if freq is None or start is None or end is None:
-        return wide
+        return _pivot(long, by)
     first = start.to_period(PERIODS[freq]).start_time
+    wide = _pivot(long.assign(period=long["period"].clip(lower=first)), by)
     periods = pd.period_range(first, end, freq=PERIODS[freq]).start_time
     wide = wide.reindex(periods, fill_value=0)
     wide.index = pd.Index(periods.strftime(LABELS[freq]), name="period")

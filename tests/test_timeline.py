@@ -7,7 +7,20 @@ from itertools import pairwise
 import pandas as pd
 import pytest
 
-from dashboard.timeline import bin_size, counts_over_time, next_window, play_windows, wide_counts
+from dashboard.query import Query
+from dashboard.store import EventStore, index_store
+from dashboard.timeline import (
+    LABELS,
+    PERIODS,
+    bin_size,
+    counts_over_time,
+    next_window,
+    play_windows,
+    wide_counts,
+)
+from dashboard.view import build_view
+
+from .conftest import event, make_actor_book
 
 T = pd.Timestamp
 
@@ -32,6 +45,65 @@ def test_the_chart_covers_the_selected_range_bar_by_bar():
                        start=T("2015-12-15"), end=T("2016-04-02"))
     assert list(wide.index) == ["2015-12", "2016-01", "2016-02", "2016-03", "2016-04"]
     assert wide["battle"].tolist() == [0, 1, 0, 1, 0]
+
+
+# Most of what a February range shows started before February: a year, a season, a month, spans.
+SPANS = [
+    event("year", "2016-01-01", end="2016-12-31", precision="year"),
+    event("winter", "2015-12-01", end="2016-02-29", precision="season", event_type="deployment"),
+    event("january", "2016-01-01", end="2016-01-31", precision="month"),
+    event("siege", "2016-01-20", end="2016-03-05", event_type="territory"),
+    event("long", "2015-06-01", end="2016-06-30", event_type="statement"),
+    event("feb10", "2016-02-10"),
+    event("feb20", "2016-02-20", end="2016-04-02"),
+    event("mar15", "2016-03-15", event_type="deployment"),
+    event("before", "2015-03-01"),
+]
+
+
+def _span_store(anchor: str | None) -> EventStore:
+    """SPANS, with an early event (``anchor``) that stretches the data and so widens the bins."""
+    rows = SPANS + ([event("anchor", anchor)] if anchor else [])
+    frame = pd.DataFrame(rows)
+    frame["fatalities"] = frame["fatalities"].astype("Int64")
+    frame["wounded"] = frame["wounded"].astype("Int64")
+    return index_store("spans", frame, actors=make_actor_book())
+
+
+@pytest.mark.parametrize(("anchor", "freq"), [(None, "week"), ("2010-01-01", "month"),
+                                               ("1990-01-01", "year")])
+@pytest.mark.parametrize(("start", "end", "shown"), [
+    ("2016-02-01", "2016-02-29", 6),  # year, winter, siege, long, feb10, feb20
+    ("2016-02-15", "2016-03-10", 5),  # mid-week, mid-month: year, winter, siege, long, feb20
+    ("2016-03-01", "2016-03-31", 5),  # year, siege, long, feb20, mar15
+    ("2015-12-20", "2016-01-10", 4),  # year, winter, january, long: across New Year
+])
+def test_chart_bars_add_up_to_the_events_shown(anchor, freq, start, end, shown):
+    store = _span_store(anchor)
+    view = build_view(store, Query(start=T(start), end=T(end)))
+    wide = wide_counts(view.timeline, freq=view.timeline_bin, start=T(start), end=T(end))
+    assert view.timeline_bin == freq
+    assert view.shown == shown
+    assert int(wide.to_numpy().sum()) == view.shown
+    assert (wide.to_numpy() >= 0).all()
+
+
+@pytest.mark.parametrize("freq", list(PERIODS))
+def test_events_started_before_the_range_count_in_its_first_bar(freq):
+    start, end = T("2016-02-10"), T("2016-03-20")
+    events = pd.DataFrame({
+        "start": [T("2015-01-01"), T("2016-01-01"), T("2016-02-09"), T("2016-03-18")],
+        "event_type": ["battle", "statement", "battle", "battle"],
+    })
+    wide = wide_counts(counts_over_time(events, freq=freq), freq=freq, start=start, end=end)
+    assert int(wide.to_numpy().sum()) == len(events)
+    first_bar = wide.iloc[0]
+    assert first_bar["statement"] == 1 and first_bar["battle"] >= 2  # the early ones, by type
+    # An event that starts inside the range keeps its own period's bar.
+    inside = T("2016-03-18").to_period(PERIODS[freq]).start_time.strftime(LABELS[freq])
+    assert wide.loc[inside, "battle"] >= 1
+    if wide.index[0] != inside:
+        assert first_bar["battle"] == 2
 
 
 def test_empty_data_gives_empty_charts():
