@@ -134,6 +134,13 @@ def start_playing(lo: dt.date, hi: dt.date) -> None:
     st.session_state.update(playing=True, dates=(first.date(), last.date()))
 
 
+def typed_dates() -> None:
+    """The From and To boxes set the slider (in order, whichever was typed first)."""
+    start, end = st.session_state["date_from"], st.session_state["date_to"]
+    if start is not None and end is not None:
+        st.session_state["dates"] = (min(start, end), max(start, end))
+
+
 def date_controls(store: EventStore) -> None:
     lo, hi = (d.date() for d in store.span)
     hi = max(hi, lo + dt.timedelta(days=1))  # a slider needs two different ends
@@ -147,6 +154,14 @@ def date_controls(store: EventStore) -> None:
             st.session_state["dates"] = tuple(d.date() for d in following)
     st.slider("Date range (events whose dates overlap it)", min_value=lo, max_value=hi, key="dates",
               format="YYYY-MM-DD")
+    # Typed dates for a precise range (a slider over years moves by weeks); they follow the slider.
+    st.session_state.update(date_from=st.session_state["dates"][0],
+                            date_to=st.session_state["dates"][1])
+    cols = st.columns([1.2, 1.2, 3.6])
+    cols[0].date_input("From", key="date_from", min_value=lo, max_value=hi, format="YYYY-MM-DD",
+                       on_change=typed_dates)
+    cols[1].date_input("To", key="date_to", min_value=lo, max_value=hi, format="YYYY-MM-DD",
+                       on_change=typed_dates)
     cols = st.columns([1, 1, 4])
     cols[0].selectbox("Play step", list(STEPS), key="step", index=1, label_visibility="collapsed")
     if st.session_state.get("playing"):
@@ -191,7 +206,8 @@ def main() -> None:
                 + (" · ".join(state.query().describe()) or "no filters"))
     chart = wide_counts(view.timeline, freq=view.timeline_bin, start=state.start, end=state.end)
     if not chart.empty:
-        st.caption(f"Events per {view.timeline_bin} (by start date), by type")
+        st.caption(f"Events per {view.timeline_bin} by start date, by type (events that began "
+                   f"before the range count in its first {view.timeline_bin})")
         st.altair_chart(timeline_chart(chart, TYPE_COLOURS), width="stretch")
     left, right = st.columns([3, 2])
     with left:

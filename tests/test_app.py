@@ -71,6 +71,25 @@ def test_moving_the_slider_changes_the_list(app, bundled):
     assert app.query_params["from"] == ["2016-02-01"] or app.query_params["from"] == "2016-02-01"
 
 
+@pytest.mark.parametrize(("typed", "expected"), [
+    ({"date_from": dt.date(2016, 2, 1), "date_to": dt.date(2016, 2, 29)},
+     (dt.date(2016, 2, 1), dt.date(2016, 2, 29))),
+    ({"date_to": dt.date(2015, 9, 30), "date_from": dt.date(2015, 10, 31)},  # typed backwards
+     (dt.date(2015, 9, 30), dt.date(2015, 10, 31))),
+])
+def test_typed_dates_move_the_slider_and_follow_it(app, bundled, typed, expected):
+    app.run()
+    for key, day in typed.items():
+        app.date_input(key=key).set_value(day).run()
+    assert not app.exception
+    assert app.slider(key="dates").value == expected
+    assert shown(app)[0] == len(events_in(bundled, Query(start=pd.Timestamp(expected[0]),
+                                                         end=pd.Timestamp(expected[1]))))
+    app.slider(key="dates").set_value((dt.date(2016, 1, 1), dt.date(2016, 6, 30))).run()
+    assert app.date_input(key="date_from").value == dt.date(2016, 1, 1)
+    assert app.date_input(key="date_to").value == dt.date(2016, 6, 30)
+
+
 def test_choosing_an_actor_includes_its_sub_units(app, bundled):
     app.run()
     app.multiselect(key="actors").set_value(["IRGC"]).run()
