@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from dashboard.basemap import SYRIA_BOUNDS, fit_view
 
 FOLLOW_ZOOM = 9
+# Fitting a filter never zooms in past this: one event, or a few in one town, still shows the
+# towns around it (the shipped basemap has nothing finer to show; the user can zoom in).
+FIT_MAX_ZOOM = 9
 
 
 @dataclass(frozen=True)
@@ -42,5 +45,5 @@ def next_camera(
     if previous is not None and previous.fitted_to == filter_key:
         return previous
     (south, west), (north, east) = bounds or SYRIA_BOUNDS
-    center, zoom = fit_view(south, west, north, east)
+    center, zoom = fit_view(south, west, north, east, max_zoom=FIT_MAX_ZOOM)
     return Camera((round(center[0], 5), round(center[1], 5)), zoom, filter_key)

@@ -65,7 +65,7 @@ def legend_html(
         "approximately (radius = uncertainty)</div>"
     )
     return (
-        '<div class="atlas-legend" style="position:absolute;bottom:22px;right:8px;z-index:900;'
+        '<div class="atlas-legend" style="position:absolute;bottom:48px;right:8px;z-index:900;'
         "width:max-content;max-width:230px;"
         "background:rgba(255,255,255,.92);padding:6px 9px;border:1px solid #888;border-radius:4px;"
         f'font:11px/1.3 sans-serif"><details{"" if folded else " open"}>'

@@ -21,9 +21,9 @@ LIST_LIMIT = 2000
 LIST_COLUMNS = {
     "marker": "",
     "when": "Date",
+    "summary": "Summary",
     "place": "Place",
     "event_type": "Type",
-    "summary": "Summary",
     "actors": "Actors",
     "claimed_by": "Claimed by",
     "source": "Source",
@@ -93,9 +93,9 @@ def list_frame(events: pd.DataFrame, *, selected: str | None = None, limit: int 
         {
             "marker": np.where(head["id"] == selected, "▶", ""),
             "when": date_labels(head),
+            "summary": head["summary"],  # what happened, before the columns a narrow list cuts off
             "place": head["place"],
             "event_type": head["event_type"],
-            "summary": head["summary"],
             "actors": head["actors"].str.replace(";", ", ", regex=False),
             "claimed_by": head["claimed_by"],
             "source": head["source"],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dashboard.basemap import SYRIA_BOUNDS
-from dashboard.camera import FOLLOW_ZOOM, Camera, next_camera
+from dashboard.camera import FIT_MAX_ZOOM, FOLLOW_ZOOM, Camera, next_camera
 
 ALEPPO = ((36.0, 37.0), (36.4, 37.4))
 SYRIA = ((32.5, 35.7), (37.3, 42.3))
@@ -15,6 +15,11 @@ def test_a_new_filter_fits_its_events():
     assert close.zoom > wide.zoom
     assert close.center == (36.2, 37.2)
     assert close.fitted_to == "aleppo"
+
+
+def test_one_event_is_shown_among_its_neighbours_not_alone_at_street_level():
+    one = next_camera(None, filter_key="one event", bounds=((36.2, 37.15), (36.2, 37.15)))
+    assert one.center == (36.2, 37.15) and one.zoom == FIT_MAX_ZOOM < 11
 
 
 def test_the_same_filter_keeps_the_camera_where_it_was():
