@@ -103,12 +103,18 @@ def test_moving_the_slider_changes_markers_and_list(page):
     assert page.outside_requests == []
 
 
-def test_clicking_a_marker_selects_its_event(app_url, page):
+def open_one_event(app_url: str, page) -> tuple[object, str, object]:
+    """The app filtered (through its URL) to one event by its summary: (store, summary, map frame)."""
     store = load_bundled()
     summary = next(s for s in store.events["summary"] if len(events_in(store, Query(text=s))) == 1)
     page.goto(f"{app_url}/?{urlencode({'q': summary})}")
     frame = wait_for_map(page)
     wait_until(lambda: marker_count(frame) == 1, page=page, message="the one marker")
+    return store, summary, frame
+
+
+def test_clicking_a_marker_selects_its_event(app_url, page):
+    store, summary, frame = open_one_event(app_url, page)
     click_visible_marker(page, frame)
     wait_until(lambda: "sel=" in page.url, page=page, message="the selection in the URL")
     chosen = events_in(store, Query(text=summary)).iloc[0]
@@ -119,11 +125,7 @@ def test_clicking_a_marker_selects_its_event(app_url, page):
 
 
 def test_the_first_click_on_a_marker_counts_with_the_map_half_below_the_fold(app_url, page):
-    store = load_bundled()
-    summary = next(s for s in store.events["summary"] if len(events_in(store, Query(text=s))) == 1)
-    page.goto(f"{app_url}/?{urlencode({'q': summary})}")
-    frame = wait_for_map(page)
-    wait_until(lambda: marker_count(frame) == 1, page=page, message="the one marker")
+    _, summary, frame = open_one_event(app_url, page)
     # Scroll the page (not the map) so the map's middle, where its one marker is, sits just
     # above the bottom of the screen and the rest of the map below it.
     iframe = page.locator(MAP_IFRAME)
