@@ -155,13 +155,15 @@ def date_controls(store: EventStore) -> None:
     st.slider("Date range (events whose dates overlap it)", min_value=lo, max_value=hi, key="dates",
               format="YYYY-MM-DD")
     # Typed dates for a precise range (a slider over years moves by weeks); they follow the slider.
+    # A form: its boxes send their values only on submit, so a rerun cannot carry a stale date
+    # back (with on_change boxes, a rerun racing a slider move set the slider back).
     st.session_state.update(date_from=st.session_state["dates"][0],
                             date_to=st.session_state["dates"][1])
-    cols = st.columns([1.2, 1.2, 3.6])
-    cols[0].date_input("From", key="date_from", min_value=lo, max_value=hi, format="YYYY-MM-DD",
-                       on_change=typed_dates)
-    cols[1].date_input("To", key="date_to", min_value=lo, max_value=hi, format="YYYY-MM-DD",
-                       on_change=typed_dates)
+    with st.form("typed_dates", border=False):
+        cols = st.columns([1.2, 1.2, 1.2, 2.4], vertical_alignment="bottom")
+        cols[0].date_input("From", key="date_from", min_value=lo, max_value=hi, format="YYYY-MM-DD")
+        cols[1].date_input("To", key="date_to", min_value=lo, max_value=hi, format="YYYY-MM-DD")
+        cols[2].form_submit_button("Show these dates", key="apply_dates", on_click=typed_dates)
     cols = st.columns([1, 1, 4])
     cols[0].selectbox("Play step", list(STEPS), key="step", index=1, label_visibility="collapsed")
     if st.session_state.get("playing"):

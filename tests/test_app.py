@@ -80,7 +80,8 @@ def test_moving_the_slider_changes_the_list(app, bundled):
 def test_typed_dates_move_the_slider_and_follow_it(app, bundled, typed, expected):
     app.run()
     for key, day in typed.items():
-        app.date_input(key=key).set_value(day).run()
+        app.date_input(key=key).set_value(day)
+        app.button(key="apply_dates").click().run()
     assert not app.exception
     assert app.slider(key="dates").value == expected
     assert shown(app)[0] == len(events_in(bundled, Query(start=pd.Timestamp(expected[0]),

@@ -273,3 +273,19 @@ def test_only_events_in_the_map_view(page):
     wait_until(lambda: shown_counts(page)[0] == expected, page=page, timeout=10,
                message=f"the count for the map box {box}: {expected}, shown {shown_counts(page)}")
     assert page.outside_requests == []
+
+
+def test_typed_dates_set_the_range(page):
+    store = load_bundled()
+    wait_for_map(page)
+    boxes = page.locator('[data-testid="stDateInput"] input')
+    for index, day in enumerate(("2016-02-01", "2016-02-29")):
+        boxes.nth(index).fill(day)
+        boxes.nth(index).press("Enter")
+        page.keyboard.press("Escape")  # close the calendar
+    assert slider_values(page) == [store.span[0].date().isoformat(), store.span[1].date().isoformat()]
+    page.get_by_role("button", name="Show these dates").click()
+    wait_until(lambda: slider_values(page) == ["2016-02-01", "2016-02-29"], page=page,
+               message="the slider at the typed dates")
+    expected = len(events_in(store, Query(start=pd.Timestamp("2016-02-01"), end=pd.Timestamp("2016-02-29"))))
+    wait_until(lambda: shown_counts(page)[0] == expected, page=page, message="the events of Feb 2016")
