@@ -222,6 +222,11 @@ def main() -> None:
         st.rerun()
 
 
+def chosen_layers() -> tuple[str, ...]:
+    """The map layers picked in the sidebar: drawn on the map and in the map exports."""
+    return tuple(st.session_state.get("layers", DEFAULT_LAYERS))
+
+
 def draw_map(store: EventStore, view, state: ViewState) -> None:
     follow = None
     if st.session_state.pop("follow", False):
@@ -235,7 +240,7 @@ def draw_map(store: EventStore, view, state: ViewState) -> None:
     layers = event_layers(
         view.events, view.governorate_counts, actors=store.actors, sources=sources(),
         opts=LayerOptions(colour_mode=state.colour_mode, zoom=zoom, selected_id=state.selected,
-                          layers=tuple(st.session_state.get("layers", DEFAULT_LAYERS)),
+                          layers=chosen_layers(),
                           open_popup=st.session_state.pop("open_popup", False),
                           bbox=st.session_state.get("view_box") if large else None))
     present = sorted(store.events["event_type"].unique()) if state.colour_mode == "event type" else None
@@ -267,7 +272,7 @@ def draw_downloads(store: EventStore, state: ViewState, bbox) -> None:
     query = replace(state.query(), bbox=bbox) if bbox else state.query()
     items = downloads(store, query, view_bbox=st.session_state.get("view_box"),
                       colour_mode=state.colour_mode, sources=sources(), selected=state.selected,
-                      layers=tuple(st.session_state.get("layers", DEFAULT_LAYERS)))
+                      layers=chosen_layers())
     for column, item in zip(st.columns(len(items)), items, strict=True):
         column.download_button(item.label, data=item.make, file_name=item.filename, mime=item.mime,
                                disabled=item.unavailable is not None, on_click="ignore", width="stretch")

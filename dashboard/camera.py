@@ -10,11 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dashboard.basemap import SYRIA_BOUNDS, fit_view
+from dashboard.view import FIT_MAX_ZOOM
 
 FOLLOW_ZOOM = 9
-# Fitting a filter never zooms in past this: one event, or a few in one town, still shows the
-# towns around it (the shipped basemap has nothing finer to show; the user can zoom in).
-FIT_MAX_ZOOM = 9
 
 
 @dataclass(frozen=True)

@@ -44,10 +44,10 @@ def validate(args: argparse.Namespace) -> int:
     print(f"{path}: {len(store):,} events usable, {count:,} problem{'s' * (count != 1)} "
           f"(format: {store.fmt})", file=sys.stderr)
     book = SourceBook.load(path.parent / "sources.csv") if curated else None
-    if book is not None and book.unavailable():
-        print(f"note: quotes from {len(book.unavailable())} article(s) not checked: "
-              f"{', '.join(book.unavailable())} not in {book.seeds} (set ATLAS_SEEDS)",
-              file=sys.stderr)
+    missing = book.unavailable() if book is not None else []
+    if missing:
+        print(f"note: quotes from {len(missing)} article(s) not checked: {', '.join(missing)} "
+              f"not in {book.seeds} (set ATLAS_SEEDS)", file=sys.stderr)
     return 1 if store.problems else 0
 
 

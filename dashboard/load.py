@@ -149,9 +149,10 @@ def normalise(
     report = _Report(name, lines)
 
     ids = frame["id"].str.strip()
-    report.add(ids == "", "id", "empty; named after its line", ids, "repaired")
-    if (ids == "").any():
-        ids = ids.mask(ids == "", pd.Series([f"line-{n}" for n in lines], index=frame.index))
+    unnamed = (ids == "").to_numpy()
+    report.add(unnamed, "id", "empty; named after its line", ids, "repaired")
+    if unnamed.any():
+        ids = ids.mask(unnamed, pd.Series([f"line-{n}" for n in lines], index=frame.index))
     start, implied = parse_dates(frame["date"])
     report.add(start.isna(), "date", "not a date (expected YYYY-MM-DD)", frame["date"], "discarded")
     precision = frame["date_precision"].str.strip().str.lower()
@@ -207,7 +208,7 @@ def normalise(
         .take(order).reset_index(drop=True)
         for name in CANONICAL_COLUMNS
     })
-    return events[list(CANONICAL_COLUMNS)], report.problems
+    return events, report.problems
 
 
 def _row_order(start: pd.Series, ids: pd.Series, dropped: np.ndarray) -> np.ndarray:

@@ -25,7 +25,7 @@ from dashboard.regions import attribution
 from dashboard.snapshot_png import ChromiumMissingError, SnapshotError, render_png, render_pngs
 from dashboard.store import EventStore
 from dashboard.text import esc
-from dashboard.view import build_view, fit_bounds
+from dashboard.view import FIT_MAX_ZOOM, build_view, fit_bounds
 
 __all__ = [
     "ChromiumMissingError", "SnapshotError", "render_png", "render_pngs", "source_credits",
@@ -158,7 +158,6 @@ class Framing:
 
 
 VIEW_MAX_ZOOM = 13  # a neighbourhood: as close as the shipped basemap and place names are useful
-EVENTS_MAX_ZOOM = 9
 EVENTS_PADDING_PX = 24
 
 
@@ -167,7 +166,7 @@ def framing(events: pd.DataFrame, view_bbox: BBox | None) -> Framing:
     if view_bbox is not None:
         south, west, north, east = view_bbox
         return Framing(((south, west), (north, east)), VIEW_MAX_ZOOM, 0, 0.25)
-    return Framing(fit_bounds(events) or SYRIA_BOUNDS, EVENTS_MAX_ZOOM, EVENTS_PADDING_PX, 1.0)
+    return Framing(fit_bounds(events) or SYRIA_BOUNDS, FIT_MAX_ZOOM, EVENTS_PADDING_PX, 1.0)
 
 
 def _present(events: pd.DataFrame, colour_mode: str, store: EventStore) -> list[str]:

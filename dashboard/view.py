@@ -66,6 +66,11 @@ FIT_MAX_KM = 300.0
 FIT_QUANTILES = (0.05, 0.95)
 
 
+# Framing events never zooms in past this (the app's camera and the exports alike): one event, or a
+# few in one town, still shows the towns around it; the shipped basemap has nothing finer.
+FIT_MAX_ZOOM = 9
+
+
 def fit_bounds(events: pd.DataFrame) -> tuple[tuple[float, float], tuple[float, float]] | None:
     """The box the map fits to: the well-placed events, trimmed of outliers when there are many."""
     if events.empty:

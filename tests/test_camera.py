@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dashboard.basemap import SYRIA_BOUNDS
-from dashboard.camera import FIT_MAX_ZOOM, FOLLOW_ZOOM, Camera, next_camera
+from dashboard.camera import FOLLOW_ZOOM, Camera, next_camera
+from dashboard.view import FIT_MAX_ZOOM
 
 ALEPPO = ((36.0, 37.0), (36.4, 37.4))
 SYRIA = ((32.5, 35.7), (37.3, 42.3))

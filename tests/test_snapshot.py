@@ -17,11 +17,11 @@ from dashboard import snapshot_png
 from dashboard.export import to_csv_bytes
 from dashboard.query import Query, events_in
 from dashboard.regions import attribution
-from dashboard.snapshot import EVENTS_MAX_ZOOM, VIEW_MAX_ZOOM, standalone_html
+from dashboard.snapshot import VIEW_MAX_ZOOM, standalone_html
 from dashboard.snapshot_cli import main
 from dashboard.snapshot_png import ChromiumMissingError, find_chromium, render_png
 from dashboard.store import EventStore, index_store
-from dashboard.view import fit_bounds
+from dashboard.view import FIT_MAX_ZOOM, fit_bounds
 
 try:
     CHROMIUM: str | None = find_chromium()
@@ -96,7 +96,7 @@ def test_html_fits_the_users_box_not_the_events(store):
     assert options.get("padding", [0, 0]) == [0, 0], "the box is what the user saw, edge to edge"
     bounds, options = _fit_call(_page(store, Query()))
     assert bounds == [list(corner) for corner in fit_bounds(store.events)]
-    assert options["maxZoom"] == EVENTS_MAX_ZOOM
+    assert options["maxZoom"] == FIT_MAX_ZOOM
 
 
 @pytest.mark.parametrize(("layers", "drawn", "left_out"), [
@@ -226,7 +226,7 @@ def test_opened_html_without_a_box_fits_the_events(store, tmp_path, page_in_brow
     shown = _map_view(tab, page)
     for lat, lon in events_in(store, Query(actors=("Hezbollah",)))[["lat", "lon"]].to_numpy(float):
         assert shown["south"] < lat < shown["north"] and shown["west"] < lon < shown["east"]
-    assert shown["zoom"] == EVENTS_MAX_ZOOM, "two nearby events: as close as the events' cap allows"
+    assert shown["zoom"] == FIT_MAX_ZOOM, "two nearby events: as close as the events' cap allows"
     tab.close()
 
 
