@@ -23,10 +23,12 @@ from dashboard.cache import load_cached
 from dashboard.camera import next_camera
 from dashboard.export import downloads
 from dashboard.layers import DEFAULT_LAYERS, LAYER_NAMES, LayerOptions, event_layers
-from dashboard.load import MAX_UPLOAD_BYTES, load_bundled
+from dashboard.load import load_bundled
+from dashboard.plain import CSS as PLAIN_CSS
+from dashboard.plain import plain
 from dashboard.popup import id_from_tooltip, popup_html
-from dashboard.problems import problems_frame
-from dashboard.schema import EVENT_TYPES
+from dashboard.problems import problems_csv, problems_frame
+from dashboard.schema import EVENT_TYPES, MAX_UPLOAD_MB
 from dashboard.sources import SourceBook
 from dashboard.store import EventStore
 from dashboard.style import COLOUR_MODES, TYPE_COLOURS
@@ -35,7 +37,7 @@ from dashboard.urlstate import ViewState, parse_params, to_params
 from dashboard.view import bbox_from_bounds, build_view, list_frame
 
 st.set_page_config(page_title="Event Atlas", page_icon="🗺️", layout="wide")
-PAGE_CSS = "<style>.block-container{padding-top:2.2rem;padding-bottom:1rem}</style>"
+PAGE_CSS = f"<style>.block-container{{padding-top:2.2rem;padding-bottom:1rem}}{PLAIN_CSS}</style>"
 
 
 @st.cache_resource(show_spinner=False)
@@ -56,10 +58,15 @@ def sources() -> dict[str, dict]:
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def user_store(digest: str, fmt: str, _data: bytes, name: str) -> EventStore:
-    bar = st.progress(0.0, text=f"Reading {name}…")
-    store = load_cached(_data, name=name, fmt=fmt,
-                        on_progress=lambda f, text: bar.progress(min(max(f, 0.0), 1.0), text=text))
+    bar, note = st.progress(0.0), st.empty()  # the text names the file: plain text, not Markdown
+
+    def report(fraction: float, text: str) -> None:
+        bar.progress(min(max(fraction, 0.0), 1.0))
+        plain(text, where=note)
+
+    store = load_cached(_data, name=name, fmt=fmt, on_progress=report)
     bar.empty()
+    note.empty()
     return store
 
 
@@ -71,7 +78,7 @@ def choose_data() -> EventStore:
         if choice == "Bundled data":
             return bundled()
         fmt = st.selectbox("Format", ["auto", "ours", "acled", "ucdp"], key="fmt")
-        upload = st.file_uploader(f"CSV (ours, ACLED or UCDP GED; up to {MAX_UPLOAD_BYTES >> 20} MB)",
+        upload = st.file_uploader(f"CSV (ours, ACLED or UCDP GED; up to {MAX_UPLOAD_MB} MB)",
                                   type=["csv", "tsv", "txt"], key="upload")
         if upload is None:
             st.info("Upload a file to see it; the bundled data is shown meanwhile.")
@@ -188,24 +195,26 @@ def main() -> None:
     store = choose_data()
     if store.problems:
         bad = problems_frame(store.problems)
-        with st.expander(f"⚠️ {len(bad):,} problems in {store.name}: rows left out or repaired"):
+        noun = "problem" if len(bad) == 1 else "problems"
+        with st.expander(f"⚠️ {len(bad):,} {noun} in the data: rows left out or repaired"):
+            plain(f"In {store.name}:")
             st.dataframe(bad, hide_index=True, width="stretch")
-            st.download_button("Download the problems (CSV)", bad.to_csv(index=False),
+            st.download_button("Download the problems (CSV)", problems_csv(bad),
                                file_name=f"{store.name}.problems.csv", mime="text/csv")
     if store.span is None:
-        st.error(f"No usable events in {store.name}. See the problems above.")
+        plain(f"No usable events in {store.name}. See the problems above.", tone="error")
         return
     seed_from_url(store)
     for notice in st.session_state.pop("notices", []):  # shown once, not on every rerun
-        st.warning(notice)
+        plain(notice, tone="warning")
     sidebar_filters(store)
     date_controls(store)
     state = current_state()
     bbox = st.session_state.get("view_box") if st.session_state.get("in_view") else None
     view = build_view(store, state.query(), bbox=bbox)
     st.query_params.from_dict(to_params(state))
-    st.markdown(f"**{view.shown:,} of {view.total:,} events shown** · "
-                + (" · ".join(state.query().describe()) or "no filters"))
+    plain(" · ".join(state.query().describe()) or "no filters",
+          strong=f"{view.shown:,} of {view.total:,} events shown · ")
     chart = wide_counts(view.timeline, freq=view.timeline_bin, start=state.start, end=state.end)
     if not chart.empty:
         st.caption(f"Events per {view.timeline_bin} by start date, by type (events that began "

@@ -6,13 +6,12 @@ streamlit-folium keeps its iframe (and the user's zoom and pan) and only swaps t
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping
 from typing import ClassVar
 
 import folium
-from branca.element import Element, MacroElement
+from branca.element import MacroElement
 from folium.elements import JSCSSMixin
 from folium.plugins import HeatMap, MarkerCluster
 from jinja2 import Template
@@ -21,8 +20,8 @@ from dashboard.assets import APP_BASE_URL, localize
 from dashboard.labels import CityLabels, Outlines
 from dashboard.placenames import CREDIT
 from dashboard.regions import attribution
+from dashboard.safe import DataScript, RawHtml, esc, script_json
 from dashboard.style import legend_html
-from dashboard.text import esc
 
 SYRIA_BOUNDS = ((32.3, 35.6), (37.4, 42.4))
 MAP_HEIGHT_PX = 620
@@ -54,15 +53,20 @@ def fit_view(
     return ((south + north) / 2, (west + east) / 2), zoom
 
 
-def _credit(fmap: folium.Map, text: str) -> None:
-    """Put the basemap's credit in Leaflet's attribution box (folium's GeoJson does not)."""
-    credit = MacroElement()
-    credit._template = Template(
-        "{% macro script(this, kwargs) %}"
-        f"{{{{ this._parent.get_name() }}}}.attributionControl.addAttribution({json.dumps(esc(text))});"
-        "{% endmacro %}"
-    )
-    fmap.add_child(credit)
+class _Credit(DataScript):
+    """The basemap's credit in Leaflet's attribution box (folium's GeoJson does not put it there);
+    Leaflet inserts it as HTML, so it is escaped, and it travels as data."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+{{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.text_json }});
+{% endmacro %}
+""")
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._name = "Credit"
+        self.text_json = script_json(esc(text))
 
 
 class _FocusWithoutScrolling(MacroElement):
@@ -145,11 +149,11 @@ def base_map(
         for name, url, attr in TILE_LAYERS:
             folium.TileLayer(url, name=name, attr=attr, overlay=True, show=False, max_zoom=18,
                              opacity=0.85).add_to(fmap)
-    fmap.get_root().html.add_child(Element(legend_html(colour_mode, legend_present, folded=legend_folded)))
-    _credit(fmap, f"{attribution()} | {CREDIT}")
+    fmap.get_root().html.add_child(RawHtml(legend_html(colour_mode, legend_present, folded=legend_folded)))
+    _Credit(f"{attribution()} | {CREDIT}").add_to(fmap)
     _LayerPlugins().add_to(fmap)
     _FocusWithoutScrolling().add_to(fmap)
-    fmap.get_root().header.add_child(Element(
+    fmap.get_root().header.add_child(RawHtml(
         "<style>.leaflet-container{background:#cfe0ee}.atlas-popup th{padding-right:6px;"
         "color:#555;font-weight:600}.leaflet-tooltip{font:12px sans-serif}"
         ".atlas-cluster div{width:100%;height:100%;border-radius:50%;display:flex;align-items:center;"

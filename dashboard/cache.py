@@ -29,7 +29,7 @@ import pyarrow.parquet as pq
 
 from dashboard import DATA_DIR, PACKAGE_DIR
 from dashboard.actors import DEFAULT_ACTORS, ActorBook
-from dashboard.atomic import write_atomic
+from dashboard.atomic import PRIVATE, write_atomic
 from dashboard.gazetteer import DEFAULT_GAZETTEER
 from dashboard.load import MAX_UPLOAD_BYTES, load_events
 from dashboard.problems import PROBLEM_COLUMNS, Problem, problems_frame
@@ -52,6 +52,14 @@ Progress = Callable[[float, str], None]
 def default_cache_dir() -> Path:
     """$ATLAS_CACHE_DIR, else ~/.cache/event-atlas."""
     return Path(os.environ.get("ATLAS_CACHE_DIR") or Path.home() / ".cache" / "event-atlas")
+
+
+def private_folder(folder: Path) -> Path:
+    """``folder``, made (or set) readable by its owner only: cache entries copy users' files."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if folder.stat().st_uid == os.getuid():
+        folder.chmod(0o700)
+    return folder
 
 
 def loader_version() -> str:
@@ -100,7 +108,8 @@ def _events_table(events: pd.DataFrame, fmt: str) -> pa.Table:
 
 
 def _write_parquet(path: Path, table: pa.Table) -> None:
-    write_atomic(path, lambda handle: pq.write_table(table, handle, compression="zstd"))
+    # Derived from the user's file: owner-only, in an owner-only folder (see private_folder).
+    write_atomic(path, lambda handle: pq.write_table(table, handle, compression="zstd"), mode=PRIVATE)
 
 
 def _problems_from(frame: pd.DataFrame, name: str, old_name: str) -> list[Problem]:
@@ -219,7 +228,7 @@ def load_cached(
     problems = store.problems
     del store
     with contextlib.suppress(OSError):  # a read-only or full disk costs speed next time only
-        _write_entry(folder, key, table, problems, label)
+        _write_entry(private_folder(folder), key, table, problems, label)
     result = _store_from(table, problems, name=label, fmt=json.loads(
         table.schema.metadata[b"atlas"])["fmt"], actors=actors)
     report(1.0, f"{label}: {len(result):,} events")

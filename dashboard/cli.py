@@ -10,12 +10,14 @@ from pathlib import Path
 
 from dashboard import PACKAGE_DIR, geocode_cli, snapshot_cli
 from dashboard.load import DEFAULT_EVENTS, load_bundled, load_events
+from dashboard.schema import MAX_UPLOAD_MB
 from dashboard.sources import SourceBook
 
 SERVE_FLAGS = (
     "--server.enableStaticServing=true",
     "--server.headless=true",
-    "--server.maxUploadSize=250",
+    f"--server.maxUploadSize={MAX_UPLOAD_MB}",
+    "--client.showErrorDetails=none",  # an unforeseen error shows a plain message, no server paths
     "--browser.gatherUsageStats=false",
     "--client.toolbarMode=minimal",
 )

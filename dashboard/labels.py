@@ -10,16 +10,14 @@ serialise their data once per process and render with one class-level template e
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable, Mapping
 
-from branca.element import MacroElement
 from folium.map import Layer
 from jinja2 import Template
 
 from dashboard.placenames import city_labels
 from dashboard.regions import basemap_layer
-from dashboard.text import esc
+from dashboard.safe import DataScript, esc, script_json
 
 StyleFunction = Callable[[Mapping], Mapping[str, object]]
 
@@ -27,12 +25,12 @@ StyleFunction = Callable[[Mapping], Mapping[str, object]]
 @functools.cache
 def _city_table() -> str:
     labels = city_labels()
-    return json.dumps({"lat": [label.lat for label in labels], "lon": [label.lon for label in labels],
+    return script_json({"lat": [label.lat for label in labels], "lon": [label.lon for label in labels],
                        "text": [label.name for label in labels],
                        "major": [bool(label.major) for label in labels]})
 
 
-class CityLabels(MacroElement):
+class CityLabels(DataScript):
     """Town and city names (GeoNames) as non-interactive labels, added to the parent layer.
 
     Names are set as text (``textContent``), never parsed as HTML."""
@@ -70,10 +68,10 @@ def _outline_json(layer: str, style: StyleFunction, tooltip: str | None) -> str:
             "_style": dict(style(feature)),
             **({"_tip": esc(feature["properties"].get(tooltip, ""))} if tooltip else {}),
         }
-    return json.dumps(collection, separators=(",", ":"))
+    return script_json(collection)
 
 
-class Outlines(Layer):
+class Outlines(Layer, DataScript):
     """A layer of the shipped basemap (countries, rivers, governorate borders) drawn from data
     serialised once; ``style`` must be a module-level function (it is the cache's key)."""
 

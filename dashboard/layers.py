@@ -13,7 +13,6 @@ from dataclasses import dataclass
 import folium
 import numpy as np
 import pandas as pd
-from branca.element import MacroElement
 from folium.plugins import HeatMap, MarkerCluster
 from jinja2 import Template
 
@@ -23,8 +22,8 @@ from dashboard.grid import aggregate
 from dashboard.points import PointLayer, style_table
 from dashboard.popup import popup_html, tooltip_text
 from dashboard.regions import basemap_layer
+from dashboard.safe import DataScript, esc, script_json
 from dashboard.style import HIGHLIGHT, side_colour, type_colour
-from dashboard.text import esc
 
 MARKER_LIMIT = 1000  # above this many events in view, draw grid cells instead of markers
 HEAT_POINT_LIMIT = 20_000
@@ -181,20 +180,28 @@ def _places(events: pd.DataFrame) -> folium.FeatureGroup:
     return group
 
 
-class _OpenPopup(MacroElement):
-    """Opens its parent's popup once the parent is on the map (its group is added after its
-    children's scripts ran); no auto-pan, so opening it never moves the map and reruns the app."""
+class _OpenPopup(DataScript):
+    """Binds ``popup`` (escaped HTML, sent as data) to its parent and opens it once the parent is
+    on the map (its group is added after its children's scripts ran). No auto-pan, so opening it
+    never moves the map and reruns the app. folium's Popup is not used: it puts its HTML inside
+    a JavaScript template literal, where ``${...}`` in an event's text would run."""
 
     _template = Template("""
 {% macro script(this, kwargs) %}
-(function (layer, tries) {
+(function (layer, html, tries) {
+    layer.bindPopup(html, {maxWidth: 360, autoPan: false});
     (function open() {
         if (layer._map) { layer.openPopup(); }
         else if (tries-- > 0) { setTimeout(open, 50); }
     })();
-})({{ this._parent.get_name() }}, 40);
+})({{ this._parent.get_name() }}, {{ this.popup_json }}, 40);
 {% endmacro %}
 """)
+
+    def __init__(self, popup: str) -> None:
+        super().__init__()
+        self._name = "OpenPopup"
+        self.popup_json = script_json(popup)
 
 
 def _selected(event: Mapping, popup: str | None) -> folium.FeatureGroup:
@@ -204,8 +211,7 @@ def _selected(event: Mapping, popup: str | None) -> folium.FeatureGroup:
     ring = folium.CircleMarker((event["lat"], event["lon"]), radius=15, color=HIGHLIGHT, weight=5,
                                fill=False, interactive=False).add_to(group)
     if popup:
-        folium.Popup(popup, max_width=360, auto_pan=False).add_to(ring)
-        _OpenPopup().add_to(ring)
+        _OpenPopup(popup).add_to(ring)
     return group
 
 

@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 
 from dashboard import DATA_DIR
 from dashboard.actors import DEFAULT_ACTORS, ActorBook
-from dashboard.dates import parse_dates, period_end
+from dashboard.dates import period_end, period_start, read_dates
 from dashboard.formats import adapt, detect_format
 from dashboard.gazetteer import DEFAULT_GAZETTEER, Gazetteer
 from dashboard.problems import Action, Problem, clip
@@ -29,6 +29,7 @@ from dashboard.schema import (
     DATE_PRECISIONS,
     EVENT_TYPES,
     LOC_PRECISIONS,
+    MAX_UPLOAD_BYTES,
     OUR_COLUMNS,
     OUR_OPTIONAL_GEO,
 )
@@ -37,7 +38,6 @@ from dashboard.store import EventStore, index_store
 from dashboard.text import unneutralise_column
 
 DEFAULT_EVENTS = DATA_DIR / "events.csv"
-MAX_UPLOAD_BYTES = 250 * 2**20
 
 
 class _Report:
@@ -50,15 +50,20 @@ class _Report:
         self.problems: list[Problem] = []
 
     def add(
-        self, mask: np.ndarray, field: str, reason: str, values: pd.Series, action: Action
+        self, mask: np.ndarray, field: str, reason: str | np.ndarray, values: pd.Series,
+        action: Action
     ) -> None:
+        """One problem per row in ``mask``; ``reason`` may be one per row (a date's reason says
+        what is wrong with that date)."""
         rows = np.flatnonzero(np.asarray(mask, dtype=bool) & ~self.dropped)
         if not len(rows):
             return
         shown = values.iloc[rows].to_numpy(dtype=object)
+        why = ([reason] * len(rows) if isinstance(reason, str)
+               else np.asarray(reason, dtype=object)[rows].tolist())
         self.problems.extend(
-            Problem(self.name, int(self.lines[i]), field, reason, clip(value), action)
-            for i, value in zip(rows, shown, strict=True)
+            Problem(self.name, int(self.lines[i]), field, str(text), clip(value), action)
+            for i, text, value in zip(rows, why, shown, strict=True)
         )
         if action == "discarded":
             self.dropped[rows] = True
@@ -153,16 +158,20 @@ def normalise(
     report.add(unnamed, "id", "empty; named after its line", ids, "repaired")
     if unnamed.any():
         ids = ids.mask(unnamed, pd.Series([f"line-{n}" for n in lines], index=frame.index))
-    start, implied = parse_dates(frame["date"])
-    report.add(start.isna(), "date", "not a date (expected YYYY-MM-DD)", frame["date"], "discarded")
+    dates = read_dates(frame["date"], also=[frame["date_end"]])
+    start, implied = dates.start, dates.implied
+    bad = dates.why != ""
+    report.add(bad, "date", dates.why, frame["date"], "discarded")
+    report.add(start.isna() & ~bad, "date", "no date", frame["date"], "discarded")
     precision = frame["date_precision"].str.strip().str.lower()
     bad = (precision != "") & ~precision.isin(DATE_PRECISIONS)
     report.add(bad, "date_precision", f"not one of {', '.join(DATE_PRECISIONS)}; taken from the "
                "date", precision, "repaired")
     precision = precision.where(~bad & (precision != ""), implied.replace("", "day"))
-    end_given, _ = parse_dates(frame["date_end"])
-    end_text = frame["date_end"].str.strip()
-    report.add((end_text != "") & end_given.isna(), "date_end", "not a date", end_text, "discarded")
+    ends = read_dates(frame["date_end"], also=[frame["date"]])
+    end_given, end_text = ends.start, frame["date_end"].str.strip()
+    report.add(ends.why != "", "date_end", ends.why, end_text, "discarded")
+    start = period_start(start, precision)
     start_filled = start.fillna(pd.Timestamp(0))
     end = end_given.where(end_given.notna(), period_end(start_filled, precision))
     report.add(end < start, "date_end", "before the start date", end_text, "discarded")

@@ -10,20 +10,21 @@ reads the clicked layer's tooltip) work as before.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 
 import numpy as np
-from branca.element import Element, MacroElement
 from jinja2 import Template
+
+from dashboard.safe import DataScript, script_json
 
 KINDS = ("circleMarker", "circle")  # circle: radius in metres; circleMarker: in pixels
 
 
-class PointLayer(MacroElement):
+class PointLayer(DataScript):
     """Circles at (lat, lon), each drawn with one of ``styles`` (Leaflet path options).
 
-    Text in ``tooltips`` and ``popups`` is inserted as HTML by Leaflet: escape data before.
+    Text in ``tooltips`` and ``popups`` is inserted as HTML by Leaflet: escape data before
+    (:func:`dashboard.safe.esc`); it travels as JSON data, never as script.
     An empty popup ("") means none for that point.
     """
 
@@ -90,18 +91,6 @@ class PointLayer(MacroElement):
             "max_width": max_width,
         }
 
-    def render(self, **kwargs: object) -> None:
-        """Add the script to the page as plain text.
-
-        branca's own render wraps every element's script in a new jinja Template, which parses
-        the data as template code: "{%" in an event's text crashed the map and "{{ ... }}" ran on
-        the server. Parsing a megabyte of JSON as a template was also the slowest step of a rerun.
-        """
-        script = self._template.module.__dict__["script"](self, kwargs)
-        holder = Element("{{ this.text }}")
-        holder.text = script
-        self.get_root().script.add_child(holder, name=self.get_name())
-
     @property
     def table_json(self) -> str:
         """The table as a JS literal that cannot end its <script> element early."""
@@ -109,13 +98,6 @@ class PointLayer(MacroElement):
 
     def __len__(self) -> int:
         return len(self.table["lat"])
-
-
-def script_json(value: object) -> str:
-    """JSON for inside a <script>: "</" and "<!--" are escaped, everything else stays readable."""
-    text = json.dumps(value, ensure_ascii=False, separators=(", ", ": "), allow_nan=False)
-    return text.replace("</", "<\\/").replace("<!--", "<\\!--").replace("\u2028", "\\u2028") \
-        .replace("\u2029", "\\u2029")
 
 
 def style_table(rows: Sequence[Mapping[str, object]]) -> tuple[list[dict], list[int]]:

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from dashboard.text import esc
+from dashboard.safe import esc
 
 SEASONS = {3: "spring", 6: "summer", 9: "autumn", 12: "winter"}
 POPUP_QUOTE_LIMIT = 600
@@ -86,7 +86,7 @@ def popup_html(event: Mapping, source: Mapping | None = None) -> str:
     if len(quote) > POPUP_QUOTE_LIMIT:
         quote = quote[: POPUP_QUOTE_LIMIT - 1] + "…"
     rows = [
-        ("Date", f"{date_label(event['start'], event['end'], event['date_precision'])} "
+        ("Date", f"{esc(date_label(event['start'], event['end'], event['date_precision']))} "
                  f"<small>({esc(event['date_precision'])})</small>"),
         ("Place", esc(place_label(event))),
         ("Type", esc(event.get("event_type"))),

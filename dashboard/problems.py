@@ -16,6 +16,8 @@ from typing import Literal, TypeVar
 import pandas as pd
 from pydantic import BaseModel, ValidationError
 
+from dashboard.text import neutralise_cell
+
 Action = Literal["discarded", "repaired", "warning", "error"]
 PROBLEM_COLUMNS = ["file", "line", "field", "reason", "value", "action"]
 RowModel = TypeVar("RowModel", bound=BaseModel)
@@ -42,6 +44,19 @@ class Problem:
 def problems_frame(problems: Iterable[Problem]) -> pd.DataFrame:
     """The problems as a table, for display and download."""
     return pd.DataFrame([asdict(p) for p in problems], columns=PROBLEM_COLUMNS)
+
+
+def problems_csv(frame: pd.DataFrame) -> bytes:
+    """The problems table as CSV that is safe to open in a spreadsheet.
+
+    The values quoted from the file (``=HYPERLINK(...)``, ``@SUM(...)``) get a leading ``'``, as
+    the events CSV does, so no cell of a hostile file runs as a formula when the user opens it.
+    """
+    out = frame.copy()
+    out["line"] = out["line"].astype("Int64").astype("string").fillna("")
+    for column in ("file", "field", "reason", "value", "action"):
+        out[column] = out[column].astype("string").fillna("").astype(object).map(neutralise_cell)
+    return out.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
 def clip(value: object, limit: int = 80) -> str:

@@ -51,17 +51,17 @@ def source_name(source: Source) -> str:
 
 def read_limited(source: Source, max_bytes: int) -> bytes:
     """All bytes of ``source``, refusing anything over ``max_bytes`` before reading it."""
-    limit = f"{max_bytes / 2**20:.1f} MB"
+    limit = f"{max_bytes / 10**6:g} MB"
     if isinstance(source, bytes | bytearray | memoryview):
         size = len(source)
         if size > max_bytes:
-            raise UnusableFileError(f"file is {size / 2**20:.1f} MB, over the {limit} limit")
+            raise UnusableFileError(f"file is {size / 10**6:.1f} MB, over the {limit} limit")
         return bytes(source)
     if isinstance(source, str | os.PathLike):
         try:
             size = os.stat(source).st_size
             if size > max_bytes:
-                raise UnusableFileError(f"file is {size / 2**20:.1f} MB, over the {limit} limit")
+                raise UnusableFileError(f"file is {size / 10**6:.1f} MB, over the {limit} limit")
             return Path(source).read_bytes()
         except OSError as exc:
             raise UnusableFileError(f"cannot read the file: {exc.strerror or exc}") from exc
@@ -71,7 +71,7 @@ def read_limited(source: Source, max_bytes: int) -> bytes:
             size = source.seek(0, os.SEEK_END) - here
             source.seek(here)
             if size > max_bytes:
-                raise UnusableFileError(f"file is {size / 2**20:.1f} MB, over the {limit} limit")
+                raise UnusableFileError(f"file is {size / 10**6:.1f} MB, over the {limit} limit")
         data = source.read(max_bytes + 1)
     except (OSError, ValueError) as exc:
         raise UnusableFileError(f"cannot read the upload: {exc}") from exc

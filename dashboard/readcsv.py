@@ -33,6 +33,7 @@ from dashboard.rawbytes import (
     source_name,
     to_utf8,
 )
+from dashboard.schema import MAX_UPLOAD_BYTES
 
 DELIMITERS = (",", ";", "\t", "|")
 STR = pd.StringDtype("pyarrow", na_value=np.nan)
@@ -54,7 +55,7 @@ def read_table(
     source: Source,
     *,
     name: str | None = None,
-    max_bytes: int = 250 * 2**20,
+    max_bytes: int = MAX_UPLOAD_BYTES,
     on_progress: Callable[[float], None] | None = None,
 ) -> RawTable:
     """Read ``source`` (a path, bytes or a binary file object); never raises for bad content."""

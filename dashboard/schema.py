@@ -82,3 +82,8 @@ CANONICAL_COLUMNS: tuple[str, ...] = (
 )
 
 ACTOR_SEPARATOR = ";"
+
+# The largest upload, in the unit Streamlit's uploader counts (MB = 10**6 bytes, as its browser
+# check does): one number for the browser, the server flag, the loader's check and the captions.
+MAX_UPLOAD_MB = 250
+MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 10**6

@@ -15,16 +15,15 @@ from datetime import UTC, datetime
 
 import folium
 import pandas as pd
-from branca.element import Element
 
 from dashboard.assets import INLINE_MARK, inline_assets
 from dashboard.basemap import SYRIA_BOUNDS, base_map, fit_view
 from dashboard.layers import DEFAULT_LAYERS, LayerOptions, event_layers, events_layer
 from dashboard.query import BBox, Query
 from dashboard.regions import attribution
+from dashboard.safe import RawHtml, esc
 from dashboard.snapshot_png import ChromiumMissingError, SnapshotError, render_png, render_pngs
 from dashboard.store import EventStore
-from dashboard.text import esc
 from dashboard.view import FIT_MAX_ZOOM, build_view, fit_bounds
 
 __all__ = [
@@ -220,10 +219,11 @@ def standalone_html(
         made=made or datetime.now(UTC), marker_limit=opts.marker_limit,
     )
     root = fmap.get_root()
-    root.header.add_child(Element(f"<title>{esc(title)}</title>{FRAME_CSS}"))
-    root.html.add_child(Element(head))
-    root.html.add_child(Element(foot))
+    # RawHtml: the header and footer hold the user's text (escaped), which no template may parse.
+    root.header.add_child(RawHtml(f"<title>{esc(title)}</title>{FRAME_CSS}"))
+    root.html.add_child(RawHtml(head))
+    root.html.add_child(RawHtml(foot))
     events_group = events_layer(layers)
     events_name = events_group.get_name() if events_group is not None else "null"
-    root.script.add_child(Element(READY_JS % {"map": fmap.get_name(), "events": events_name}))
+    root.script.add_child(RawHtml(READY_JS % {"map": fmap.get_name(), "events": events_name}))
     return inline_assets(root.render())

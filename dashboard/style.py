@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from dashboard.safe import esc
 from dashboard.schema import EVENT_TYPES
-from dashboard.text import esc
 
 TYPE_COLOURS: dict[str, str] = {
     "battle": "#d62728",

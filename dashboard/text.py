@@ -1,8 +1,9 @@
-"""Small text helpers shared by the loaders: folding names for matching, escaping for HTML."""
+"""Small text helpers shared by the loaders: folding names for matching, cells safe for spreadsheets.
+
+Escaping for pages lives in :mod:`dashboard.safe`."""
 
 from __future__ import annotations
 
-import html
 import re
 import unicodedata
 
@@ -21,13 +22,6 @@ def fold(text: str) -> str:
 def squash_spaces(text: str) -> str:
     """Every run of Unicode whitespace (non-breaking spaces included) as one plain space."""
     return _SPACES.sub(" ", text).strip()
-
-
-def esc(value: object) -> str:
-    """HTML-escape anything that came from data; None and NaN become an empty string."""
-    if value is None or (isinstance(value, float) and value != value):
-        return ""
-    return html.escape(str(value), quote=True)
 
 
 # A leading quote is added before any run of quotes followed by a trigger, so that removing one

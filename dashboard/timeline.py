@@ -11,7 +11,8 @@ STEPS = {"week": pd.Timedelta(days=7), "month": pd.DateOffset(months=1), "quarte
 
 def bin_size(start: pd.Timestamp, end: pd.Timestamp) -> str:
     """A bin width that gives a readable number of bars for the span."""
-    days = (end - start).days
+    # As Python dates: pandas' Timedelta overflows past 292 years (a file dated 1700 and 2000).
+    days = (end.date() - start.date()).days
     if days <= 90:
         return "day"
     if days <= 3 * 365:

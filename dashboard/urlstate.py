@@ -6,6 +6,8 @@ of the URL still applies.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -13,6 +15,10 @@ import pandas as pd
 
 from dashboard.query import Query
 from dashboard.style import COLOUR_MODES
+
+PARAMETERS = ("from", "to", "actor", "type", "q", "sel", "colour", "sub")
+# The days pandas can hold (nanosecond timestamps): a URL date beyond them is clamped to the data.
+EARLIEST, LATEST = dt.date(1678, 1, 1), dt.date(2261, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -42,16 +48,21 @@ class Parsed:
     notices: list[str] = field(default_factory=list)
 
 
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def _date(text: str, name: str, notices: list[str]) -> pd.Timestamp | None:
+    """A calendar day written YYYY-MM-DD, and nothing else: a time, a zone ("...T00:00:00Z") or
+    a sign ("-2016-01-01") is a notice, never an exception (pandas read them as times with a
+    zone or as years before Christ, which later comparisons could not handle)."""
     try:
-        value = pd.Timestamp(text)
-    except (ValueError, TypeError):
+        if not _ISO_DAY.fullmatch(text):
+            raise ValueError(text)
+        day = dt.date.fromisoformat(text)
+        return pd.Timestamp(max(min(day, LATEST), EARLIEST))
+    except (ValueError, TypeError, OverflowError):
         notices.append(f"Ignored URL parameter {name}={text!r}: not a date (YYYY-MM-DD).")
         return None
-    if pd.isna(value):
-        notices.append(f"Ignored URL parameter {name}={text!r}: not a date (YYYY-MM-DD).")
-        return None
-    return value.normalize()
 
 
 def _known(values: Iterable[str], allowed: Iterable[str], name: str, notices: list[str]) -> tuple:
@@ -78,7 +89,8 @@ def parse_params(
     event_ids: Iterable[str] = (),
 ) -> Parsed:
     """Read a view from query parameters (each a list of values, as st.query_params.get_all)."""
-    notices: list[str] = []
+    notices: list[str] = [f"Ignored URL parameter {name!r}: not one this dashboard uses."
+                          for name in params if name not in PARAMETERS]
     first = lambda key: (params.get(key) or [""])[-1]  # noqa: E731
     start = _date(first("from"), "from", notices) if first("from") else None
     end = _date(first("to"), "to", notices) if first("to") else None

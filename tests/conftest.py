@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -88,3 +90,16 @@ def _private_cache(tmp_path_factory):
         os.environ.pop("ATLAS_CACHE_DIR", None)
     else:
         os.environ["ATLAS_CACHE_DIR"] = old
+
+
+_MESSAGE = re.compile(r'<div class="atlas-msg (\w+)">(.*?)</div>', re.S)
+
+
+def plain_messages(at, tone: str) -> list[str]:
+    """The texts of an AppTest run's plain-text messages (dashboard.plain) of one tone."""
+    found = []
+    for element in at.get("html"):
+        for kind, body in _MESSAGE.findall(element.proto.body):
+            if kind == tone:
+                found.append(html.unescape(re.sub(r"<[^>]+>", "", body)))
+    return found

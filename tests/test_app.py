@@ -13,9 +13,10 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.load import load_bundled
 from dashboard.query import Query, events_in
+from tests.conftest import plain_messages
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
-SHOWN = re.compile(r"\*\*([\d,]+) of ([\d,]+) events shown\*\*")
+SHOWN = re.compile(r"([\d,]+) of ([\d,]+) events shown")
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
@@ -34,9 +35,14 @@ def app():
     st.cache_resource.clear()
 
 
+def messages(at: AppTest, tone: str) -> list[str]:
+    """The texts of the app's plain-text messages of one tone (note, info, warning, error)."""
+    return plain_messages(at, tone)
+
+
 def shown(at: AppTest) -> tuple[int, int]:
-    for block in at.markdown:
-        found = SHOWN.search(block.value)
+    for text in messages(at, "note"):
+        found = SHOWN.search(text)
         if found:
             return int(found.group(1).replace(",", "")), int(found.group(2).replace(",", ""))
     raise AssertionError("no 'events shown' line")
@@ -114,7 +120,7 @@ def test_a_whole_side_and_text_search(app, bundled):
 def test_url_restores_the_view(app, bundled):
     app.query_params.update({"from": "2016-01-01", "to": "2016-03-31", "actor": "IRGC", "type": "deployment"})
     app.run()
-    assert not app.exception and not app.warning
+    assert not app.exception and not messages(app, "warning")
     expected = events_in(bundled, Query(start=pd.Timestamp("2016-01-01"), end=pd.Timestamp("2016-03-31"),
                                         actors=("IRGC",), event_types=("deployment",)))
     assert shown(app)[0] == len(expected)
@@ -126,7 +132,7 @@ def test_a_bad_url_parameter_shows_a_notice_and_the_rest_applies(app, bundled):
     app.query_params.update({"from": "last-tuesday", "actor": ["IRGC", "Klingons"]})
     app.run()
     assert not app.exception
-    notices = " ".join(w.value for w in app.warning)
+    notices = " ".join(messages(app, "warning"))
     assert "last-tuesday" in notices and "Klingons" in notices
     assert app.multiselect(key="actors").value == ["IRGC"]
     assert shown(app)[0] == len(events_in(bundled, Query(actors=("IRGC",))))
@@ -188,7 +194,7 @@ def test_a_bad_file_lists_every_problem_and_keeps_good_rows(app):
 def test_an_unusable_file_says_why_and_never_crashes(app, name):
     upload(app, name)
     assert not app.exception
-    assert app.error, "the app should say the file has no usable events"
+    assert messages(app, "error"), "the app should say the file has no usable events"
     assert app.radio(key="data").value == "My file"
 
 

@@ -82,7 +82,7 @@ def test_after_a_click_the_selected_event_opens_its_escaped_popup_without_moving
     chosen = next(e for e in events if e["id"] == "c")
     chosen["summary"] = "<img src=x onerror=alert(1)> Town captured"
     html = render(events, selected_id="c", open_popup=True)
-    assert "layer.openPopup();" in html and '"autoPan": false' in html
+    assert "layer.openPopup();" in html and "autoPan: false" in html
     assert "&lt;img src=x onerror=alert(1)&gt; Town captured" in html
     assert "<img src=x" not in html
 
@@ -134,7 +134,7 @@ def test_basemap_outlines_carry_their_style_and_escaped_names():
     fmap = base_map(online_tiles=False)
     folium.LayerControl().add_to(fmap)
     html = fmap.get_root().render()
-    countries = json.loads(re.search(r'L\.geoJson\((\{"type":"FeatureCollection".*?\}), \{\n'
+    countries = json.loads(re.search(r'L\.geoJson\((\{"type": "FeatureCollection".*?\}), \{\n'
                                      r'    interactive: true', html).group(1))
     fills = {f["properties"]["_tip"]: f["properties"]["_style"]["fillColor"]
              for f in countries["features"]}

@@ -9,7 +9,8 @@ import re
 import folium
 import pytest
 
-from dashboard.points import PointLayer, script_json, style_table
+from dashboard.points import PointLayer, style_table
+from dashboard.safe import script_json
 
 
 def page_with(layer: PointLayer) -> str:

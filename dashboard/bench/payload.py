@@ -23,8 +23,8 @@ from dashboard.assets import localize
 from dashboard.basemap import MAP_HEIGHT_PX, SYRIA_BOUNDS, base_map, fit_view
 from dashboard.layers import LayerOptions, event_layers
 from dashboard.popup import tooltip_text
+from dashboard.safe import esc
 from dashboard.store import EventStore
-from dashboard.text import esc
 from dashboard.view import View
 
 logging.getLogger("streamlit").setLevel(logging.ERROR)
