@@ -60,7 +60,7 @@ def test_a_clean_copy_is_clean(capsys, data_copy):
 
 # Each breakage: (row index, field, new value, expected text in the report)
 BREAKAGES = [
-    (0, "date", "2016-02-30", "date: not a date"),
+    (0, "date", "2016-02-30", "date: not a real date"),
     (1, "date_end", "2001-01-01", "date_end: before the start date"),
     (2, "place", "Atlantis", "place: not in the gazetteer"),
     (3, "source", "no-such-article", "source: not in sources.csv"),

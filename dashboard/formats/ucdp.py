@@ -45,10 +45,10 @@ def convert(cols: Columns, report: Report,
     ids = ("ucdp-" + raw_ids.str.replace(r"\.0+$", "", regex=True)).where(raw_ids != "", "")
 
     start_text, end_text = cols.raw("date_start"), cols.raw("date_end")
-    start, why = iso_column(start_text)
+    start, why = iso_column(start_text, also=[end_text])
     report.rows(why != "", "date_start", why, start_text)
     report.rows((start == "").to_numpy(dtype=bool), "date_start", "no date")
-    end, why_end = iso_column(end_text)
+    end, why_end = iso_column(end_text, also=[start_text])
     report.rows(why_end != "", "date_end", why_end + "; left empty",
                 end_text, action="repaired")
 
