@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dashboard.formats import OUT_COLUMNS, adapt, detect_format
+from dashboard.formats import OUT_COLUMNS, acled, adapt, detect_format
 from dashboard.formats.dates import iso_column, numeric_order, to_iso
 from dashboard.formats.text import first_sentence, readable, summaries
 from dashboard.readcsv import read_table
@@ -94,7 +94,8 @@ def test_acled_mapping():
             ) == ("centroid", "75")
     assert by_id(frame, "SYR1021")["event_type"] == "other"
     assert by_id(frame, "SYR1018")["event_type"] == "shelling"
-    assert by_id(frame, "SYR1027")["event_type"] == "battle"
+    # Battles / "Non-state actor overtakes territory": a change of hands, so territory.
+    assert by_id(frame, "SYR1027")["event_type"] == "territory"
     assert by_id(frame, "SYR1028")["event_type"] == "territory"
     assert by_id(frame, "SYR1029")["event_type"] == "protest"
     assert by_id(frame, "SYR1030")["source"] == "acled:SOHR; Aleppo Media Center"
@@ -380,3 +381,26 @@ def test_a_large_generated_export_keeps_lines_and_mappings(tmp_path):
     assert frame["actors"].iloc[0] == "Hezbollah;A;B;Civilians (Syria)"
     assert frame["summary"].iloc[0] == "Note 0, with a comma."
     assert frame["date"].iloc[27] == "2016-02-28"
+
+
+@pytest.mark.parametrize(("acled_type", "sub_type", "expected"), [
+    ("Battles", "Government regains territory", "territory"),
+    ("Battles", "Non-state actor overtakes territory", "territory"),
+    ("Strategic developments", "Non-violent transfer of territory", "territory"),
+    ("Battles", "Armed clash", "battle"),
+    ("Looting", "Government regains territory", ""),
+])
+def test_acled_territory_sub_events_are_territory(acled_type, sub_type, expected):
+    assert acled.event_type(acled_type, sub_type) == expected
+
+
+def test_ucdp_estimates_named_best_est_are_accepted(tmp_path):
+    text = (FIXTURES / "ucdp_ged_sample.csv").read_text(encoding="utf-8")
+    header, rest = text.split("\n", 1)
+    header = header.replace(",best,high,low,", ",best_est,high_est,low_est,")
+    (tmp_path / "ged.csv").write_text(header + "\n" + rest, encoding="utf-8")
+    raw = read_table(tmp_path / "ged.csv")
+    assert detect_format(raw.frame.columns) == "ucdp"
+    frame, problems = adapt(raw, "ucdp")
+    assert not [p for p in problems if p.action == "error"]
+    assert by_id(frame, "ucdp-171001")["fatalities"] == "9"

@@ -29,7 +29,7 @@ def detect_format(columns: Iterable[object]) -> str:
     "unknown"."""
     keys = {column_key(c) for c in columns}
     for name, module in FORMATS.items():
-        if keys.issuperset(module.SIGNATURE):
+        if _with_synonyms(keys, module).issuperset(module.SIGNATURE):
             return name
     return "unknown"
 
@@ -54,6 +54,9 @@ def adapt(raw: RawTable, fmt: str, *,
                     f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
         return _empty(), report.problems
     cols = Columns(raw.frame.reset_index(drop=True))
+    for alias, name in getattr(module, "SYNONYMS", {}).items():
+        if cols.has(alias) and not cols.has(name):
+            cols.names[name] = cols.names[alias]
     missing = cols.missing(module.REQUIRED)
     if missing:
         report.file(f"not a complete {module.TITLE} file: missing column(s) "
@@ -64,6 +67,12 @@ def adapt(raw: RawTable, fmt: str, *,
     duplicate_ids(out, report)
     problems = sorted(report.problems, key=lambda p: -1 if p.line is None else p.line)
     return assemble(out, report), problems
+
+
+def _with_synonyms(keys: set[str], module: ModuleType) -> set[str]:
+    """``keys`` plus the names a format's other spellings stand for (UCDP's best_est is best)."""
+    synonyms: dict[str, str] = getattr(module, "SYNONYMS", {})
+    return keys | {synonyms[key] for key in keys if key in synonyms}
 
 
 def _empty() -> pd.DataFrame:

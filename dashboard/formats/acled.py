@@ -37,7 +37,7 @@ def event_type(acled_type: str, sub_type: str) -> str:
     sub = sub_type.casefold()
     if ours == "shelling" and "air" in sub and "strike" in sub:
         return "airstrike"
-    if acled_type.casefold().startswith("strategic") and "territory" in sub:
+    if ours and "territory" in sub:  # "Government regains territory" is a Battles sub-event
         return "territory"
     return ours
 

@@ -21,6 +21,8 @@ REQUIRED = ("id", "date_start", "side_a", "side_b", "type_of_violence", "best")
 OPTIONAL = ("date_end", "date_prec", "where_coordinates", "where_prec", "latitude", "longitude",
             "adm_1", "country", "source_headline", "source_original", "source_article",
             "dyad_name")
+# Some releases name the estimates best_est, low_est and high_est.
+SYNONYMS = {"best_est": "best", "low_est": "low", "high_est": "high"}
 DATE_PRECISION = {"1": "day", "2": "week", "3": "week", "4": "month", "5": "year"}
 WHERE_PRECISION = {
     "1": ("exact", ""),
