@@ -268,7 +268,15 @@ def load_events(
                              sources=sources, fmt=fmt)
     del adapted
     _return_freed_memory()
-    return index_store(label, events, problems=problems + more, actors=actors, fmt=fmt)
+    return index_store(label, events, problems=in_line_order(problems + more), actors=actors,
+                       fmt=fmt)
+
+
+def in_line_order(problems: list[Problem]) -> list[Problem]:
+    """Problems by line, the file's own first: reading, adapting and normalising each find their
+    own, and a user fixing a file goes through it from the top (stable, so a line's problems keep
+    the order they were found in)."""
+    return sorted(problems, key=lambda p: -1 if p.line is None else p.line)
 
 
 def load_bundled(path: str | Path = DEFAULT_EVENTS) -> EventStore:

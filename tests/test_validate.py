@@ -122,3 +122,18 @@ def test_a_user_export_is_validated_without_curation_checks(capsys):
     assert run(capsys, str(fixtures / "acled_syria_sample.csv"))[0] == 0
     code, lines = run(capsys, str(fixtures / "out_of_range.csv"))
     assert code == 1 and lines and all(line.startswith("out_of_range.csv:") for line in lines)
+
+
+def test_problems_are_listed_in_line_order(capsys, tmp_path):
+    """Reading, adapting and normalising each find their own problems; the user reads them
+    from the top of the file."""
+    text = (Path(__file__).parent / "fixtures" / "acled_syria_sample.csv").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    lines[1] = lines[1].replace("Battles,", "Looting,", 1)  # adapter: unknown event type
+    lines[3] = lines[3].replace(",", ",,", 1)  # reader: a ragged row
+    lines[5] = lines[5].replace("36.", "x36.", 1)  # adapter: unreadable latitude
+    (tmp_path / "acled.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, out = run(capsys, str(tmp_path / "acled.csv"))
+    numbers = [int(line.split(":")[1]) for line in out if line.startswith("acled.csv:")]
+    assert code == 1 and len(numbers) >= 3
+    assert numbers == sorted(numbers)
