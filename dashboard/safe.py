@@ -38,13 +38,14 @@ def esc(value: object) -> str:
 def script_json(value: object) -> str:
     """JSON to place inside a ``<script>`` as a value the script reads.
 
-    "</" and "<!--" cannot end or bend the script element; U+2028/9 are escaped for old parsers.
+    "</" and "<!--" cannot end or bend the script element; U+2028/9 are escaped for old parsers;
+    the result is still valid JSON.
     streamlit-folium rewrites the scripts it sends, turning ``{{'name'}}`` into ``name`` and
     renaming ``_<hex id>`` words: "{" and "_" are escaped as \\u007b and \\u005f so that no text
     in the data can look like either (JSON decodes them back to the same characters).
     """
     text = json.dumps(value, ensure_ascii=False, separators=(", ", ": "), allow_nan=False)
-    return (text.replace("</", "<\\/").replace("<!--", "<\\!--").replace("\u2028", "\\u2028")
+    return (text.replace("</", "<\\/").replace("<!--", "\\u003c!--").replace("\u2028", "\\u2028")
             .replace("\u2029", "\\u2029").replace("{{", "{\\u007b").replace("_", "\\u005f"))
 
 
