@@ -246,3 +246,68 @@ def test_search_box_text_is_shown_as_plain_text(app):
     assert not app.exception
     assert f"text: “{payload}”" in " ".join(plain_messages(app, "note"))
     assert payload not in _markdown_texts(app)
+
+
+# -- files on the server, the serve flags ---------------------------------------------------------
+
+def test_cache_entries_of_a_users_file_are_private(tmp_path):
+    from dashboard.cache import load_cached
+    from dashboard.synth import synthetic_events
+    from dashboard.synth import to_csv_bytes as synth_csv
+
+    folder = tmp_path / "cache"
+    folder.mkdir(mode=0o755)
+    load_cached(synth_csv(synthetic_events(50, seed=1)), name="mine.csv", cache_dir=folder)
+    entries = list(folder.iterdir())
+    assert entries, "the load was cached"
+    assert folder.stat().st_mode & 0o777 == 0o700
+    assert all(entry.stat().st_mode & 0o777 == 0o600 for entry in entries)
+
+
+def test_a_killed_writers_temporary_file_is_removed_by_the_next_write(tmp_path):
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from dashboard.atomic import write_text_atomic
+
+    target = tmp_path / "places.geojson"
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    leftover = tmp_path / f".places.geojson.{int(dead.stdout)}.abcd1234.tmp"
+    leftover.write_bytes(b"x" * 1000)
+    old_style = tmp_path / ".places.geojson.k2j3h4g5.tmp"  # before the pid was in the name
+    old_style.write_bytes(b"x")
+    hour_ago = time.time() - 7200
+    os.utime(old_style, (hour_ago, hour_ago))
+    mine = tmp_path / f".places.geojson.{os.getpid()}.zzzz.tmp"  # a write still running
+    mine.write_bytes(b"x")
+    write_text_atomic(target, "{}")
+    assert target.read_text() == "{}"
+    assert not leftover.exists() and not old_style.exists() and mine.exists()
+
+
+def test_the_app_shows_no_error_details_and_one_upload_limit():
+    from dashboard.cli import SERVE_FLAGS
+    from dashboard.schema import MAX_UPLOAD_BYTES, MAX_UPLOAD_MB
+
+    assert "--client.showErrorDetails=none" in SERVE_FLAGS
+    assert f"--server.maxUploadSize={MAX_UPLOAD_MB}" in SERVE_FLAGS
+    assert MAX_UPLOAD_BYTES == MAX_UPLOAD_MB * 10**6  # Streamlit's browser check counts MB as 10**6
+
+
+def test_a_file_spanning_centuries_draws_its_timeline(app, tmp_path):
+    path = tmp_path / "old.csv"
+    path.write_text("id,date,place,actors,event_type,summary,source,quote,latitude,longitude\n"
+                    "a1,1700-01-01,Aleppo,IRGC,battle,old,src,q,36.2,37.1\n"
+                    "a2,2000-01-01,Aleppo,IRGC,battle,new,src,q,36.2,37.1\n")
+    import os
+
+    os.environ["ATLAS_EVENTS"] = str(path)
+    try:
+        app.run()
+    finally:
+        del os.environ["ATLAS_EVENTS"]
+    assert not app.exception
+    assert "2 of 2 events shown" in " ".join(plain_messages(app, "note"))
