@@ -8,10 +8,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from dashboard import PACKAGE_DIR, geocode_cli, snapshot_cli
-from dashboard.load import DEFAULT_EVENTS, load_bundled, load_events
-from dashboard.schema import MAX_UPLOAD_MB
-from dashboard.sources import SourceBook
+from dashboard import PACKAGE_DIR
+from dashboard.books.sources import SourceBook
+from dashboard.exports import snapshot_cli
+from dashboard.geocoding import cli as geocode_cli
+from dashboard.ingest.load import DEFAULT_EVENTS, load_bundled, load_events
+from dashboard.model.schema import MAX_UPLOAD_MB
 
 SERVE_FLAGS = (
     "--server.enableStaticServing=true",
@@ -25,7 +27,7 @@ SERVE_FLAGS = (
 
 def serve(args: argparse.Namespace) -> int:
     """Start the Streamlit app (replaces this process)."""
-    command = [sys.executable, "-m", "streamlit", "run", str(PACKAGE_DIR / "app.py"), *SERVE_FLAGS,
+    command = [sys.executable, "-m", "streamlit", "run", str(PACKAGE_DIR / "ui" / "app.py"), *SERVE_FLAGS,
                f"--server.port={args.port}", f"--server.address={args.address}"]
     os.execv(sys.executable, command)
     return 0  # pragma: no cover - execv does not return

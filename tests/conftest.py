@@ -11,9 +11,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dashboard.actors import ActorBook, ActorRow
-from dashboard.sources import seeds_dir
-from dashboard.store import EventStore, index_store
+from dashboard.books.actors import ActorBook, ActorRow
+from dashboard.books.sources import seeds_dir
+from dashboard.events.store import EventStore, index_store
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
@@ -96,7 +96,7 @@ _MESSAGE = re.compile(r'<div class="atlas-msg (\w+)">(.*?)</div>', re.S)
 
 
 def plain_messages(at, tone: str) -> list[str]:
-    """The texts of an AppTest run's plain-text messages (dashboard.plain) of one tone."""
+    """The texts of an AppTest run's plain-text messages (dashboard.ui.plain) of one tone."""
     found = []
     for element in at.get("html"):
         for kind, body in _MESSAGE.findall(element.proto.body):

@@ -11,11 +11,11 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from dashboard.load import load_bundled
-from dashboard.query import Query, events_in
+from dashboard.events.query import Query, events_in
+from dashboard.ingest.load import load_bundled
 from tests.conftest import plain_messages
 
-APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
+APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "ui" / "app.py")
 SHOWN = re.compile(r"([\d,]+) of ([\d,]+) events shown")
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -167,7 +167,7 @@ def upload(app: AppTest, name: str, fmt: str = "auto") -> AppTest:
 
 @pytest.mark.parametrize("name", ["acled_syria_sample.csv", "ucdp_ged_sample.csv", "ours_with_coords.csv"])
 def test_uploaded_exports_are_shown(app, name):
-    from dashboard.load import load_events
+    from dashboard.ingest.load import load_events
 
     expected = load_events(FIXTURES / name)
     upload(app, name)
@@ -177,7 +177,7 @@ def test_uploaded_exports_are_shown(app, name):
 
 
 def test_a_bad_file_lists_every_problem_and_keeps_good_rows(app):
-    from dashboard.load import load_events
+    from dashboard.ingest.load import load_events
 
     expected = load_events(FIXTURES / "out_of_range.csv")
     assert expected.problems and len(expected) > 0

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from dashboard.bench import cli, table
+from dashboard.bench.synth import synthetic_events
 from dashboard.bench.worker import windows
-from dashboard.store import index_store
-from dashboard.synth import synthetic_events
+from dashboard.events.store import index_store
 
 from .conftest import CHROMIUM, event
 
@@ -65,12 +65,12 @@ def test_slider_windows_start_with_the_whole_span_and_stay_inside_it():
 
 
 def test_our_payload_stays_small_while_the_naive_one_grows(tmp_path):
-    from dashboard.basemap import base_map
     from dashboard.bench import payload
-    from dashboard.cache import load_cached
-    from dashboard.query import Query
-    from dashboard.synth import to_csv_bytes
-    from dashboard.view import build_view
+    from dashboard.bench.synth import to_csv_bytes
+    from dashboard.events.query import Query
+    from dashboard.events.view import build_view
+    from dashboard.ingest.cache import load_cached
+    from dashboard.mapping.basemap import base_map
 
     ours, naive = [], []
     for n in (400, 4000):
@@ -104,7 +104,7 @@ def test_a_tiny_run_measures_redraws_in_chromium(capsys):
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
 def test_sessions_move_the_slider_on_the_real_app(tmp_path):
     from dashboard.bench import sessions
-    from dashboard.synth import write_csv
+    from dashboard.bench.synth import write_csv
 
     csv = write_csv(tmp_path / "events.csv", 3000, seed=4)
     result = sessions.measure(csv, tmp_path / "app.log", sessions=2, moves=2, key="PageUp")

@@ -10,8 +10,8 @@ from urllib.parse import quote, urlencode, urlparse
 import pandas as pd
 import pytest
 
-from dashboard.load import load_bundled
-from dashboard.query import Query, events_in
+from dashboard.events.query import Query, events_in
+from dashboard.ingest.load import load_bundled
 
 from .apprunner import (
     CHROMIUM_ARGS,

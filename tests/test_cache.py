@@ -9,10 +9,10 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-import dashboard.cache as cache
-from dashboard.cache import load_cached
-from dashboard.store import EventStore
-from dashboard.synth import synthetic_events, to_csv_bytes
+import dashboard.ingest.cache as cache
+from dashboard.bench.synth import synthetic_events, to_csv_bytes
+from dashboard.events.store import EventStore
+from dashboard.ingest.cache import load_cached
 
 BAD_ROW = ("SYR-bad,not a date,2016,1,Political violence,Battles,Armed clash,Hezbollah,,,,,760,"
            "Middle East,Syria,Aleppo,Aleppo,Aleppo,36.2,37.1,1,SOHR,National,Clash.,0,1700000000\n")

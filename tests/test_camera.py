@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dashboard.basemap import SYRIA_BOUNDS
-from dashboard.camera import FOLLOW_ZOOM, Camera, next_camera
-from dashboard.view import FIT_MAX_ZOOM
+from dashboard.events.view import FIT_MAX_ZOOM
+from dashboard.mapping.basemap import SYRIA_BOUNDS
+from dashboard.ui.camera import FOLLOW_ZOOM, Camera, next_camera
 
 ALEPPO = ((36.0, 37.0), (36.4, 37.4))
 SYRIA = ((32.5, 35.7), (37.3, 42.3))

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard.formats.coords import coordinate_column, parse_coordinate
-from dashboard.formats.geocheck import check_coordinates
+from dashboard.ingest.formats.coords import coordinate_column, parse_coordinate
+from dashboard.ingest.formats.geocheck import check_coordinates
 
 
 @pytest.mark.parametrize(

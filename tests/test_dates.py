@@ -8,9 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dashboard.dates import parse_dates, period_end, read_dates
-from dashboard.gazetteer import Gazetteer
-from dashboard.load import load_events
+from dashboard.books.gazetteer import Gazetteer
+from dashboard.ingest.load import load_events
+from dashboard.model.dates import parse_dates, period_end, read_dates
 from tests.conftest import make_actor_book
 
 FIXTURES = Path(__file__).parent / "fixtures"

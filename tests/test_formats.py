@@ -8,10 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dashboard.formats import OUT_COLUMNS, acled, adapt, detect_format
-from dashboard.formats.dates import iso_column, numeric_order, to_iso
-from dashboard.formats.text import first_sentence, readable, summaries
-from dashboard.readcsv import read_table
+from dashboard.ingest.formats import OUT_COLUMNS, acled, adapt, detect_format
+from dashboard.ingest.formats.dates import iso_column, numeric_order, to_iso
+from dashboard.ingest.formats.text import first_sentence, readable, summaries
+from dashboard.ingest.readcsv import read_table
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ALIASES = {"military forces of syria (2000-)": "Syrian Arab Army",

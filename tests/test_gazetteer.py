@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import gazetteer as gazetteer_module
-from dashboard.atomic import write_text_atomic
-from dashboard.gazetteer import DEFAULT_GAZETTEER, FRAME_COLUMNS, Gazetteer, Place, normalize_name
+from dashboard.books import gazetteer as gazetteer_module
+from dashboard.books.gazetteer import DEFAULT_GAZETTEER, FRAME_COLUMNS, Gazetteer, Place, normalize_name
+from dashboard.model.atomic import write_text_atomic
 
 ATTRIBUTION = "Coordinates: OpenStreetMap contributors (ODbL); GeoNames (CC BY 4.0)"
 

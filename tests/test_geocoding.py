@@ -11,8 +11,7 @@ import socket
 import pytest
 from geopy.exc import GeocoderQueryError, GeocoderRateLimited
 
-from dashboard import geocode_cli
-from dashboard.gazetteer import Gazetteer, Place
+from dashboard.books.gazetteer import Gazetteer, Place
 from dashboard.geocoding import (
     GeonamesCacheGeocoder,
     RetryingGeocode,
@@ -21,6 +20,7 @@ from dashboard.geocoding import (
     precision_of,
     resolve_places,
 )
+from dashboard.geocoding import cli as geocode_cli
 from tests.nominatim_server import FakeNominatim, result
 
 TODAY = "2026-11-23"

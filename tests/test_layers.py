@@ -9,11 +9,11 @@ import folium
 import pandas as pd
 import pytest
 
-from dashboard.assets import INLINE_MARK, UnknownAssetError, inline_assets, localize
-from dashboard.basemap import base_map, fit_view
-from dashboard.layers import LayerOptions, event_layers
-from dashboard.query import Query
-from dashboard.view import build_view
+from dashboard.events.query import Query
+from dashboard.events.view import build_view
+from dashboard.mapping.assets import INLINE_MARK, UnknownAssetError, inline_assets, localize
+from dashboard.mapping.basemap import base_map, fit_view
+from dashboard.mapping.layers import LayerOptions, event_layers
 
 from .conftest import SMALL_EVENTS, event, make_actor_book
 
@@ -118,7 +118,7 @@ def test_view_counts_events_per_governorate(small_store):
 
 
 def test_the_map_names_cities_without_any_tile_server():
-    from dashboard.placenames import city_labels
+    from dashboard.books.placenames import city_labels
 
     names = [label.name for label in city_labels()]
     for city in ("Aleppo", "Damascus", "Homs", "Latakia", "Idlib", "Beirut"):

@@ -9,8 +9,8 @@ import re
 import folium
 import pytest
 
-from dashboard.points import PointLayer, style_table
-from dashboard.safe import script_json
+from dashboard.mapping.points import PointLayer, style_table
+from dashboard.mapping.safe import script_json
 
 
 def page_with(layer: PointLayer) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from dashboard.popup import date_label, id_from_tooltip, popup_html, tooltip_text
+from dashboard.mapping.popup import date_label, id_from_tooltip, popup_html, tooltip_text
 
 from .conftest import event
 
@@ -67,7 +67,7 @@ def test_tooltip_without_id(text):
 
 
 def test_the_list_labels_each_row_as_its_popup_does():
-    from dashboard.view import date_labels
+    from dashboard.events.view import date_labels
 
     day, month = pd.Timestamp("2016-02-03"), pd.Timestamp("2016-02-01")
     frame = pd.DataFrame({

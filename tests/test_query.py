@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from dashboard.query import Query, events_in, select
+from dashboard.events.query import Query, events_in, select
 
 
 def ids(store, query: Query) -> list[str]:

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dashboard.readcsv import read_table
+from dashboard.ingest.readcsv import read_table
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

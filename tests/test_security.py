@@ -23,19 +23,19 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from dashboard.export import to_csv_bytes, to_geojson_bytes
-from dashboard.layers import LayerOptions, event_layers
-from dashboard.popup import popup_html, tooltip_text
-from dashboard.problems import Problem, problems_csv, problems_frame
-from dashboard.query import Query
-from dashboard.safe import esc, script_json
-from dashboard.snapshot import standalone_html
-from dashboard.snapshot_cli import main as snapshot_main
-from dashboard.store import index_store
-from dashboard.urlstate import parse_params
+from dashboard.events.query import Query
+from dashboard.events.store import index_store
+from dashboard.exports.export import to_csv_bytes, to_geojson_bytes
+from dashboard.exports.snapshot import standalone_html
+from dashboard.exports.snapshot_cli import main as snapshot_main
+from dashboard.mapping.layers import LayerOptions, event_layers
+from dashboard.mapping.popup import popup_html, tooltip_text
+from dashboard.mapping.safe import esc, script_json
+from dashboard.model.problems import Problem, problems_csv, problems_frame
+from dashboard.ui.urlstate import parse_params
 from tests.conftest import SMALL_EVENTS, make_actor_book, plain_messages
 
-APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
+APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "ui" / "app.py")
 MKDIR = "atlas-pwned-dir"
 
 # Every family the issue names. The Jinja ones would evaluate on the server; the mkdir one would
@@ -251,9 +251,9 @@ def test_search_box_text_is_shown_as_plain_text(app):
 # -- files on the server, the serve flags ---------------------------------------------------------
 
 def test_cache_entries_of_a_users_file_are_private(tmp_path):
-    from dashboard.cache import load_cached
-    from dashboard.synth import synthetic_events
-    from dashboard.synth import to_csv_bytes as synth_csv
+    from dashboard.bench.synth import synthetic_events
+    from dashboard.bench.synth import to_csv_bytes as synth_csv
+    from dashboard.ingest.cache import load_cached
 
     folder = tmp_path / "cache"
     folder.mkdir(mode=0o755)
@@ -270,7 +270,7 @@ def test_a_killed_writers_temporary_file_is_removed_by_the_next_write(tmp_path):
     import sys
     import time
 
-    from dashboard.atomic import write_text_atomic
+    from dashboard.model.atomic import write_text_atomic
 
     target = tmp_path / "places.geojson"
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
@@ -290,7 +290,7 @@ def test_a_killed_writers_temporary_file_is_removed_by_the_next_write(tmp_path):
 
 def test_the_app_shows_no_error_details_and_one_upload_limit():
     from dashboard.cli import SERVE_FLAGS
-    from dashboard.schema import MAX_UPLOAD_BYTES, MAX_UPLOAD_MB
+    from dashboard.model.schema import MAX_UPLOAD_BYTES, MAX_UPLOAD_MB
 
     assert "--client.showErrorDetails=none" in SERVE_FLAGS
     assert f"--server.maxUploadSize={MAX_UPLOAD_MB}" in SERVE_FLAGS

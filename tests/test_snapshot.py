@@ -13,15 +13,15 @@ import pandas as pd
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
-from dashboard import snapshot_png
-from dashboard.export import to_csv_bytes
-from dashboard.query import Query, events_in
-from dashboard.regions import attribution
-from dashboard.snapshot import VIEW_MAX_ZOOM, standalone_html
-from dashboard.snapshot_cli import main
-from dashboard.snapshot_png import ChromiumMissingError, find_chromium, render_png
-from dashboard.store import EventStore, index_store
-from dashboard.view import FIT_MAX_ZOOM, fit_bounds
+from dashboard.books.regions import attribution
+from dashboard.events.query import Query, events_in
+from dashboard.events.store import EventStore, index_store
+from dashboard.events.view import FIT_MAX_ZOOM, fit_bounds
+from dashboard.exports import snapshot_png
+from dashboard.exports.export import to_csv_bytes
+from dashboard.exports.snapshot import VIEW_MAX_ZOOM, standalone_html
+from dashboard.exports.snapshot_cli import main
+from dashboard.exports.snapshot_png import ChromiumMissingError, find_chromium, render_png
 
 try:
     CHROMIUM: str | None = find_chromium()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.store import index_store
+from dashboard.events.store import index_store
 
 from .conftest import SMALL_EVENTS, event, make_actor_book
 

@@ -7,9 +7,9 @@ from itertools import pairwise
 import pandas as pd
 import pytest
 
-from dashboard.query import Query
-from dashboard.store import EventStore, index_store
-from dashboard.timeline import (
+from dashboard.events.query import Query
+from dashboard.events.store import EventStore, index_store
+from dashboard.events.timeline import (
     LABELS,
     PERIODS,
     bin_size,
@@ -18,7 +18,7 @@ from dashboard.timeline import (
     play_windows,
     wide_counts,
 )
-from dashboard.view import build_view
+from dashboard.events.view import build_view
 
 from .conftest import event, make_actor_book
 

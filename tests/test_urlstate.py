@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from dashboard.urlstate import ViewState, parse_params, to_params
+from dashboard.ui.urlstate import ViewState, parse_params, to_params
 
 SPAN = (pd.Timestamp("2015-09-01"), pd.Timestamp("2016-06-30"))
 ACTORS = ["IRGC", "Hezbollah", "coalition:armed opposition"]

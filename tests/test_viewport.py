@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.layers import LayerOptions, event_layers, events_layer, in_view
+from dashboard.mapping.layers import LayerOptions, event_layers, events_layer, in_view
 
 from .conftest import event, make_actor_book
 

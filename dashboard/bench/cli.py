@@ -23,7 +23,7 @@ from pathlib import Path
 
 from dashboard import REPO_DIR
 from dashboard.bench import browser, sessions, table
-from dashboard.synth import write_csv
+from dashboard.bench.synth import write_csv
 
 SKIPPED = "skipped (> cap)"
 

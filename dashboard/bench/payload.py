@@ -19,13 +19,13 @@ import pandas as pd
 import streamlit_folium
 from folium.plugins import MarkerCluster
 
-from dashboard.assets import localize
-from dashboard.basemap import MAP_HEIGHT_PX, SYRIA_BOUNDS, base_map, fit_view
-from dashboard.layers import LayerOptions, event_layers
-from dashboard.popup import tooltip_text
-from dashboard.safe import esc
-from dashboard.store import EventStore
-from dashboard.view import View
+from dashboard.events.store import EventStore
+from dashboard.events.view import View
+from dashboard.mapping.assets import localize
+from dashboard.mapping.basemap import MAP_HEIGHT_PX, SYRIA_BOUNDS, base_map, fit_view
+from dashboard.mapping.layers import LayerOptions, event_layers
+from dashboard.mapping.popup import tooltip_text
+from dashboard.mapping.safe import esc
 
 logging.getLogger("streamlit").setLevel(logging.ERROR)
 

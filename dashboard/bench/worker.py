@@ -19,10 +19,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dashboard.cache import load_cached
-from dashboard.query import Query
-from dashboard.store import EventStore
-from dashboard.view import build_view
+from dashboard.events.query import Query
+from dashboard.events.store import EventStore
+from dashboard.events.view import build_view
+from dashboard.ingest.cache import load_cached
 
 ASSET_URL = "static/"  # where the browser harness serves the local Leaflet files
 NO_LIMIT = 2**40

@@ -5,6 +5,9 @@
 - :mod:`.nominatim`: geopy's ``Nominatim`` set up for the OpenStreetMap usage policy.
 - :mod:`.retry`: ``RetryingGeocode``, geopy's ``RateLimiter`` plus retries with back-off.
 - :mod:`.resolve`: ``resolve_places``, the gazetteer first, then a geocoder.
+
+Layer rule: may import model and books only (tests/test_architecture.py). :mod:`.cli` is the
+``geocode`` command.
 """
 
 from dashboard.geocoding.base import (

@@ -17,7 +17,7 @@ from typing import Any
 from geopy.geocoders.base import Geocoder
 from geopy.location import Location
 
-from dashboard.place import Place, normalize_name
+from dashboard.model.place import Place, normalize_name
 
 # (lat, lon) corners of Syria and its neighbours (the basemap's clip box): preferred, not required.
 REGION_VIEWBOX: tuple[tuple[float, float], tuple[float, float]] = ((29.0, 32.0), (40.0, 45.0))

@@ -25,7 +25,7 @@ from dashboard.geocoding.base import (
     describe,
     search_options,
 )
-from dashboard.place import Place
+from dashboard.model.place import Place
 
 # The policy wants the application named; add a contact (an e-mail) with --user-agent.
 DEFAULT_USER_AGENT = "event-atlas/0.1 (python -m dashboard geocode)"

@@ -23,7 +23,7 @@ from geopy.geocoders.base import DEFAULT_SENTINEL, Geocoder
 from geopy.location import Location
 
 from dashboard.geocoding.base import Found, SearchArea, alias_tuple, describe, in_box, search_options
-from dashboard.place import Place, normalize_name
+from dashboard.model.place import Place, normalize_name
 
 DATASETS = (500, 1000, 5000, 15000)  # the cities<N>.json files: towns of at least N people
 

@@ -16,10 +16,10 @@ from typing import Literal
 
 from geopy.geocoders.base import Geocoder
 
-from dashboard.gazetteer import Gazetteer
+from dashboard.books.gazetteer import Gazetteer
 from dashboard.geocoding.base import SearchArea, describe, search_options
 from dashboard.geocoding.retry import SHAPE_ERRORS, Answer, RetryingGeocode
-from dashboard.place import Place, normalize_name
+from dashboard.model.place import Place, normalize_name
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ from geopy.exc import (
 from geopy.extra.rate_limiter import RateLimiter
 from geopy.location import Location
 
-from dashboard.problems import clip
+from dashboard.model.problems import clip
 
 # Worth another try: timeouts (and 503/504), 429, refused connections, and the plain service
 # error geopy raises for 500, 502 and dropped connections. 400/403 and the like are not.

@@ -1,0 +1,126 @@
+"""The actor book: canonical names, aliases, the parent chain and coalitions (data/actors.csv).
+
+Users filter by one actor, an actor with its sub-units (Quds Force is part of the IRGC), or a whole
+side; imported datasets map their own actor names onto ours through the aliases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import BaseModel, field_validator
+
+from dashboard import DATA_DIR
+from dashboard.model.problems import Problem, read_model_rows
+from dashboard.model.schema import ACTOR_SEPARATOR
+from dashboard.model.text import fold
+
+DEFAULT_ACTORS = DATA_DIR / "actors.csv"
+COALITION_PREFIX = "coalition:"
+NO_COALITION = "unaffiliated"
+
+
+class ActorRow(BaseModel):
+    """One row of actors.csv, as validated on load."""
+
+    name: str
+    aliases: str = ""
+    parent: str = ""
+    coalition: str = ""
+    kind: str = ""
+
+    @field_validator("name")
+    @classmethod
+    def _name_present(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("an actor needs a name")
+        return value.strip()
+
+
+@dataclass
+class ActorBook:
+    """Actors by canonical name, with lookups by any alias."""
+
+    rows: dict[str, ActorRow] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    _by_key: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: str | Path = DEFAULT_ACTORS) -> ActorBook:
+        """Read actors.csv; bad rows are reported with their line and left out."""
+        book = cls()
+        path = Path(path)
+        rows, book.problems = read_model_rows(path, ActorRow)
+        for actor in rows:
+            book.add(actor)
+        for actor in book.rows.values():
+            if actor.parent and actor.parent not in book.rows:
+                book.problems.append(
+                    Problem(path.name, None, "parent", f"{actor.name}: unknown parent", actor.parent)
+                )
+        return book
+
+    def add(self, actor: ActorRow) -> None:
+        """Register an actor and its aliases."""
+        self.rows[actor.name] = actor
+        self._by_key[fold(actor.name)] = actor.name
+        for alias in actor.aliases.split(ACTOR_SEPARATOR):
+            if alias.strip():
+                self._by_key.setdefault(fold(alias), actor.name)
+
+    def canonical(self, name: str) -> str | None:
+        """The canonical name for a name or alias, or None when the book does not know it."""
+        return self._by_key.get(fold(name))
+
+    def alias_map(self) -> dict[str, str]:
+        """Folded alias -> canonical name, for the importers."""
+        return dict(self._by_key)
+
+    def coalition_of(self, name: str) -> str:
+        """The actor's coalition, inherited from its parents when it has none of its own."""
+        seen: set[str] = set()
+        current = self.rows.get(name)
+        while current is not None and current.name not in seen:
+            if current.coalition:
+                return current.coalition
+            seen.add(current.name)
+            current = self.rows.get(current.parent)
+        return NO_COALITION
+
+    def coalitions(self) -> list[str]:
+        """Every coalition named in the book, sorted."""
+        return sorted({self.coalition_of(name) for name in self.rows} - {NO_COALITION})
+
+    def children(self, name: str) -> list[str]:
+        """Direct sub-units of an actor."""
+        return sorted(a.name for a in self.rows.values() if a.parent == name)
+
+    def with_subunits(self, name: str) -> set[str]:
+        """The actor and everything under it (IRGC -> Quds Force, Basij, ...)."""
+        found = {name}
+        frontier = [name]
+        while frontier:
+            for child in self.children(frontier.pop()):
+                if child not in found:
+                    found.add(child)
+                    frontier.append(child)
+        return found
+
+    def expand(self, selection: Iterable[str], *, known: Iterable[str] = ()) -> set[str]:
+        """Actor names matched by a selection of actors and ``coalition:NAME`` entries.
+
+        ``known`` are the actor names present in the data: for a coalition, those of them the book
+        places in it are included as well as the book's own members.
+        """
+        names: set[str] = set()
+        known = list(known)
+        for item in selection:
+            if item.startswith(COALITION_PREFIX):
+                side = item[len(COALITION_PREFIX) :]
+                pool = set(self.rows) | set(known)
+                names |= {n for n in pool if self.coalition_of(self.canonical(n) or n) == side}
+            else:
+                names |= self.with_subunits(self.canonical(item) or item)
+        return names

@@ -1,0 +1,97 @@
+"""The one question every view asks: which events fall in this range, this box and this filter?
+
+Everything that reads events (map, list, timeline, exports, the benchmark) goes through
+:func:`select`, so that the engine behind it can change (pandas today; DuckDB over Parquet for data
+beyond memory) without touching the views.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from dashboard.events.store import EventStore
+from dashboard.model.box import BBox, in_box
+
+
+@dataclass(frozen=True)
+class Query:
+    """A filter as the user set it: dates, map box, actors (or ``coalition:NAME``), types, text."""
+
+    start: pd.Timestamp | None = None
+    end: pd.Timestamp | None = None
+    bbox: BBox | None = None
+    actors: tuple[str, ...] = ()
+    event_types: tuple[str, ...] = ()
+    text: str = ""
+    include_subunits: bool = True
+
+    def with_dates(self, start: pd.Timestamp | None, end: pd.Timestamp | None) -> Query:
+        """The same filter over another date range (the play control steps through these)."""
+        return replace(self, start=start, end=end)
+
+    def describe(self) -> list[str]:
+        """The active filters in words, for the dashboard's header and exported snapshots."""
+        parts = []
+        if self.start is not None or self.end is not None:
+            first = self.start.date().isoformat() if self.start is not None else "…"
+            last = self.end.date().isoformat() if self.end is not None else "…"
+            parts.append(f"{first} to {last}")
+        if self.actors:
+            parts.append("actors: " + ", ".join(a.replace("coalition:", "side: ") for a in self.actors))
+        if self.event_types:
+            parts.append("types: " + ", ".join(self.event_types))
+        if self.text:
+            parts.append(f"text: “{self.text}”")
+        if self.bbox is not None:
+            south, west, north, east = self.bbox
+            parts.append(f"map area: {south:.2f}..{north:.2f}°N, {west:.2f}..{east:.2f}°E")
+        return parts
+
+
+def actor_mask(store: EventStore, names: set[str]) -> np.ndarray:
+    """Rows whose actors include any of ``names``."""
+    mask = np.zeros(len(store), dtype=bool)
+    codes = np.flatnonzero(np.isin(store.actor_names, list(names)))
+    mask[store.link_row[np.isin(store.link_actor, codes)]] = True
+    return mask
+
+
+def select(store: EventStore, query: Query) -> np.ndarray:
+    """A boolean mask over ``store.events`` of the events the query matches.
+
+    Dates match when the event's period overlaps the range, so a month-precision event counts in
+    any range that touches its month.
+    """
+    mask = np.ones(len(store), dtype=bool)
+    if query.start is not None:
+        mask &= store.end_days >= np.datetime64(query.start.date(), "D").astype(np.int32)
+    if query.end is not None:
+        mask &= store.start_days <= np.datetime64(query.end.date(), "D").astype(np.int32)
+    events = store.events
+    if query.bbox is not None:
+        mask &= in_box(events["lat"].to_numpy(), events["lon"].to_numpy(), query.bbox)
+    if query.actors:
+        if query.include_subunits:
+            names = store.actors.expand(query.actors, known=store.actor_names)
+        else:
+            names = set(query.actors)
+        mask &= actor_mask(store, names)
+    if query.event_types:
+        mask &= events["event_type"].isin(query.event_types).to_numpy()
+    if query.text.strip() and mask.any():
+        rows = np.flatnonzero(mask)
+        needle = query.text.strip()
+        subset = events.iloc[rows]
+        hit = subset["summary"].str.contains(needle, case=False, regex=False) | subset[
+            "quote"
+        ].str.contains(needle, case=False, regex=False)
+        mask[rows[~hit.to_numpy(dtype=bool)]] = False
+    return mask
+
+
+def events_in(store: EventStore, query: Query) -> pd.DataFrame:
+    """The matching events themselves, sorted by date."""
+    return store.events[select(store, query)]

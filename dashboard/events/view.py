@@ -1,0 +1,121 @@
+"""Everything the dashboard shows for one state, computed by pure functions the app only wires up.
+
+Keeping this apart from the Streamlit script makes the view testable without a browser and keeps
+the script short.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from dashboard.events.facets import region_counts
+from dashboard.events.facets import timeline as facet_timeline
+from dashboard.events.query import BBox, Query, select
+from dashboard.events.store import EventStore
+from dashboard.mapping.popup import date_label
+
+LIST_LIMIT = 2000
+LIST_COLUMNS = {
+    "marker": "",
+    "when": "Date",
+    "summary": "Summary",
+    "place": "Place",
+    "event_type": "Type",
+    "actors": "Actors",
+    "claimed_by": "Claimed by",
+    "source": "Source",
+    "id": "id",
+}
+
+
+@dataclass
+class View:
+    """The filtered events and what is derived from them for the map, list and chart."""
+
+    events: pd.DataFrame
+    total: int
+    governorate_counts: dict[str, int]
+    timeline: pd.DataFrame
+    timeline_bin: str
+    bounds: tuple[tuple[float, float], tuple[float, float]] | None
+
+    @property
+    def shown(self) -> int:
+        """How many events the filter matches."""
+        return len(self.events)
+
+
+def build_view(store: EventStore, query: Query, *, bbox: BBox | None = None) -> View:
+    """Filter once and derive the map's, list's and chart's inputs from the result."""
+    if bbox is not None:
+        query = replace(query, bbox=bbox)
+    mask = select(store, query)
+    # All rows selected (the first view of a file): a shallow copy, not a million-row take.
+    events = store.events.copy(deep=False) if mask.all() else store.events[mask]
+    timeline = facet_timeline(store.facets, mask, store.events)
+    counts = region_counts(store.facets, mask)
+    return View(events, len(store), counts, timeline, store.facets.freq, fit_bounds(events))
+
+
+# Country-wide points (Iran, the United States) would zoom the map out to the whole world, and so
+# would a few far-away events among many: the fit leaves out such outliers (they stay on the map).
+FIT_MAX_KM = 300.0
+FIT_QUANTILES = (0.05, 0.95)
+
+
+# Framing events never zooms in past this (the app's camera and the exports alike): one event, or a
+# few in one town, still shows the towns around it; the shipped basemap has nothing finer.
+FIT_MAX_ZOOM = 9
+
+
+def fit_bounds(events: pd.DataFrame) -> tuple[tuple[float, float], tuple[float, float]] | None:
+    """The box the map fits to: the well-placed events, trimmed of outliers when there are many."""
+    if events.empty:
+        return None
+    precise = events[events["uncertainty_km"].fillna(0) <= FIT_MAX_KM]
+    chosen = precise if len(precise) else events
+    lat, lon = chosen["lat"].to_numpy(float), chosen["lon"].to_numpy(float)
+    low, high = FIT_QUANTILES if len(chosen) >= 20 else (0.0, 1.0)
+    south, north = np.nanquantile(lat, [low, high])
+    west, east = np.nanquantile(lon, [low, high])
+    return (float(south), float(west)), (float(north), float(east))
+
+
+def date_labels(events: pd.DataFrame) -> np.ndarray:
+    """:func:`date_label` of every row, worked out once per distinct (start, end, precision)."""
+    codes, uniques = pd.MultiIndex.from_frame(events[["start", "end", "date_precision"]]).factorize()
+    labels = np.array([date_label(*key) for key in uniques] + ["undated"], dtype=object)
+    return labels[codes]  # code -1 (a missing start) takes the last label
+
+
+def list_frame(events: pd.DataFrame, *, selected: str | None = None, limit: int = LIST_LIMIT) -> pd.DataFrame:
+    """The event list as shown: sorted by date, dates at their precision, the selection marked."""
+    head = events.head(limit)
+    frame = pd.DataFrame(
+        {
+            "marker": np.where(head["id"] == selected, "▶", ""),
+            "when": date_labels(head),
+            "summary": head["summary"],  # what happened, before the columns a narrow list cuts off
+            "place": head["place"],
+            "event_type": head["event_type"],
+            "actors": head["actors"].str.replace(";", ", ", regex=False),
+            "claimed_by": head["claimed_by"],
+            "source": head["source"],
+            "id": head["id"],
+        }
+    )
+    return frame.rename(columns=LIST_COLUMNS).reset_index(drop=True)
+
+
+def bbox_from_bounds(bounds: dict | None) -> BBox | None:
+    """The (south, west, north, east) box of the bounds st_folium returns, if they are usable."""
+    try:
+        south_west, north_east = bounds["_southWest"], bounds["_northEast"]
+        box = (float(south_west["lat"]), float(south_west["lng"]),
+               float(north_east["lat"]), float(north_east["lng"]))
+    except (KeyError, TypeError, ValueError):
+        return None
+    return box if box[0] <= box[2] and box[1] <= box[3] else None

@@ -1,0 +1,234 @@
+"""A columnar copy of every loaded file, so that a million-row CSV is parsed once, not per start.
+
+Parsing, adapting and checking a 1M-row export takes many seconds; reading the same events back
+from Parquet takes about one. The copy is keyed on the file's content (sha256) plus a version of
+the loader (its source code and the actor and place books it resolves names with), so an edited
+file, a new loader or an edited actors.csv all miss the cache, and nothing stale is ever shown.
+Entries are written atomically and a damaged entry is treated as absent and rebuilt.
+
+Both paths, cold and warm, hand out the store built from the Parquet round trip, so they give
+equal stores; its text columns are Arrow strings, several times smaller than Python objects.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import math
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import BinaryIO
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from dashboard import DATA_DIR, PACKAGE_DIR
+from dashboard.books.actors import DEFAULT_ACTORS, ActorBook
+from dashboard.books.gazetteer import DEFAULT_GAZETTEER
+from dashboard.events.store import EventStore, index_store
+from dashboard.ingest.load import MAX_UPLOAD_BYTES, load_events
+from dashboard.model.atomic import PRIVATE, write_atomic
+from dashboard.model.problems import PROBLEM_COLUMNS, Problem, problems_frame
+from dashboard.model.schema import CANONICAL_COLUMNS
+
+CACHE_FORMAT = "1"  # bump when the layout of an entry changes
+# What a load's result depends on besides the file: the loader's code and the books it uses.
+LOADER_FILES: tuple[Path, ...] = (
+    *sorted(path for layer in ("model", "books", "ingest")  # all the code a load runs
+            for path in (PACKAGE_DIR / layer).rglob("*.py")),
+    DEFAULT_ACTORS,
+    DEFAULT_GAZETTEER,
+    DATA_DIR / "basemap" / "syria_region.geojson",
+)
+Progress = Callable[[float, str], None]
+
+
+def default_cache_dir() -> Path:
+    """$ATLAS_CACHE_DIR, else ~/.cache/event-atlas."""
+    return Path(os.environ.get("ATLAS_CACHE_DIR") or Path.home() / ".cache" / "event-atlas")
+
+
+def private_folder(folder: Path) -> Path:
+    """``folder``, made (or set) readable by its owner only: cache entries copy users' files."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if folder.stat().st_uid == os.getuid():
+        folder.chmod(0o700)
+    return folder
+
+
+def loader_version() -> str:
+    """A short hash of everything besides the file that decides what a load produces."""
+    digest = hashlib.sha256(CACHE_FORMAT.encode())
+    for path in LOADER_FILES:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes() if path.exists() else b"(missing)")
+    return digest.hexdigest()[:16]
+
+
+def cache_key(digest: str, *, fmt: str) -> str:
+    """The entry name for a file's sha256 read as ``fmt``."""
+    return f"{digest[:32]}-{fmt}-{loader_version()}"
+
+
+def _fingerprint(source: str | Path | bytes | BinaryIO,
+                 max_bytes: int) -> tuple[str, int, str | Path | bytes] | None:
+    """(sha256, size, what to hand the loader), or None when the file cannot be read or is over
+    the limit (the loader then words the refusal). A path is hashed in chunks and not kept in
+    memory: a warm start never holds the CSV."""
+    try:
+        if isinstance(source, str | os.PathLike):
+            size = os.stat(source).st_size
+            if size > max_bytes:
+                return None
+            digest = hashlib.sha256()
+            with open(source, "rb") as handle:
+                while chunk := handle.read(1 << 20):
+                    digest.update(chunk)
+            return digest.hexdigest(), size, source
+        data = source if isinstance(source, bytes) else \
+            bytes(source) if isinstance(source, bytearray | memoryview) else source.read(max_bytes + 1)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, bytes) or len(data) > max_bytes:
+        return None
+    return hashlib.sha256(data).hexdigest(), len(data), data
+
+
+def _events_table(events: pd.DataFrame, fmt: str) -> pa.Table:
+    table = pa.Table.from_pandas(events, preserve_index=False)
+    meta = dict(table.schema.metadata or {})
+    meta[b"atlas"] = json.dumps({"format": CACHE_FORMAT, "fmt": fmt, "rows": len(events)}).encode()
+    return table.replace_schema_metadata(meta)
+
+
+def _write_parquet(path: Path, table: pa.Table) -> None:
+    # Derived from the user's file: owner-only, in an owner-only folder (see private_folder).
+    write_atomic(path, lambda handle: pq.write_table(table, handle, compression="zstd"), mode=PRIVATE)
+
+
+def _problems_from(frame: pd.DataFrame, name: str, old_name: str) -> list[Problem]:
+    problems = []
+    for row in frame.itertuples(index=False):
+        line = None if pd.isna(row.line) else int(row.line)
+        field = None if pd.isna(row.field) else str(row.field)
+        file = name if row.file == old_name else str(row.file)
+        problems.append(Problem(file, line, field, str(row.reason), str(row.value), row.action))
+    return problems
+
+
+def _store_from(events_table: pa.Table, problems: list[Problem], *, name: str, fmt: str,
+                actors: ActorBook) -> EventStore:
+    # split_blocks + self_destruct free each Arrow column once converted: a lower peak.
+    events = events_table.to_pandas(split_blocks=True, self_destruct=True)[list(CANONICAL_COLUMNS)]
+    return index_store(name, events, problems=problems, actors=actors, fmt=fmt)
+
+
+def _read_entry(folder: Path, key: str, *, name: str, actors: ActorBook) -> EventStore | None:
+    """The cached store, or None when the entry is missing or cannot be read in full."""
+    events_path, problems_path = folder / f"{key}.events.parquet", folder / f"{key}.problems.parquet"
+    if not events_path.exists() or not problems_path.exists():
+        return None
+    try:
+        table = pq.read_table(events_path)
+        meta = json.loads(table.schema.metadata[b"atlas"])
+        if meta["format"] != CACHE_FORMAT or meta["rows"] != table.num_rows:
+            return None
+        problem_table = pq.read_table(problems_path)
+        old_name = (problem_table.schema.metadata or {}).get(b"atlas-name", b"").decode()
+        problems = _problems_from(problem_table.to_pandas(), name, old_name)
+        missing = set(CANONICAL_COLUMNS) - set(table.column_names)
+        if missing or set(problem_table.column_names) != set(PROBLEM_COLUMNS):
+            return None
+        return _store_from(table, problems, name=name, fmt=str(meta["fmt"]), actors=actors)
+    except (OSError, KeyError, TypeError, ValueError, pa.ArrowException):
+        return None
+
+
+def _write_entry(folder: Path, key: str, table: pa.Table, problems: list[Problem], name: str) -> None:
+    """Problems first, events last: an entry counts only once its events file exists."""
+    frame = problems_frame(problems).astype({"line": "Int64"})
+    problem_table = pa.Table.from_pandas(frame, preserve_index=False)
+    problem_table = problem_table.replace_schema_metadata(
+        {**(problem_table.schema.metadata or {}), b"atlas-name": name.encode()})
+    _write_parquet(folder / f"{key}.problems.parquet", problem_table)
+    _write_parquet(folder / f"{key}.events.parquet", table)
+
+
+def _load_with_ticks(data: str | Path | bytes, size: int, name: str, fmt: str, max_bytes: int,
+                     actors: ActorBook, report: Progress) -> EventStore:
+    """load_events in a worker thread, with progress the caller's thread can show meanwhile.
+
+    The loader reports only its reading step, so while it adapts and checks rows the fraction is
+    an estimate from the file size (about 15 MB a second on a small machine), never past 90 %.
+    """
+    expected = max(size / 15e6, 0.5)
+    reading = [0.0]
+
+    def on_read(fraction: float) -> None:
+        reading[0] = fraction
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        job = pool.submit(load_events, data, name=name, fmt=fmt, max_bytes=max_bytes,
+                          actors=actors, on_progress=on_read)
+        begun = time.monotonic()
+        while True:
+            try:
+                return job.result(timeout=0.25)
+            except TimeoutError:
+                elapsed = time.monotonic() - begun
+                if reading[0] < 1.0:
+                    report(0.05 + 0.25 * reading[0], f"Reading {name}…")
+                else:
+                    estimate = 0.3 + 0.6 * (1 - math.exp(-elapsed / expected))
+                    report(estimate, f"Checking {name}: {elapsed:.0f} s…")
+
+
+def load_cached(
+    source: str | Path | bytes | BinaryIO,
+    *,
+    name: str | None = None,
+    fmt: str = "auto",
+    cache_dir: str | Path | None = None,
+    max_bytes: int = MAX_UPLOAD_BYTES,
+    actors: ActorBook | None = None,
+    on_progress: Progress | None = None,
+) -> EventStore:
+    """The store of an events file, from the columnar cache when this content was loaded before.
+
+    Never fails because of the cache: an unreadable or unwritable cache means a normal load.
+    """
+    report = on_progress or (lambda fraction, text: None)
+    label = name or (Path(source).name if isinstance(source, str | os.PathLike) else "upload")
+    actors = actors or ActorBook.load()
+    report(0.0, f"Checking the cache for {label}…")
+    found = _fingerprint(source, max_bytes)
+    if found is None:
+        if hasattr(source, "seek"):
+            source.seek(0)
+        return load_events(source, name=label, fmt=fmt, max_bytes=max_bytes, actors=actors)
+    digest, size, data = found
+    folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    key = cache_key(digest, fmt=fmt)
+    cached = _read_entry(folder, key, name=label, actors=actors)
+    if cached is not None:
+        report(1.0, f"{label}: {len(cached):,} events (from the cache)")
+        return cached
+    store = _load_with_ticks(data, size, label, fmt, max_bytes, actors, report)
+    del data, found
+    if any(p.action == "error" for p in store.problems):
+        return store  # nothing worth keeping; a fixed loader or file gets a fresh try
+    report(0.92, f"Saving a fast copy of {label}…")
+    table = _events_table(store.events, store.fmt)
+    problems = store.problems
+    del store
+    with contextlib.suppress(OSError):  # a read-only or full disk costs speed next time only
+        _write_entry(private_folder(folder), key, table, problems, label)
+    result = _store_from(table, problems, name=label, fmt=json.loads(
+        table.schema.metadata[b"atlas"])["fmt"], actors=actors)
+    report(1.0, f"{label}: {len(result):,} events")
+    return result

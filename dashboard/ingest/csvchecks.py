@@ -1,0 +1,93 @@
+"""What read_table reports about a file's header and rows: names, ragged rows, open quotes.
+
+Kept apart from the parsing so that every message a user sees about the shape of a file is
+in one place, worded the same way, with its line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import numpy as np
+import pandas as pd
+
+from dashboard.model.problems import Problem, clip
+
+
+def column_names(header: list[str], label: str, problems: list[Problem], *,
+                 line: int = 1) -> list[str]:
+    """Stripped names; empty ones named column_N and repeats numbered, each with a warning."""
+    names: list[str] = []
+    seen: dict[str, int] = {}
+    for position, raw in enumerate(header, start=1):
+        text = raw.replace("\ufeff", "").replace("\x00", "").strip()
+        if not text:
+            text = f"column_{position}"
+            problems.append(Problem(label, line, text, f"column {position} has no name; "
+                                    f"called it {text!r}", action="warning"))
+        key = text.casefold()
+        if key in seen:
+            renamed = f"{text}_{position}"
+            problems.append(Problem(label, line, text, f"column {position} repeats the name of "
+                                    f"column {seen[key]}; renamed {renamed!r} (its values are "
+                                    "not used)", action="warning"))
+            text, key = renamed, renamed.casefold()
+        seen[key] = position
+        names.append(text)
+    return names
+
+
+def ragged_rows(bad: dict[int, tuple[int, str]], starts: np.ndarray, width: int, delimiter: str,
+            label: str, problems: list[Problem]) -> list[tuple[int, list[str]]]:
+    """Report rows with the wrong number of fields; give back those with only empty extras."""
+    repaired: list[tuple[int, list[str]]] = []
+    for number, (count, text) in sorted(bad.items()):
+        if not text.strip():
+            continue
+        line = int(starts[number - 1])
+        try:
+            fields = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
+        except csv.Error:
+            fields = []
+        extras_empty = len(fields) == count and not "".join(fields[width:]).strip()
+        if count > width and extras_empty:
+            repaired.append((line, fields[:width]))
+            problems.append(Problem(label, line, None, f"has {count} fields, expected {width}; "
+                                    "dropped the empty extra fields", clip(text), "repaired"))
+            continue
+        hint = "an unquoted delimiter in a value?" if count > width else "row cut short?"
+        fields_word = "field" if count == 1 else "fields"
+        problems.append(Problem(label, line, None, f"has {count} {fields_word}, expected {width} "
+                                f"({hint})", clip(text)))
+    return repaired
+
+
+def unclosed_quote(frame: pd.DataFrame, lines: np.ndarray, body: bytes, offset: int,
+                    label: str, problems: list[Problem]) -> tuple[pd.DataFrame, np.ndarray]:
+    """Drop the last row: an unclosed quote made it swallow the rest of the file."""
+    last_line = offset + body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
+    problems.append(Problem(label, int(lines[-1]), None, "a quote opened in this row is never "
+                            f"closed, so the row runs to the end of the file (line {last_line})",
+                            clip(" | ".join(frame.iloc[-1])), "discarded"))
+    return frame.iloc[:-1], lines[:-1]
+
+
+def nul_cells(frame: pd.DataFrame, lines: np.ndarray, label: str,
+              problems: list[Problem]) -> pd.DataFrame:
+    """Drop NUL bytes from the cells that hold them, one repaired problem per cell.
+
+    A stray NUL (a notes field pasted from a PDF, a truncated write) says nothing about the rest
+    of the file: only its cell is touched, and the user is told where it was.
+    """
+    for name in frame.columns:
+        has = frame[name].str.contains("\x00", regex=False).to_numpy(dtype=bool)
+        if not has.any():
+            continue
+        where = np.flatnonzero(has)
+        shown = frame[name].iloc[where].str.replace("\x00", "\u2400", regex=False)  # ␀
+        problems.extend(Problem(label, int(lines[row]), str(name), "contained a NUL byte; "
+                                "removed it", clip(value), "repaired")
+                        for row, value in zip(where, shown, strict=True))
+        frame[name] = frame[name].str.replace("\x00", "", regex=False)
+    return frame

@@ -1,0 +1,159 @@
+"""What every format adapter needs: columns found by name, codebook values and actor names
+mapped once per distinct value, and problems tied to the file's lines."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from dashboard.ingest.formats.vector import as_series, per_combo, spread
+from dashboard.ingest.readcsv import STR
+from dashboard.model.problems import Action, Problem, clip
+from dashboard.model.schema import ACTOR_SEPARATOR, OUR_COLUMNS, OUR_OPTIONAL_GEO
+from dashboard.model.text import fold
+
+OUT_COLUMNS: tuple[str, ...] = (*OUR_COLUMNS, *OUR_OPTIONAL_GEO)
+Values = pd.Series | np.ndarray
+
+
+def column_key(name: object) -> str:
+    """How column names are compared: "Event Date " and "event_date" are the same column."""
+    return "_".join(str(name).casefold().split())
+
+
+class Columns:
+    """The raw frame's columns by :func:`column_key`; an absent column reads as all ""."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+        self.names: dict[str, str] = {}
+        self._cache: dict[str, pd.Series] = {}
+        for name in frame.columns:
+            self.names.setdefault(column_key(name), name)
+
+    def has(self, key: str) -> bool:
+        return key in self.names
+
+    def missing(self, keys: Iterable[str]) -> list[str]:
+        return [key for key in keys if key not in self.names]
+
+    def __getitem__(self, key: str) -> pd.Series:
+        """The column, trimmed (computed once)."""
+        if key not in self._cache:
+            column = pa.chunked_array(pa.array(self.raw(key)))
+            self._cache[key] = as_series(pc.utf8_trim_whitespace(column))
+        return self._cache[key]
+
+    def raw(self, key: str) -> pd.Series:
+        """The column as read, for values that are mapped per distinct value (and trimmed there:
+        trimming a million cells first costs more than the mapping)."""
+        if key in self.names:
+            return self.frame[self.names[key]].astype(STR)
+        return pd.Series("", index=self.frame.index, dtype=STR)
+
+
+class Report:
+    """Problems found while adapting, by row position, written as file:line problems."""
+
+    def __init__(self, label: str, lines: np.ndarray) -> None:
+        self.label = label
+        self.lines = lines
+        self.dropped = np.zeros(len(lines), dtype=bool)
+        self.problems: list[Problem] = []
+
+    def rows(self, mask: np.ndarray, field: str | None, reason: str | Values,
+             values: Values | Sequence[Values] | None = None,
+             action: Action = "discarded") -> None:
+        """One problem per row in ``mask``; ``reason`` may differ per row; ``values`` may be
+        several columns, shown joined by ", "."""
+        where = np.flatnonzero(mask)
+        if action == "discarded":
+            where = where[~self.dropped[where]]
+            self.dropped[where] = True
+        if not len(where):
+            return
+        why = [reason] * len(where) if isinstance(reason, str) else _pick(reason, where)
+        shown = [""] * len(where)
+        if values is not None:
+            parts = values if isinstance(values, list | tuple) else [values]
+            shown = [", ".join(map(str, cells)) for cells in
+                     zip(*(_pick(part, where) for part in parts), strict=True)]
+        for row, text, value in zip(where, why, shown, strict=True):
+            self.problems.append(Problem(self.label, int(self.lines[row]), field, str(text),
+                                         clip(value), action))
+
+    def once(self, mask: np.ndarray, field: str | None, reason: str, value: str = "",
+             action: Action = "warning") -> None:
+        """One problem for a whole group of rows, at the first of them (e.g. an unknown type)."""
+        where = np.flatnonzero(mask)
+        if len(where):
+            count = f" ({len(where)} rows)" if len(where) > 1 else ""
+            self.problems.append(Problem(self.label, int(self.lines[where[0]]), field,
+                                         reason + count, clip(value), action))
+
+    def by_value(self, mask: np.ndarray, values: pd.Series | np.ndarray, field: str,
+                 reason: str, action: Action = "warning", limit: int = 20) -> None:
+        """One problem per distinct value among the rows in ``mask`` (first ``limit`` values)."""
+        where = np.flatnonzero(mask)
+        if not len(where):
+            return
+        codes, uniques = pd.factorize(np.asarray(_pick(values, where), dtype=object))
+        _, first, counts = np.unique(codes, return_index=True, return_counts=True)
+        for start, count in sorted(zip(first, counts, strict=True))[:limit]:
+            times = f" ({count} rows)" if count > 1 else ""
+            self.problems.append(Problem(self.label, int(self.lines[where[start]]), field,
+                                         reason + times, clip(uniques[codes[start]]), action))
+        if len(first) > limit:
+            self.problems.append(Problem(self.label, None, field, f"{reason}: and "
+                                         f"{len(first) - limit} more distinct values",
+                                         action=action))
+
+    def file(self, reason: str, action: Action = "error") -> None:
+        self.problems.append(Problem(self.label, None, None, reason, action=action))
+
+
+def _pick(values: Values, rows: np.ndarray) -> list[object]:
+    if isinstance(values, pd.Series):
+        return values.iloc[rows].tolist()
+    return np.asarray(values, dtype=object)[rows].tolist()
+
+
+def actor_names(parts: list[pd.Series], aliases: Mapping[str, str] | None) -> pd.Series:
+    """One ";"-joined list of canonical names per row from several actor columns.
+
+    Each column may itself hold several names separated by ";" (ACLED's associated actors).
+    Names found in ``aliases`` (keys compared by :func:`alias_key`) become the canonical name;
+    unknown names are kept as written. Repeats within a row are dropped.
+    """
+    lookup = {fold(k): v for k, v in (aliases or {}).items()}
+
+    def join(*cells: str) -> str:
+        names: dict[str, None] = {}
+        for cell in cells:
+            for name in cell.split(ACTOR_SEPARATOR):
+                name = " ".join(name.split())
+                if name:
+                    names.setdefault(lookup.get(fold(name), name), None)
+        return ACTOR_SEPARATOR.join(names)
+
+    return per_combo(parts, join)
+
+
+def coded(values: pd.Series, meaning: Mapping[str, str], report: Report | None,
+          field: str) -> pd.Series:
+    """A codebook column in words ("2.0" and " 2" are both code "2"); unknown codes become ""
+    and are reported once per code when ``report`` is given."""
+    codes, uniques = pd.factorize(values)
+    keys = [re.sub(r"\.0+$", "", str(u).strip()) for u in uniques]
+    words = spread([meaning.get(key, "") for key in keys], codes)
+    if report is not None:
+        unknown = [bool(key) and key not in meaning for key in keys]
+        if any(unknown):
+            mask = np.asarray([*unknown, False])[np.where(codes < 0, len(keys), codes)]
+            report.by_value(mask, values, field, f"unknown {field} code; left empty")
+    return words

@@ -1,0 +1,169 @@
+"""The fixed part of the map: vector basemap, optional tile layers, legend and scale.
+
+It is built once per dataset and colour mode and stays the same while filters change, so that
+streamlit-folium keeps its iframe (and the user's zoom and pan) and only swaps the event layers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import ClassVar
+
+import folium
+from branca.element import MacroElement
+from folium.elements import JSCSSMixin
+from folium.plugins import HeatMap, MarkerCluster
+from jinja2 import Template
+
+from dashboard.books.placenames import CREDIT
+from dashboard.books.regions import attribution
+from dashboard.mapping.assets import APP_BASE_URL, localize
+from dashboard.mapping.labels import CityLabels, Outlines
+from dashboard.mapping.safe import DataScript, RawHtml, esc, script_json
+from dashboard.mapping.style import legend_html
+
+SYRIA_BOUNDS = ((32.3, 35.6), (37.4, 42.4))
+MAP_HEIGHT_PX = 620
+MAP_WIDTH_PX = 900
+TILE_LAYERS = (
+    (
+        "OpenStreetMap (online)",
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        "© OpenStreetMap contributors",
+    ),
+    (
+        "Esri World Imagery (online)",
+        "https://server.arcgisonline.com/ArcGIS/rest/services/World_Imagery/MapServer/tile/{z}/{y}/{x}",
+        "Imagery © Esri, Maxar, Earthstar Geographics",
+    ),
+)
+
+
+def fit_view(
+    south: float, west: float, north: float, east: float,
+    *, width_px: int = MAP_WIDTH_PX, height_px: int = MAP_HEIGHT_PX, max_zoom: int = 11,
+) -> tuple[tuple[float, float], int]:
+    """Centre and zoom that show a box, for st_folium's center/zoom (which move, not rebuild)."""
+    span_lon = max(east - west, 0.02) * 1.15
+    span_lat = max(north - south, 0.02) * 1.15
+    zoom_lon = math.log2(360 * width_px / (256 * span_lon))
+    zoom_lat = math.log2(170 * height_px / (256 * span_lat))
+    zoom = int(max(2, min(max_zoom, math.floor(min(zoom_lon, zoom_lat)))))
+    return ((south + north) / 2, (west + east) / 2), zoom
+
+
+class _Credit(DataScript):
+    """The basemap's credit in Leaflet's attribution box (folium's GeoJson does not put it there);
+    Leaflet inserts it as HTML, so it is escaped, and it travels as data."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+{{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.text_json }});
+{% endmacro %}
+""")
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._name = "Credit"
+        self.text_json = script_json(esc(text))
+
+
+class _FocusWithoutScrolling(MacroElement):
+    """Leaflet focuses the map on the first mouse-down (for its keyboard controls). Focusing an
+    element in an iframe scrolls the page to show all of it, so with the map partly below the
+    fold the page jumped under the pointer and the first click on a marker was lost. The map's
+    keyboard handler is re-bound to a focus that does not scroll."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+(function (map) {
+    if (!map.keyboard) { return; }
+    map.keyboard.disable();
+    map.keyboard._onMouseDown = function () {
+        if (!this._focused) { this._map._container.focus({preventScroll: true}); }
+    };
+    map.keyboard.enable();
+})({{ this._parent.get_name() }});
+{% endmacro %}
+""")
+
+
+class _LayerPlugins(JSCSSMixin):
+    """The plugins' scripts any later rerun's layers may use (clusters, heat), loaded with the map.
+
+    streamlit-folium loads scripts only when it first draws the map; a first view of many events
+    (grid cells, no cluster) followed by a narrower one (clustered markers) failed with
+    "L.markerClusterGroup is not a function".
+    """
+
+    default_js: ClassVar[list[tuple[str, str]]] = [*MarkerCluster.default_js, *HeatMap.default_js]
+    default_css: ClassVar[list[tuple[str, str]]] = [*MarkerCluster.default_css,
+                                                    *HeatMap.default_css]
+
+
+def _country_style(feature: Mapping) -> dict[str, object]:
+    syria = feature["properties"].get("iso_a3") == "SYR"
+    return {"fillColor": "#f4f1ea" if syria else "#e3e3e0", "color": "#777", "weight": 1.2,
+            "fillOpacity": 1.0}
+
+
+def _lake_style(feature: Mapping) -> dict[str, object]:
+    return {"color": "#a9cbe3", "fillColor": "#a9cbe3", "weight": 0.5, "fillOpacity": 0.9}
+
+
+def _river_style(feature: Mapping) -> dict[str, object]:
+    return {"color": "#6fa3cf", "fillColor": "#6fa3cf", "weight": 1.5, "fillOpacity": 0.9}
+
+
+def _border_style(feature: Mapping) -> dict[str, object]:
+    return {"color": "#999", "weight": 0.8, "dashArray": "3 3", "fill": False}
+
+
+def base_map(
+    *,
+    colour_mode: str = "event type",
+    bounds: tuple[tuple[float, float], tuple[float, float]] = SYRIA_BOUNDS,
+    online_tiles: bool = True,
+    asset_url: str = APP_BASE_URL,
+    legend_present: list[str] | None = None,
+    legend_folded: bool = False,
+) -> folium.Map:
+    """A Leaflet map with the shipped vector basemap and no request to any third party by default."""
+    (south, west), (north, east) = bounds
+    center, zoom = fit_view(south, west, north, east)
+    fmap = folium.Map(
+        location=center, zoom_start=zoom, tiles=None, control_scale=True, prefer_canvas=False,
+        attribution_control=True,
+    )
+    # With no tile layer to take them from, Leaflet (and MarkerCluster) need the zoom limits here.
+    fmap.options.update(maxZoom=18, minZoom=2)
+    Outlines("country", style=_country_style, tooltip="name", control=False).add_to(fmap)
+    Outlines("lake", style=_lake_style, control=False).add_to(fmap)
+    Outlines("river", style=_river_style, control=False).add_to(fmap)
+    Outlines("governorate", style=_border_style, name="Governorate borders").add_to(fmap)
+    names = folium.FeatureGroup(name="Place names (GeoNames)")
+    CityLabels().add_to(names)
+    names.add_to(fmap)
+    if online_tiles:
+        for name, url, attr in TILE_LAYERS:
+            folium.TileLayer(url, name=name, attr=attr, overlay=True, show=False, max_zoom=18,
+                             opacity=0.85).add_to(fmap)
+    fmap.get_root().html.add_child(RawHtml(legend_html(colour_mode, legend_present, folded=legend_folded)))
+    _Credit(f"{attribution()} | {CREDIT}").add_to(fmap)
+    _LayerPlugins().add_to(fmap)
+    _FocusWithoutScrolling().add_to(fmap)
+    fmap.get_root().header.add_child(RawHtml(
+        "<style>.leaflet-container{background:#cfe0ee}.atlas-popup th{padding-right:6px;"
+        "color:#555;font-weight:600}.leaflet-tooltip{font:12px sans-serif}"
+        ".atlas-cluster div{width:100%;height:100%;border-radius:50%;display:flex;align-items:center;"
+        "justify-content:center;font:bold 12px sans-serif;box-sizing:border-box}"
+        ".atlas-cluster-exact div{background:rgba(40,40,40,.85);color:#fff;border:2px solid #fff}"
+        ".atlas-cluster-approx div{background:rgba(255,255,255,.85);color:#222;"
+        "border:2px dashed #222}"
+        ".leaflet-control-attribution{font-size:10px;max-width:60%}"
+        ".atlas-label{font:11px sans-serif;color:#555;white-space:nowrap;pointer-events:none;"
+        "text-shadow:0 0 2px #fff,0 0 2px #fff,0 0 3px #fff}.atlas-label.major{font-size:12.5px;"
+        "color:#333;font-weight:600}.atlas-label:before{content:'';position:absolute;left:-6px;top:5px;"
+        "width:4px;height:4px;border-radius:50%;background:#555}</style>"))
+    return localize(fmap, asset_url)

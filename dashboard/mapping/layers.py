@@ -1,0 +1,269 @@
+"""The layers that change with the filter: events, uncertainty, density, governorates, places.
+
+They are plain folium FeatureGroups, handed to st_folium as ``feature_group_to_add`` so that a
+slider move swaps them without rebuilding the map. Few events are drawn one by one (clustered
+where they stack); many are drawn as server-side grid cells, which keeps every rerun small.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import folium
+import numpy as np
+import pandas as pd
+from folium.plugins import HeatMap, MarkerCluster
+from jinja2 import Template
+
+from dashboard.books.actors import ActorBook
+from dashboard.books.regions import basemap_layer
+from dashboard.mapping.assets import APP_BASE_URL, localize
+from dashboard.mapping.grid import aggregate
+from dashboard.mapping.points import PointLayer, style_table
+from dashboard.mapping.popup import popup_html, tooltip_text
+from dashboard.mapping.safe import DataScript, esc, script_json
+from dashboard.mapping.style import HIGHLIGHT, side_colour, type_colour
+from dashboard.model.box import in_box
+
+MARKER_LIMIT = 1000  # above this many events in view, draw grid cells instead of markers
+HEAT_POINT_LIMIT = 20_000
+PLACE_LIMIT = 300
+RADIUS_MAX_KM = 250  # wider than this (a country's centroid), a dashed ring would only hide the map
+LAYER_NAMES = ("events", "uncertainty", "heat", "governorates", "places")
+DEFAULT_LAYERS = ("events", "uncertainty", "governorates")
+POPUP_BUDGET = 900_000  # characters of popup HTML per rerun, so that a rerun stays under 2 MB
+
+
+@dataclass(frozen=True)
+class LayerOptions:
+    """How the event layers are drawn."""
+
+    colour_mode: str = "event type"
+    zoom: float = 6
+    marker_limit: int = MARKER_LIMIT
+    cluster: bool = True
+    selected_id: str | None = None
+    asset_url: str = APP_BASE_URL
+    layers: tuple[str, ...] = DEFAULT_LAYERS
+    open_popup: bool = False  # open the selected event's popup (right after a click on its marker)
+    # The map's current view (south, west, north, east), from st_folium's bounds: only events in
+    # it (with a margin) are drawn, so zooming in on many events brings single markers back.
+    bbox: tuple[float, float, float, float] | None = None
+
+
+def event_colour(event: Mapping, mode: str, actors: ActorBook) -> str:
+    """Fill colour of one event: by its type, or by the side of its first actor."""
+    if mode == "side":
+        first = str(event.get("actors") or "").split(";")[0]
+        return side_colour(actors.coalition_of(first))
+    return type_colour(str(event.get("event_type")))
+
+
+# Cluster bubbles in neutral ink, so that their colour is never read as an event type or a side;
+# events placed only approximately cluster apart, in dashed bubbles marked "≈".
+CLUSTER_ICON = """function (cluster) {
+    var n = cluster.getChildCount(), size = n < 10 ? 28 : n < 100 ? 34 : 42;
+    return L.divIcon({html: '<div>%s' + n + '</div>', className: 'atlas-cluster %s',
+                      iconSize: L.point(size, size)});
+}"""
+
+
+def _cluster(approximate: bool) -> MarkerCluster:
+    kind = ("≈", "atlas-cluster-approx") if approximate else ("", "atlas-cluster-exact")
+    return MarkerCluster(
+        icon_create_function=CLUSTER_ICON % kind,
+        options={"maxClusterRadius": 30, "spiderfyOnMaxZoom": True, "showCoverageOnHover": False},
+    )
+
+
+def _markers(events: pd.DataFrame, opts: LayerOptions, actors: ActorBook,
+             sources: Mapping[str, Mapping]) -> tuple[folium.FeatureGroup, folium.FeatureGroup]:
+    group = folium.FeatureGroup(name=f"Events ({len(events)})")
+    group.role = "events"
+    radii = folium.FeatureGroup(name="Uncertainty radii")
+    rows = events.to_dict("records")
+    if not rows:
+        return group, radii
+    lat, lon = events["lat"].to_numpy(float), events["lon"].to_numpy(float)
+    colours = [event_colour(event, opts.colour_mode, actors) for event in rows]
+    exact = np.array([event["loc_precision"] == "exact" for event in rows])
+    styles, index = style_table([
+        {"radius": 7 if x else 6, "color": "#222" if x else c, "weight": 1 if x else 2,
+         "dashArray": None if x else "3 2", "fill": True, "fillColor": c,
+         "fillOpacity": 0.9 if x else 0.35, "className": "atlas-event"}
+        for c, x in zip(colours, exact, strict=True)])
+    popups: list[str] | None = [popup_html(event, sources.get(event["source"])) for event in rows]
+    if sum(map(len, popups)) > POPUP_BUDGET:
+        popups = None  # a click still selects the event, and its record shows beside the map
+    tooltips = [esc(tooltip_text(event)) for event in rows]
+    for approximate in (False, True):
+        pick = np.flatnonzero(exact != approximate)
+        if not len(pick):
+            continue
+        target = _cluster(approximate).add_to(group) if opts.cluster else group
+        PointLayer(lat[pick], lon[pick], styles=styles, style_index=np.asarray(index)[pick],
+                   popups=[popups[i] for i in pick] if popups else None,
+                   tooltips=[tooltips[i] for i in pick]).add_to(target)
+    wide = [i for i, event in enumerate(rows)
+            if not exact[i] and pd.notna(event["uncertainty_km"])
+            and 0 < event["uncertainty_km"] <= RADIUS_MAX_KM]
+    # One ring per place: two dozen events at one place must not stack two dozen translucent discs.
+    wide = list({(lat[i], lon[i], rows[i]["uncertainty_km"]): i for i in reversed(wide)}.values())
+    if wide:
+        styles, index = style_table([
+            {"radius": float(rows[i]["uncertainty_km"]) * 1000, "color": "#444", "weight": 1.2,
+             "dashArray": "6 5", "fill": True, "fillOpacity": 0.05, "interactive": False}
+            for i in wide])
+        PointLayer(lat[wide], lon[wide], styles=styles, style_index=index, kind="circle").add_to(radii)
+    return group, radii
+
+
+def _cells(events: pd.DataFrame, opts: LayerOptions) -> folium.FeatureGroup:
+    cells = aggregate(events["lat"].to_numpy(float), events["lon"].to_numpy(float), zoom=opts.zoom)
+    group = folium.FeatureGroup(name=f"Events ({len(events):,}, grouped; zoom in for detail)")
+    group.role = "events"
+    if cells.empty:
+        return group
+    counts = cells["count"].to_numpy()
+    radius = np.round(2 * (4 + 16 * np.sqrt(counts / max(int(counts.max()), 1)))) / 2
+    styles, index = style_table([
+        {"radius": float(r), "color": "#333", "weight": 1, "fill": True, "fillColor": "#d62728",
+         "fillOpacity": 0.55, "className": "atlas-cell"} for r in radius])
+    PointLayer(cells["lat"], cells["lon"], styles=styles, style_index=index, digits=4,
+               tooltips=[f"{int(c):,} events here (zoom in for detail)" for c in counts]).add_to(group)
+    return group
+
+
+def _heat(events: pd.DataFrame, opts: LayerOptions) -> folium.FeatureGroup:
+    group = folium.FeatureGroup(name="Density (heat)")
+    if len(events) > HEAT_POINT_LIMIT:
+        cells = aggregate(events["lat"].to_numpy(float), events["lon"].to_numpy(float),
+                          zoom=opts.zoom + 2, cell_px=8)
+        points = cells[["lat", "lon", "count"]].round(4).to_numpy().tolist()
+    else:
+        points = events[["lat", "lon"]].round(4).to_numpy().tolist()
+    if points:
+        HeatMap(points, radius=18, blur=14, min_opacity=0.3).add_to(group)
+    return group
+
+
+def _governorates(counts: Mapping[str, int]) -> folium.FeatureGroup:
+    group = folium.FeatureGroup(name="Governorates shaded by events")
+    shapes = basemap_layer("governorate")
+    top = max(counts.values(), default=0) or 1
+    for feature in shapes["features"]:
+        feature["properties"]["events"] = int(counts.get(feature["properties"]["name"], 0))
+    folium.GeoJson(
+        shapes,
+        style_function=lambda f: {
+            "fillColor": "#b30000", "color": "#666", "weight": 0.6,
+            "fillOpacity": 0.04 + 0.3 * (f["properties"]["events"] / top) ** 0.7
+            if f["properties"]["events"] else 0.0,
+        },
+        tooltip=folium.GeoJsonTooltip(["name", "events"], aliases=["Governorate", "Events shown"]),
+    ).add_to(group)
+    return group
+
+
+def _places(events: pd.DataFrame) -> folium.FeatureGroup:
+    group = folium.FeatureGroup(name="Places")
+    head = events.iloc[:50_000]  # enough rows for PLACE_LIMIT places, without a 1M-row dedup
+    places = head.drop_duplicates(["place", "lat", "lon"]).head(PLACE_LIMIT)
+    if len(places) < PLACE_LIMIT and len(events) > len(head):
+        places = events.drop_duplicates(["place", "lat", "lon"]).head(PLACE_LIMIT)
+    if len(places):
+        PointLayer(places["lat"], places["lon"], styles=[
+            {"radius": 3, "color": "#000", "weight": 1, "fill": True, "fillColor": "#fff",
+             "fillOpacity": 1}], tooltips=[
+            esc(f"{p['place']} ({p['loc_precision']}) {p['admin1']}")
+            for p in places.to_dict("records")]).add_to(group)
+    return group
+
+
+class _OpenPopup(DataScript):
+    """Binds ``popup`` (escaped HTML, sent as data) to its parent and opens it once the parent is
+    on the map (its group is added after its children's scripts ran). No auto-pan, so opening it
+    never moves the map and reruns the app. folium's Popup is not used: it puts its HTML inside
+    a JavaScript template literal, where ``${...}`` in an event's text would run."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+(function (layer, html, tries) {
+    layer.bindPopup(html, {maxWidth: 360, autoPan: false});
+    (function open() {
+        if (layer._map) { layer.openPopup(); }
+        else if (tries-- > 0) { setTimeout(open, 50); }
+    })();
+})({{ this._parent.get_name() }}, {{ this.popup_json }}, 40);
+{% endmacro %}
+""")
+
+    def __init__(self, popup: str) -> None:
+        super().__init__()
+        self._name = "OpenPopup"
+        self.popup_json = script_json(popup)
+
+
+def _selected(event: Mapping, popup: str | None) -> folium.FeatureGroup:
+    """A ring around the selected event; ``popup`` (escaped HTML) opens on it, as after a click
+    on its marker: the rerun that a click starts redraws the layers, which closes Leaflet's popup."""
+    group = folium.FeatureGroup(name="Selected event")
+    ring = folium.CircleMarker((event["lat"], event["lon"]), radius=15, color=HIGHLIGHT, weight=5,
+                               fill=False, interactive=False).add_to(group)
+    if popup:
+        _OpenPopup(popup).add_to(ring)
+    return group
+
+
+def event_layers(
+    events: pd.DataFrame,
+    governorate_counts: Mapping[str, int],
+    *,
+    actors: ActorBook,
+    sources: Mapping[str, Mapping] | None = None,
+    opts: LayerOptions = LayerOptions(),
+) -> list[folium.FeatureGroup]:
+    """The changing layers the options ask for, assets pointed at local copies.
+
+    Layers are chosen here rather than hidden in the layer control because streamlit-folium shows
+    every layer it is handed.
+    """
+    wanted = set(opts.layers)
+    events = in_view(events, opts.bbox)
+    # Leaflet draws later layers on top: areas first, clickable events last.
+    layers: list[folium.FeatureGroup] = []
+    if "governorates" in wanted:
+        layers.append(_governorates(governorate_counts))
+    if "heat" in wanted:
+        layers.append(_heat(events, opts))
+    if len(events) <= opts.marker_limit:
+        markers, radii = _markers(events, opts, actors, sources or {})
+        layers += [radii] if "uncertainty" in wanted else []
+        layers += [_places(events)] if "places" in wanted else []
+        layers += [markers] if "events" in wanted else []
+    else:
+        layers += [_places(events)] if "places" in wanted else []
+        layers += [_cells(events, opts)] if "events" in wanted else []
+    chosen = events[events["id"] == opts.selected_id] if opts.selected_id else events.iloc[:0]
+    if len(chosen):
+        event = chosen.iloc[0].to_dict()
+        popup = popup_html(event, (sources or {}).get(event["source"])) if opts.open_popup else None
+        layers.append(_selected(event, popup))
+    for layer in layers:
+        localize(layer, opts.asset_url)
+    return layers
+
+
+def in_view(events: pd.DataFrame, bbox: tuple[float, float, float, float] | None,
+            *, margin: float = 0.5) -> pd.DataFrame:
+    """The events inside ``bbox`` widened by ``margin`` of its size on each side (all if None)."""
+    if bbox is None or events.empty:
+        return events
+    keep = in_box(events["lat"].to_numpy(float), events["lon"].to_numpy(float), bbox, margin=margin)
+    return events if keep.all() else events[keep]
+
+
+def events_layer(layers: list[folium.FeatureGroup]) -> folium.FeatureGroup | None:
+    """The layer that holds the events themselves (markers or grid cells), if it was asked for."""
+    return next((layer for layer in layers if getattr(layer, "role", "") == "events"), None)

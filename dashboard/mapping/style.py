@@ -1,0 +1,74 @@
+"""How events look: a colour per event type or per side, and the legend that explains it."""
+
+from __future__ import annotations
+
+from dashboard.mapping.safe import esc
+from dashboard.model.schema import EVENT_TYPES
+
+TYPE_COLOURS: dict[str, str] = {
+    "battle": "#d62728",
+    "airstrike": "#9467bd",
+    "shelling": "#8c564b",
+    "territory": "#ff7f0e",
+    "deployment": "#1f77b4",
+    "casualties": "#111111",
+    "civilians": "#e377c2",
+    "protest": "#bcbd22",
+    "statement": "#17becf",
+    "diplomacy": "#2ca02c",
+    "support": "#7f7f7f",
+    "other": "#aaaaaa",
+}
+SIDE_COLOURS: dict[str, str] = {
+    "pro-government axis": "#c0392b",
+    "armed opposition": "#27ae60",
+    "jihadist groups": "#222222",
+    "outside powers": "#2980b9",
+    "Kurdish forces": "#f1c40f",
+    "unaffiliated": "#95a5a6",
+}
+COLOUR_MODES = ("event type", "side")
+HIGHLIGHT = "#ffd400"
+
+assert set(TYPE_COLOURS) == set(EVENT_TYPES), "every event type needs a colour"
+
+
+def type_colour(event_type: str) -> str:
+    """The fill colour of an event type."""
+    return TYPE_COLOURS.get(event_type, TYPE_COLOURS["other"])
+
+
+def side_colour(side: str) -> str:
+    """The fill colour of a coalition."""
+    return SIDE_COLOURS.get(side, SIDE_COLOURS["unaffiliated"])
+
+
+def legend_entries(mode: str, present: list[str] | None = None) -> list[tuple[str, str]]:
+    """(label, colour) pairs for the legend, limited to the values present when given."""
+    table = TYPE_COLOURS if mode == "event type" else SIDE_COLOURS
+    keys = [k for k in table if present is None or k in present]
+    return [(k, table[k]) for k in keys]
+
+
+def legend_html(
+    mode: str, present: list[str] | None = None, *, extra: str = "", folded: bool = False
+) -> str:
+    """A small legend box for the map's corner (all labels escaped)."""
+    rows = "".join(
+        f'<div><span style="display:inline-block;width:11px;height:11px;border-radius:50%;'
+        f'background:{colour};margin-right:5px;border:1px solid #333"></span>{esc(label)}</div>'
+        for label, colour in legend_entries(mode, present)
+    )
+    approx = (
+        '<div style="margin-top:4px"><span style="display:inline-block;width:11px;height:11px;'
+        'border-radius:50%;border:1.5px dashed #333;margin-right:5px"></span>place known only '
+        "approximately (radius = uncertainty)</div>"
+    )
+    return (
+        '<div class="atlas-legend" style="position:absolute;bottom:48px;right:8px;z-index:900;'
+        "width:max-content;max-width:230px;"
+        "background:rgba(255,255,255,.92);padding:6px 9px;border:1px solid #888;border-radius:4px;"
+        f'font:11px/1.3 sans-serif"><details{"" if folded else " open"}>'
+        f"<summary><b>Legend · colour: {esc(mode)}</b></summary>"
+        f"{rows}{approx}{extra}</details></div>"
+    )

@@ -1,0 +1,45 @@
+"""Small text helpers shared by the loaders: folding names for matching, cells safe for spreadsheets.
+
+Escaping for pages lives in :mod:`dashboard.mapping.safe`."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import pandas as pd
+
+_SPACES = re.compile(r"\s+")
+
+
+def fold(text: str) -> str:
+    """A case-, accent- and spacing-insensitive key, so "Hezbollah " matches "hezbollah"."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _SPACES.sub(" ", stripped.casefold()).strip()
+
+
+def squash_spaces(text: str) -> str:
+    """Every run of Unicode whitespace (non-breaking spaces included) as one plain space."""
+    return _SPACES.sub(" ", text).strip()
+
+
+# A leading quote is added before any run of quotes followed by a trigger, so that removing one
+# quote (unneutralise_cell) gives back exactly the original text, even text that began with "'=".
+_FORMULA = re.compile(r"^'*[=+\-@\t\r]")
+_NEUTRALISED = re.compile(r"^'+[=+\-@\t\r]")
+
+
+def neutralise_cell(text: str) -> str:
+    """``text`` made inert for spreadsheets: a leading ``'`` when it would start a formula."""
+    return "'" + text if _FORMULA.match(text) else text
+
+
+def unneutralise_cell(text: str) -> str:
+    """The inverse of :func:`neutralise_cell` (for a loader reading our own exports back)."""
+    return text[1:] if _NEUTRALISED.match(text) else text
+
+
+def unneutralise_column(values: pd.Series) -> pd.Series:
+    """:func:`unneutralise_cell` over a column of text, vectorised for large files."""
+    return values.str.replace(r"^'(?='*[=+\-@\t\r])", "", regex=True)

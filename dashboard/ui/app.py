@@ -1,0 +1,393 @@
+"""Event Atlas, the Streamlit app: widgets mapped to the transitions of one interaction state.
+
+Run it with ``python -m dashboard serve`` (or ``streamlit run dashboard/ui/app.py``). The state the
+user builds up lives in one value, :class:`dashboard.ui.interaction.Interaction`, kept under one
+session key; every widget's callback applies one transition to it, and each run draws the widgets
+from it. No other module touches ``st.session_state``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+import folium
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from dashboard.books.sources import SourceBook
+from dashboard.events.query import select
+from dashboard.events.store import EventStore
+from dashboard.events.timeline import STEPS, timeline_chart, wide_counts
+from dashboard.events.view import View, bbox_from_bounds, build_view, list_frame
+from dashboard.exports.export import downloads
+from dashboard.ingest.cache import load_cached
+from dashboard.ingest.load import load_bundled
+from dashboard.mapping.assets import install_static
+from dashboard.mapping.basemap import MAP_HEIGHT_PX, base_map
+from dashboard.mapping.layers import LAYER_NAMES, LayerOptions, event_layers
+from dashboard.mapping.popup import id_from_tooltip, popup_html
+from dashboard.mapping.style import COLOUR_MODES, TYPE_COLOURS
+from dashboard.model.problems import problems_csv, problems_frame
+from dashboard.model.schema import EVENT_TYPES, MAX_UPLOAD_MB
+from dashboard.ui import interaction as ix
+from dashboard.ui.interaction import Interaction
+from dashboard.ui.plain import CSS as PLAIN_CSS
+from dashboard.ui.plain import plain
+from dashboard.ui.urlstate import parse_params, to_params
+
+st.set_page_config(page_title="Event Atlas", page_icon="🗺️", layout="wide")
+PAGE_CSS = f"<style>.block-container{{padding-top:2.2rem;padding-bottom:1rem}}{PLAIN_CSS}</style>"
+STATE = "atlas"  # the session key of the interaction state
+DATA = "atlas_data"  # which dataset the state belongs to
+LIST_IDS = "atlas_list_ids"  # the event ids of the list as last drawn, for its selection callback
+ss = st.session_state
+
+
+@st.cache_resource(show_spinner=False)
+def _static() -> str:
+    return str(install_static())
+
+
+@st.cache_resource(show_spinner="Loading the bundled events…")
+def bundled() -> EventStore:
+    override = os.environ.get("ATLAS_EVENTS")  # another file as the default data (tests, benchmark)
+    return load_cached(override, name=Path(override).name) if override else load_bundled()
+
+
+@st.cache_resource(show_spinner=False)
+def sources() -> dict[str, dict]:
+    return {k: v.model_dump() for k, v in SourceBook.load().rows.items()}
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def user_store(digest: str, fmt: str, _data: bytes, name: str) -> EventStore:
+    bar, note = st.progress(0.0), st.empty()  # the text names the file: plain text, not Markdown
+
+    def report(fraction: float, text: str) -> None:
+        bar.progress(min(max(fraction, 0.0), 1.0))
+        plain(text, where=note)
+
+    store = load_cached(_data, name=name, fmt=fmt, on_progress=report)
+    bar.empty()
+    note.empty()
+    return store
+
+
+# -- the state and its transitions ----------------------------------------------------------------
+
+def current() -> Interaction:
+    return ss.get(STATE, ix.INITIAL)
+
+
+def apply(transition: Callable[..., Interaction], *args: object, **kwargs: object) -> None:
+    """Replace the state by ``transition(state, ...)``: every widget callback goes through here."""
+    ss[STATE] = transition(current(), *args, **kwargs)
+
+
+def day(value: dt.date) -> pd.Timestamp:
+    return pd.Timestamp(value)
+
+
+def on_dates() -> None:
+    start, end = ss["dates"]
+    apply(ix.dates_changed, day(start), day(end))
+
+
+def on_typed_dates() -> None:
+    start, end = ss["date_from"], ss["date_to"]
+    if start is not None and end is not None:
+        apply(ix.dates_changed, day(start), day(end))
+
+
+def on_filter(field: str, key: str, convert: Callable[[object], object]) -> Callable[[], None]:
+    return lambda: apply(ix.filter_changed, **{field: convert(ss[key])})
+
+
+def on_look(field: str, key: str, convert: Callable[[object], object]) -> Callable[[], None]:
+    return lambda: apply(ix.look_changed, **{field: convert(ss[key])})
+
+
+def on_list_pick() -> None:
+    """A row ticked in the list: its position is turned into its event id at once."""
+    picked = ss.get(ss.get("atlas_list_key", ""))
+    rows = picked.selection.rows if picked else []
+    ids = ss.get(LIST_IDS, [])
+    if rows and 0 <= rows[0] < len(ids):
+        apply(ix.row_picked, ids[rows[0]])
+
+
+def on_map(key: str) -> Callable[[], None]:
+    def changed() -> None:
+        result = ss.get(key) or {}
+        clicked = id_from_tooltip(result.get("last_object_clicked_tooltip"))
+        if clicked and clicked != ss.get("atlas_last_click"):
+            ss["atlas_last_click"] = clicked
+            apply(ix.marker_clicked, clicked)
+        center = result.get("center") or {}
+        try:
+            point = (float(center["lat"]), float(center["lng"]))
+        except (KeyError, TypeError, ValueError):
+            point = None
+        apply(ix.map_moved, box=bbox_from_bounds(result.get("bounds")), zoom=result.get("zoom"),
+              center=point)
+    return changed
+
+
+# -- data -----------------------------------------------------------------------------------------
+
+def choose_data() -> EventStore:
+    """The sidebar's data switch: bundled events or the user's own file."""
+    with st.sidebar:
+        st.header("Data")
+        choice = st.radio("Events", ["Bundled data", "My file"], key="data", horizontal=True)
+        if choice == "Bundled data":
+            return bundled()
+        fmt = st.selectbox("Format", ["auto", "ours", "acled", "ucdp"], key="fmt")
+        upload = st.file_uploader(f"CSV (ours, ACLED or UCDP GED; up to {MAX_UPLOAD_MB} MB)",
+                                  type=["csv", "tsv", "txt"], key="upload")
+        if upload is None:
+            st.info("Upload a file to see it; the bundled data is shown meanwhile.")
+            return bundled()
+        data = upload.getvalue()
+        return user_store(hashlib.sha256(data).hexdigest(), fmt, data, upload.name)
+
+
+def coalition_options(store: EventStore) -> list[str]:
+    return [f"coalition:{c}" for c in store.actors.coalitions()]
+
+
+def enter(store: EventStore) -> None:
+    """The state for this dataset: from the URL on a session's first run, fresh on a switch."""
+    identity = f"{store.name}:{len(store)}:{store.span}"
+    if ss.get(DATA) == identity:
+        return
+    if DATA not in ss:
+        params = {k: st.query_params.get_all(k) for k in st.query_params}
+        parsed = parse_params(params, span=store.span,
+                              actors=list(store.actor_names) + coalition_options(store),
+                              event_types=list(EVENT_TYPES), event_ids=store.events["id"])
+        ss[STATE] = ix.url_opened(parsed.state, parsed.notices)
+    else:
+        apply(ix.data_switched)
+    ss[DATA] = identity
+
+
+# -- widgets, drawn from the state ----------------------------------------------------------------
+
+def sync(key: str, value: object) -> None:
+    """Show ``value`` in the widget ``key`` (before it is drawn): the state is the truth."""
+    ss[key] = value
+
+
+def sidebar_filters(store: EventStore, state: Interaction) -> None:
+    options = coalition_options(store) + list(store.actor_counts().index)
+    sync("actors", [a for a in state.actors if a in options])
+    sync("subunits", state.subunits)
+    sync("types", list(state.event_types))
+    sync("text", state.text)
+    sync("colour", state.colour_mode)
+    sync("layers", list(state.layers))
+    sync("in_view", state.in_view)
+    with st.sidebar:
+        st.header("Filters")
+        st.multiselect("Actors (any of)", options, key="actors",
+                       on_change=on_filter("actors", "actors", tuple),
+                       format_func=lambda a: a.replace("coalition:", "Side: "))
+        st.checkbox("Include sub-units (IRGC → Quds Force)", key="subunits",
+                    on_change=on_filter("subunits", "subunits", bool))
+        st.multiselect("Event types", list(EVENT_TYPES), key="types",
+                       on_change=on_filter("event_types", "types", tuple),
+                       help="; ".join(f"{k}: {v}" for k, v in EVENT_TYPES.items()))
+        st.text_input("Search summaries and quotes", key="text",
+                      on_change=on_filter("text", "text", lambda v: str(v).strip()[:200]))
+        st.selectbox("Colour markers by", COLOUR_MODES, key="colour",
+                     on_change=on_look("colour_mode", "colour", str))
+        st.multiselect("Map layers", LAYER_NAMES, key="layers", on_change=on_look("layers", "layers", tuple),
+                       help="events: markers (clustered) or, when many, grid cells; uncertainty: dashed "
+                       "radius of places known only approximately; heat: density; governorates: shaded "
+                       "by the events shown; places: every place of the events shown")
+        st.checkbox("Only list events in the map view", key="in_view",
+                    on_change=on_look("in_view", "in_view", bool))
+        st.checkbox("Allow online tile layers (requests to tile servers)", key="online", value=False)
+        st.button("Reset filters", on_click=apply, args=(ix.reset,), width="stretch")
+
+
+def date_controls(store: EventStore, state: Interaction) -> None:
+    lo, hi = (d.date() for d in store.span)
+    hi = max(hi, lo + dt.timedelta(days=1))  # a slider needs two different ends
+
+    def clamp(value: pd.Timestamp | None, default: dt.date) -> dt.date:
+        return default if value is None else min(max(value.date(), lo), hi)
+
+    shown = (clamp(state.start, lo), clamp(state.end, hi))
+    sync("dates", shown)
+    sync("date_from", shown[0])
+    sync("date_to", shown[1])
+    sync("step", state.step)
+    sync("speed", state.speed_s)
+    sync("skip_empty", state.skip_empty)
+    st.slider("Date range (events whose dates overlap it)", min_value=lo, max_value=hi, key="dates",
+              format="YYYY-MM-DD", on_change=on_dates)
+    # Typed dates for a precise range (a slider over years moves by weeks); they follow the slider.
+    with st.form("typed_dates", border=False):
+        cols = st.columns([1.2, 1.2, 1.2, 2.4], vertical_alignment="bottom")
+        cols[0].date_input("From", key="date_from", min_value=lo, max_value=hi, format="YYYY-MM-DD")
+        cols[1].date_input("To", key="date_to", min_value=lo, max_value=hi, format="YYYY-MM-DD")
+        cols[2].form_submit_button("Show these dates", key="apply_dates", on_click=on_typed_dates)
+    cols = st.columns([1, 1, 1.3, 1, 2.2], vertical_alignment="center")
+    cols[0].selectbox("Play step", list(STEPS), key="step", label_visibility="collapsed",
+                      on_change=on_look("step", "step", str))
+    cols[1].selectbox("Seconds a step", ix.PLAY_SPEEDS, key="speed", label_visibility="collapsed",
+                      format_func=lambda s: f"{s:g} s a step", on_change=on_look("speed_s", "speed", float))
+    cols[2].checkbox("Skip empty windows", key="skip_empty",
+                     on_change=on_look("skip_empty", "skip_empty", bool))
+    span = (pd.Timestamp(lo), pd.Timestamp(hi))
+    # One button whose label changes: the layout never moves while playing.
+    if state.playing:
+        cols[3].button("Pause ⏸", key="play", on_click=apply, args=(ix.pause,), width="stretch")
+    else:
+        cols[3].button("Play ▶", key="play", on_click=apply, args=(ix.play, span), width="stretch",
+                       help="Step a window of the chosen length from the range's start to its end")
+
+
+def play_timer(store: EventStore, state: Interaction) -> None:
+    """While playing, a fragment that wakes every step's seconds and moves to the next window."""
+    if not state.playing:
+        return
+
+    def has_events(start: pd.Timestamp, end: pd.Timestamp) -> bool:
+        return bool(select(store, replace(state.query(), start=start, end=end)).any())
+
+    @st.fragment(run_every=state.speed_s)
+    def timer() -> None:
+        before = current()
+        if not before.playing:
+            return
+        if ss.get("atlas_timer_armed"):
+            apply(ix.tick, has_events)
+            st.rerun()
+        ss["atlas_timer_armed"] = True  # the first run of the fragment is the page's own run
+
+    ss["atlas_timer_armed"] = False
+    timer()
+
+
+# -- the page -------------------------------------------------------------------------------------
+
+def main() -> None:
+    _static()
+    st.html(PAGE_CSS)
+    st.markdown("### Event Atlas · where, when, who, and which source says so")
+    store = choose_data()
+    if store.problems:
+        bad = problems_frame(store.problems)
+        noun = "problem" if len(bad) == 1 else "problems"
+        with st.expander(f"⚠️ {len(bad):,} {noun} in the data: rows left out or repaired"):
+            plain(f"In {store.name}:")
+            st.dataframe(bad, hide_index=True, width="stretch")
+            st.download_button("Download the problems (CSV)", problems_csv(bad),
+                               file_name=f"{store.name}.problems.csv", mime="text/csv")
+    if store.span is None:
+        plain(f"No usable events in {store.name}. See the problems above.", tone="error")
+        return
+    enter(store)
+    state = current()
+    for notice in state.notices:  # shown once, not on every rerun
+        plain(notice, tone="warning")
+    if state.notices:
+        ss[STATE] = state = replace(state, notices=())
+    sidebar_filters(store, state)
+    date_controls(store, state)
+    bbox = state.view_box if state.in_view else None
+    view = build_view(store, state.query(), bbox=bbox)
+    ids = set(view.events["id"]) if state.selected is not None else set()
+    state = ix.reconcile(state, ids.__contains__)
+    chosen = view.events[view.events["id"] == state.selected] if state.selected else view.events.iloc[:0]
+    at = (float(chosen.iloc[0]["lat"]), float(chosen.iloc[0]["lon"])) if len(chosen) else None
+    ss[STATE] = state = ix.settle_camera(state, bounds=view.bounds, selected_at=at)
+    st.query_params.from_dict(to_params(ix.to_view(state)))
+    plain(" · ".join(state.query().describe()) or "no filters",
+          strong=f"{view.shown:,} of {view.total:,} events shown · ")
+    chart = wide_counts(view.timeline, freq=view.timeline_bin, start=state.start, end=state.end)
+    if not chart.empty:
+        st.caption(f"Events per {view.timeline_bin} by start date, by type (events that began "
+                   f"before the range count in its first {view.timeline_bin})")
+        st.altair_chart(timeline_chart(chart, TYPE_COLOURS), width="stretch")
+    left, right = st.columns([3, 2])
+    with left:
+        draw_map(store, view, state)
+        draw_downloads(store, state, bbox)
+    with right:
+        draw_list(view, state)
+    play_timer(store, state)
+
+
+def draw_map(store: EventStore, view: View, state: Interaction) -> None:
+    camera = state.camera
+    assert camera is not None  # settled before drawing
+    large = view.shown > LayerOptions().marker_limit
+    zoom = state.view_zoom or camera.zoom
+    layers = event_layers(
+        view.events, view.governorate_counts, actors=store.actors, sources=sources(),
+        opts=LayerOptions(colour_mode=state.colour_mode, zoom=zoom, selected_id=state.selected,
+                          layers=state.layers, open_popup=state.popup,
+                          bbox=state.view_box if large else None))
+    present = sorted(store.events["event_type"].unique()) if state.colour_mode == "event type" else None
+    fmap = base_map(colour_mode=state.colour_mode, online_tiles=ss.get("online", False),
+                    legend_present=present, legend_folded=True)  # unfolded, it hides markers
+    # The key names the colour mode: st_folium reads its legend (part of the fixed map) only when
+    # its key changes.
+    key = f"map-{state.colour_mode}"
+    st_folium(fmap, key=key, height=MAP_HEIGHT_PX, use_container_width=True,
+              feature_group_to_add=layers, layer_control=folium.LayerControl(collapsed=True),
+              center=camera.center, zoom=camera.zoom, on_change=on_map(key),
+              returned_objects=["last_object_clicked_tooltip", "bounds", "zoom", "center"])
+    away = ix.outside(state.view_box, view.events) if state.moved else 0
+    if away:
+        cols = st.columns([3, 1], vertical_alignment="center")
+        with cols[0]:
+            plain(f"{away:,} of the events shown are outside the map's view.")
+        cols[1].button("Fit to events", key="fit", on_click=apply, args=(ix.fit_requested,))
+
+
+def draw_downloads(store: EventStore, state: Interaction, bbox) -> None:
+    """The current view as files: map snapshot (PNG), standalone map (HTML), events (CSV, GeoJSON)."""
+    query = replace(state.query(), bbox=bbox) if bbox else state.query()
+    items = downloads(store, query, view_bbox=state.view_box, colour_mode=state.colour_mode,
+                      sources=sources(), selected=state.selected, layers=state.layers)
+    for column, item in zip(st.columns(len(items)), items, strict=True):
+        column.download_button(item.label, data=item.make, file_name=item.filename, mime=item.mime,
+                               disabled=item.unavailable is not None, on_click="ignore", width="stretch")
+        if item.unavailable:
+            column.caption(item.unavailable)
+
+
+def draw_list(view: View, state: Interaction) -> None:
+    frame = list_frame(view.events, selected=state.selected)
+    if len(view.events) > len(frame):
+        st.caption(f"Listing the first {len(frame):,} of {view.shown:,}; narrow the filters or export.")
+    ids = frame["id"].tolist()
+    # A new key whenever the rows or the selection change: a tick is a position in *these* rows,
+    # so it can never carry over to rows it was not made on.
+    digest = hashlib.sha1("\x1f".join([*ids, state.selected or ""]).encode()).hexdigest()[:16]
+    ss[LIST_IDS], ss["atlas_list_key"] = ids, f"list-{digest}"
+    st.dataframe(frame, key=f"list-{digest}", hide_index=True, width="stretch", height=360,
+                 on_select=on_list_pick, selection_mode="single-row",
+                 column_config={"id": None, "": st.column_config.TextColumn(width=20),
+                                "Date": st.column_config.TextColumn(width="medium"),
+                                "Summary": st.column_config.TextColumn(width="large")})
+    chosen = view.events[view.events["id"] == state.selected] if state.selected else view.events.iloc[:0]
+    if len(chosen):
+        event = chosen.iloc[0].to_dict()
+        st.html(popup_html(event, sources().get(event["source"])))
+    elif view.shown == 0:
+        st.info("No events match these filters. Widen the dates or press Reset filters.")
+
+
+main()

@@ -1,0 +1,241 @@
+"""The dashboard's interaction state: one declared value, and a pure transition per user action.
+
+The app used to keep an undeclared state machine in 28 ``session_state`` keys, and its bugs were
+the ones such machines have: a list selection kept its row *number* when the filter changed (a
+traceback, or another event selected), and each slider move re-framed the map. Here the state is
+one frozen value with its initial value, each user action is a function from a state to the next,
+and the invariants hold by construction (and are unit-tested without Streamlit):
+
+- the selection is an event id, never a row position; :func:`reconcile` clears it when the event
+  is no longer shown, and nothing turns it into another event;
+- the camera follows one rule (:func:`settle_camera`): it fits the events when the filter (not
+  the dates) changes and the user has not moved the map since the last fit, goes to an event
+  picked in the list, and otherwise stays where the user put it;
+- Play steps a window of the chosen length from the chosen range's start to its end;
+- :func:`reset` gives the initial state back, and the URL (:func:`to_view`) is derived from it.
+
+The app script only maps widget events to these transitions and renders the state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+import pandas as pd
+
+from dashboard.events.query import BBox, Query
+from dashboard.events.timeline import STEPS
+from dashboard.events.view import FIT_MAX_ZOOM
+from dashboard.mapping.basemap import SYRIA_BOUNDS, fit_view
+from dashboard.mapping.layers import DEFAULT_LAYERS
+from dashboard.mapping.style import COLOUR_MODES
+from dashboard.model.box import in_box
+from dashboard.ui.camera import FOLLOW_ZOOM, Camera
+from dashboard.ui.urlstate import ViewState
+
+Bounds = tuple[tuple[float, float], tuple[float, float]]
+PLAY_SPEEDS = (0.5, 1.0, 2.0)  # seconds a step
+
+
+@dataclass(frozen=True)
+class Interaction:
+    """Everything the user has chosen and done, and where the map looks."""
+
+    start: pd.Timestamp | None = None  # None: the data's first day
+    end: pd.Timestamp | None = None  # None: the data's last day
+    actors: tuple[str, ...] = ()
+    event_types: tuple[str, ...] = ()
+    text: str = ""
+    subunits: bool = True
+    colour_mode: str = COLOUR_MODES[0]
+    layers: tuple[str, ...] = DEFAULT_LAYERS
+    in_view: bool = False  # list only the events in the map's view
+    selected: str | None = None  # an event id
+    popup: bool = False  # open the selected event's popup (it was clicked on the map)
+    follow: bool = False  # centre the map on the selected event at the next render
+    camera: Camera | None = None  # what the map is told to show; None until the first fit
+    fit_wanted: bool = True  # the next render fits the map to the events
+    moved: bool = False  # the user has panned or zoomed since the last fit
+    view_box: BBox | None = None  # the map's view as last reported (south, west, north, east)
+    view_zoom: float | None = None
+    playing: bool = False
+    step: str = "month"
+    speed_s: float = 1.0
+    skip_empty: bool = True
+    play_end: pd.Timestamp | None = None  # the last day Play reaches (the range's end)
+    notices: tuple[str, ...] = field(default=(), compare=False)  # shown once, then dropped
+
+    def query(self) -> Query:
+        """The filter of this state (dates included)."""
+        return Query(start=self.start, end=self.end, actors=self.actors, event_types=self.event_types,
+                     text=self.text, include_subunits=self.subunits)
+
+    def filter_key(self) -> tuple:
+        """What a fit depends on: the filter without its dates (a date move keeps the map)."""
+        return (self.actors, self.event_types, self.text, self.subunits)
+
+
+INITIAL = Interaction()
+FILTER_FIELDS = frozenset({"actors", "event_types", "text", "subunits"})
+LOOK_FIELDS = frozenset({"colour_mode", "layers", "in_view", "step", "speed_s", "skip_empty"})
+
+
+# -- transitions ----------------------------------------------------------------------------------
+
+def dates_changed(state: Interaction, start: pd.Timestamp, end: pd.Timestamp) -> Interaction:
+    """The slider or the typed dates: a new range, in order; the map stays; Play stops."""
+    start, end = min(start, end), max(start, end)
+    return replace(state, start=start, end=end, playing=False, popup=False)
+
+
+def filter_changed(state: Interaction, **changes: object) -> Interaction:
+    """Actors, types, text or sub-units: refit the map unless the user has moved it."""
+    unknown = set(changes) - FILTER_FIELDS
+    if unknown:
+        raise TypeError(f"not filter fields: {sorted(unknown)}")
+    new = replace(state, **changes)  # type: ignore[arg-type]
+    if new.filter_key() == state.filter_key():
+        return state
+    return replace(new, fit_wanted=not state.moved, popup=False)
+
+
+def look_changed(state: Interaction, **changes: object) -> Interaction:
+    """How things are drawn (colour, layers, list in view, Play's step and speed): nothing moves."""
+    unknown = set(changes) - LOOK_FIELDS
+    if unknown:
+        raise TypeError(f"not look fields: {sorted(unknown)}")
+    return replace(state, **changes)  # type: ignore[arg-type]
+
+
+def row_picked(state: Interaction, event_id: str | None) -> Interaction:
+    """An event picked in the list: selected, and the map goes to it."""
+    if event_id is None:
+        return state
+    return replace(state, selected=event_id, follow=True, popup=False)
+
+
+def marker_clicked(state: Interaction, event_id: str | None) -> Interaction:
+    """A marker clicked on the map: selected, its popup stays open, the map stays."""
+    if event_id is None:
+        return state
+    return replace(state, selected=event_id, popup=True, follow=False)
+
+
+def map_moved(state: Interaction, *, box: BBox | None, zoom: float | None,
+              center: tuple[float, float] | None) -> Interaction:
+    """The map reported its view. A view other than the one the camera asked for is the user's
+    doing: from then on a filter change no longer refits (until "Fit to events")."""
+    if box is None or zoom is None:
+        return state
+    ours = (state.camera is not None and center is not None and zoom == state.camera.zoom
+            and abs(center[0] - state.camera.center[0]) < 1e-4
+            and abs(center[1] - state.camera.center[1]) < 1e-4)
+    if (box, zoom) == (state.view_box, state.view_zoom) and (ours or state.moved):
+        return state
+    return replace(state, view_box=box, view_zoom=zoom, moved=state.moved or not ours)
+
+
+def fit_requested(state: Interaction) -> Interaction:
+    """"Fit to events": the next render frames the events, and filter changes refit again."""
+    return replace(state, fit_wanted=True, moved=False, follow=False)
+
+
+def play(state: Interaction, span: tuple[pd.Timestamp, pd.Timestamp]) -> Interaction:
+    """Start Play at the chosen range's start, one window of the chosen step, up to its end."""
+    first = state.start if state.start is not None else span[0]
+    last = state.end if state.end is not None else span[1]
+    if first >= last:
+        first, last = span
+    window_end = min(first + STEPS[state.step] - pd.Timedelta(days=1), last)
+    return replace(state, playing=True, play_end=last, start=first, end=window_end, popup=False)
+
+
+def tick(state: Interaction, has_events: Callable[[pd.Timestamp, pd.Timestamp], bool] | None = None,
+         *, max_skip: int = 10_000) -> Interaction:
+    """The next window, or a stop at the range's end; with ``skip_empty``, windows with no event
+    are passed over (``has_events`` says whether a window has any)."""
+    if not state.playing or state.end is None or state.play_end is None:
+        return replace(state, playing=False)
+    start = state.end + pd.Timedelta(days=1)
+    for _ in range(max_skip):
+        if start > state.play_end:
+            return replace(state, playing=False)
+        end = min(start + STEPS[state.step] - pd.Timedelta(days=1), state.play_end)
+        if not state.skip_empty or has_events is None or has_events(start, end):
+            return replace(state, start=start, end=end, popup=False)
+        start = end + pd.Timedelta(days=1)
+    return replace(state, playing=False)
+
+
+def pause(state: Interaction) -> Interaction:
+    """Pause at once, keeping the window shown."""
+    return replace(state, playing=False)
+
+
+def reset(state: Interaction) -> Interaction:
+    """The initial state; the map refits to the events."""
+    return replace(INITIAL, camera=state.camera)
+
+
+def data_switched(state: Interaction) -> Interaction:
+    """Another dataset: nothing of the last one's filters or selection applies to it."""
+    return replace(INITIAL, camera=state.camera, colour_mode=state.colour_mode, layers=state.layers)
+
+
+def url_opened(view: ViewState, notices: list[str] | tuple[str, ...] = ()) -> Interaction:
+    """The state a shared link describes (what it could not use comes as notices)."""
+    camera = None
+    fit = True
+    if view.map_center is not None and view.map_zoom is not None:
+        camera, fit = Camera(view.map_center, view.map_zoom, "url"), False
+    return replace(INITIAL, start=view.start, end=view.end, actors=view.actors,
+                   event_types=view.event_types, text=view.text, subunits=view.subunits,
+                   colour_mode=view.colour_mode, layers=view.layers, in_view=view.in_view,
+                   selected=view.selected, step=view.step, camera=camera, fit_wanted=fit,
+                   moved=camera is not None, notices=tuple(notices))
+
+
+# -- selectors and invariants ---------------------------------------------------------------------
+
+def to_view(state: Interaction) -> ViewState:
+    """The part of the state a link carries: filters, dates, selection, look and map view."""
+    center = zoom = None
+    if state.moved and state.view_box is not None and state.view_zoom is not None:
+        south, west, north, east = state.view_box
+        center, zoom = (round((south + north) / 2, 4), round((west + east) / 2, 4)), int(state.view_zoom)
+    return ViewState(start=state.start, end=state.end, actors=state.actors,
+                     event_types=state.event_types, text=state.text, selected=state.selected,
+                     colour_mode=state.colour_mode, subunits=state.subunits, layers=state.layers,
+                     in_view=state.in_view, step=state.step, map_center=center, map_zoom=zoom)
+
+
+def reconcile(state: Interaction, shown: Callable[[str], bool]) -> Interaction:
+    """The selection stays while its event is shown and is cleared otherwise."""
+    if state.selected is not None and not shown(state.selected):
+        return replace(state, selected=None, popup=False, follow=False)
+    return state
+
+
+def settle_camera(state: Interaction, *, bounds: Bounds | None,
+                  selected_at: tuple[float, float] | None) -> Interaction:
+    """The one camera rule: go to an event picked in the list; fit the events when a fit is due
+    (first view, a filter change while the user had not moved the map, Reset, "Fit to events");
+    otherwise keep the camera, so that the map stays where the user put it."""
+    if state.follow and selected_at is not None:
+        zoom = max(int(state.view_zoom or (state.camera.zoom if state.camera else 0)), FOLLOW_ZOOM)
+        camera = Camera((round(selected_at[0], 5), round(selected_at[1], 5)), zoom, "follow")
+        return replace(state, camera=camera, follow=False)
+    if state.fit_wanted or state.camera is None:
+        (south, west), (north, east) = bounds or SYRIA_BOUNDS
+        center, zoom = fit_view(south, west, north, east, max_zoom=FIT_MAX_ZOOM)
+        camera = Camera((round(center[0], 5), round(center[1], 5)), zoom, "fit")
+        return replace(state, camera=camera, fit_wanted=False, moved=False, follow=False)
+    return replace(state, follow=False) if state.follow else state
+
+
+def outside(box: BBox | None, events: pd.DataFrame) -> int:
+    """How many events lie outside the map's view (0 when the view is not known)."""
+    if box is None or events.empty:
+        return 0
+    return int((~in_box(events["lat"].to_numpy(float), events["lon"].to_numpy(float), box)).sum())

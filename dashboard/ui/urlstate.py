@@ -1,0 +1,187 @@
+"""The dashboard's state in the URL, so that a view can be shared and reopened.
+
+Parsing never fails: a bad or stale parameter is dropped with a notice the app shows, and the rest
+of the URL still applies.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from dashboard.events.query import Query
+from dashboard.events.timeline import STEPS
+from dashboard.mapping.layers import DEFAULT_LAYERS, LAYER_NAMES
+from dashboard.mapping.style import COLOUR_MODES
+
+PARAMETERS = ("from", "to", "actor", "type", "q", "sel", "colour", "sub", "layer", "inview", "step", "view")
+# The days pandas can hold (nanosecond timestamps): a URL date beyond them is clamped to the data.
+EARLIEST, LATEST = dt.date(1678, 1, 1), dt.date(2261, 12, 31)
+
+
+@dataclass(frozen=True)
+class ViewState:
+    """What the user chose: everything needed to rebuild the view."""
+
+    start: pd.Timestamp | None = None
+    end: pd.Timestamp | None = None
+    actors: tuple[str, ...] = ()
+    event_types: tuple[str, ...] = ()
+    text: str = ""
+    selected: str | None = None
+    colour_mode: str = COLOUR_MODES[0]
+    subunits: bool = True
+    layers: tuple[str, ...] = DEFAULT_LAYERS
+    in_view: bool = False
+    step: str = "month"
+    map_center: tuple[float, float] | None = None  # where the user had moved the map, if anywhere
+    map_zoom: int | None = None
+
+    def query(self) -> Query:
+        """The filter part of the state."""
+        return Query(start=self.start, end=self.end, actors=self.actors,
+                     event_types=self.event_types, text=self.text, include_subunits=self.subunits)
+
+
+@dataclass
+class Parsed:
+    """A state read from a URL, and what had to be ignored in it."""
+
+    state: ViewState
+    notices: list[str] = field(default_factory=list)
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _date(text: str, name: str, notices: list[str]) -> pd.Timestamp | None:
+    """A calendar day written YYYY-MM-DD, and nothing else: a time, a zone ("...T00:00:00Z") or
+    a sign ("-2016-01-01") is a notice, never an exception (pandas read them as times with a
+    zone or as years before Christ, which later comparisons could not handle)."""
+    try:
+        if not _ISO_DAY.fullmatch(text):
+            raise ValueError(text)
+        day = dt.date.fromisoformat(text)
+        return pd.Timestamp(max(min(day, LATEST), EARLIEST))
+    except (ValueError, TypeError, OverflowError):
+        notices.append(f"Ignored URL parameter {name}={text!r}: not a date (YYYY-MM-DD).")
+        return None
+
+
+def _known(values: Iterable[str], allowed: Iterable[str], name: str, notices: list[str]) -> tuple:
+    allowed = set(allowed)
+    kept = []
+    for value in values:
+        items = [value] if value in allowed else [v.strip() for v in value.split(",")]
+        for item in items:
+            if not item:
+                continue
+            if item in allowed:
+                kept.append(item)
+            else:
+                notices.append(f"Ignored URL parameter {name}={item!r}: not in this data.")
+    return tuple(dict.fromkeys(kept))
+
+
+def parse_params(
+    params: Mapping[str, list[str]],
+    *,
+    span: tuple[pd.Timestamp, pd.Timestamp] | None,
+    actors: Iterable[str],
+    event_types: Iterable[str],
+    event_ids: Iterable[str] = (),
+) -> Parsed:
+    """Read a view from query parameters (each a list of values, as st.query_params.get_all)."""
+    notices: list[str] = [f"Ignored URL parameter {name!r}: not one this dashboard uses."
+                          for name in params if name not in PARAMETERS]
+    first = lambda key: (params.get(key) or [""])[-1]  # noqa: E731
+    start = _date(first("from"), "from", notices) if first("from") else None
+    end = _date(first("to"), "to", notices) if first("to") else None
+    if span is not None:
+        lo, hi = span
+        if start is not None and not lo <= start <= hi:
+            notices.append(f"URL date from={start.date()} is outside the data; clamped.")
+            start = min(max(start, lo), hi)
+        if end is not None and not lo <= end <= hi:
+            notices.append(f"URL date to={end.date()} is outside the data; clamped.")
+            end = min(max(end, lo), hi)
+    if start is not None and end is not None and end < start:
+        notices.append("URL dates were in the wrong order; swapped.")
+        start, end = end, start
+    colour = first("colour") or COLOUR_MODES[0]
+    if colour not in COLOUR_MODES:
+        notices.append(f"Ignored URL parameter colour={colour!r}: use one of {', '.join(COLOUR_MODES)}.")
+        colour = COLOUR_MODES[0]
+    selected = first("sel") or None
+    if selected is not None and selected not in set(event_ids):
+        notices.append(f"Ignored URL parameter sel={selected!r}: no such event.")
+        selected = None
+    layers = (_known(params["layer"], (*LAYER_NAMES, "none"), "layer", notices) if "layer" in params
+              else DEFAULT_LAYERS)
+    step = first("step") or "month"
+    if step not in STEPS:
+        notices.append(f"Ignored URL parameter step={step!r}: use one of {', '.join(STEPS)}.")
+        step = "month"
+    center, zoom = _map_view(first("view"), notices) if first("view") else (None, None)
+    state = ViewState(
+        start=start,
+        end=end,
+        actors=_known(params.get("actor", []), actors, "actor", notices),
+        event_types=_known(params.get("type", []), event_types, "type", notices),
+        text=first("q")[:200],
+        selected=selected,
+        colour_mode=colour,
+        subunits=first("sub") != "0",
+        layers=tuple(layer for layer in layers if layer != "none"),
+        in_view=first("inview") == "1",
+        step=step,
+        map_center=center,
+        map_zoom=zoom,
+    )
+    return Parsed(state, notices)
+
+
+def to_params(state: ViewState) -> dict[str, str | list[str]]:
+    """The query parameters for a state (defaults left out, to keep links short)."""
+    params: dict[str, str | list[str]] = {}
+    if state.start is not None:
+        params["from"] = state.start.date().isoformat()
+    if state.end is not None:
+        params["to"] = state.end.date().isoformat()
+    if state.actors:
+        params["actor"] = list(state.actors)
+    if state.event_types:
+        params["type"] = list(state.event_types)
+    if state.text:
+        params["q"] = state.text
+    if state.selected:
+        params["sel"] = state.selected
+    if state.colour_mode != COLOUR_MODES[0]:
+        params["colour"] = state.colour_mode
+    if not state.subunits:
+        params["sub"] = "0"
+    if state.layers != DEFAULT_LAYERS:
+        params["layer"] = list(state.layers) or ["none"]
+    if state.in_view:
+        params["inview"] = "1"
+    if state.step != "month":
+        params["step"] = state.step
+    if state.map_center is not None and state.map_zoom is not None:
+        params["view"] = f"{state.map_center[0]:.4f},{state.map_center[1]:.4f},{state.map_zoom}"
+    return params
+
+
+def _map_view(text: str, notices: list[str]) -> tuple[tuple[float, float] | None, int | None]:
+    """``lat,lon,zoom`` of a map view, or a notice."""
+    try:
+        lat, lon, zoom = (float(part) for part in text.split(","))
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180 and 2 <= zoom <= 18):
+            raise ValueError(text)
+    except ValueError:
+        notices.append(f"Ignored URL parameter view={text!r}: use latitude,longitude,zoom.")
+        return None, None
+    return (lat, lon), int(zoom)

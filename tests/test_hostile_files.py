@@ -1,0 +1,174 @@
+"""Real and hostile files: no traceback, cost bounded by the file's size, every valid row kept.
+
+Every fixture is generated here (tmp_path), so none of the megabytes lives in the repository.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from dashboard.books.gazetteer import Gazetteer
+from dashboard.ingest.formats import adapt, detect_format
+from dashboard.ingest.load import load_events
+from dashboard.ingest.readcsv import MAX_COLUMNS, read_table
+from tests.conftest import make_actor_book
+
+FIXTURES = Path(__file__).parent / "fixtures"
+ROOT = Path(__file__).resolve().parent.parent
+OURS_HEADER = "id,date,place,actors,event_type,summary,source,latitude,longitude"
+OURS_ROW = "dup,2016-02-01,Aleppo,IRGC,battle,s,src,36.2,37.16\n"
+
+# Generous on purpose: a loaded CI machine is slow, but a regression is not 2x slower, it is
+# minutes (1 MB of commas took 116 s and 11.6 GB before the header was bounded). The memory
+# bound is what importing pandas, pyarrow and the app costs (~170 MB) with room to spare, plus
+# 20x the file: the loader holds the bytes, Arrow's table, pandas' columns and one Problem per
+# bad row, each a few times the input at most.
+SECONDS = 20.0
+BASE_MB = 400
+PER_FILE_BYTE = 20
+
+
+def _commas(path: Path) -> None:
+    path.write_bytes(b"," * (1 << 20))  # a million empty column names and no line break
+
+
+def _wide_header(path: Path) -> None:
+    path.write_bytes(b"," * 10_000 + b"\n" + b"1,2\n" * 1000)
+
+
+def _one_long_line(path: Path) -> None:
+    path.write_bytes(b"id,date,place " * ((5 << 20) // 14))  # ~5 MB, no newline
+
+
+def _duplicate_ids(path: Path) -> None:
+    path.write_text(OURS_HEADER + "\n" + OURS_ROW * 100_000, encoding="utf-8")
+
+
+def _ragged(path: Path) -> None:
+    path.write_text(OURS_HEADER + "\n" + OURS_ROW.replace(",s,", ",s,x,y,") * 100_000,
+                    encoding="utf-8")
+
+
+def _nuls_everywhere_but_text(path: Path) -> None:
+    path.write_bytes(OURS_HEADER.encode() + b"\n" + OURS_ROW.encode().replace(b"s,", b"s\x00,")
+                     * 50_000)
+
+
+HOSTILE = {
+    "commas.csv": _commas,
+    "wide_header.csv": _wide_header,
+    "one_long_line.csv": _one_long_line,
+    "duplicate_ids.csv": _duplicate_ids,
+    "ragged.csv": _ragged,
+    "nul_per_row.csv": _nuls_everywhere_but_text,
+}
+
+CHILD = textwrap.dedent("""
+    import json, resource, sys, time
+    from dashboard.ingest.load import load_events
+    began = time.perf_counter()
+    store = load_events(sys.argv[1])
+    print(json.dumps({
+        "seconds": time.perf_counter() - began,
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "events": len(store),
+        "problems": [str(p) for p in store.problems[:3]],
+        "count": len(store.problems),
+    }))
+""")
+
+
+@pytest.mark.parametrize("name", list(HOSTILE))
+def test_hostile_files_cost_in_proportion_to_their_size(tmp_path, name):
+    """Each hostile file loads in a fresh process (so the peak RSS is its own) within bounds."""
+    path = tmp_path / name
+    HOSTILE[name](path)
+    size = path.stat().st_size
+    done = subprocess.run([sys.executable, "-c", CHILD, str(path)], capture_output=True,
+                          text=True, timeout=SECONDS * 3, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["seconds"] < SECONDS, result
+    assert result["peak_mb"] < BASE_MB + PER_FILE_BYTE * size / 2**20, result
+    assert result["count"] >= 1 and all(p.startswith(name) for p in result["problems"])
+
+
+def test_a_header_of_commas_is_refused_at_line_1_without_parsing(tmp_path):
+    _commas(tmp_path / "commas.csv")
+    (error,) = read_table(tmp_path / "commas.csv").problems
+    assert (error.file, error.line, error.action) == ("commas.csv", 1, "error")
+    assert "64 KB" in error.reason and "line break" in error.reason
+
+
+def test_a_too_wide_header_is_refused_naming_its_width(tmp_path):
+    _wide_header(tmp_path / "wide.csv")
+    (error,) = read_table(tmp_path / "wide.csv").problems
+    assert (error.line, error.action) == (1, "error")
+    assert "10,001 columns" in error.reason and str(MAX_COLUMNS) in error.reason
+    # after leading blank lines the header is on line 3
+    (error,) = read_table(b"\n\n" + b"a," * 600 + b"a\n1\n", name="w.csv").problems
+    assert error.line == 3 and "601 columns" in error.reason
+
+
+def test_a_header_at_the_limits_is_still_read():
+    names = ",".join(f"c{i}" for i in range(MAX_COLUMNS))
+    raw = read_table((names + "\n" + ",".join("x" * MAX_COLUMNS) + "\n").encode(), name="ok.csv")
+    assert raw.problems == [] and raw.frame.shape == (1, MAX_COLUMNS)
+    # a quoted delimiter does not count as a column
+    raw = read_table(('"' + "," * 1000 + '",b\n1,2\n').encode(), name="q.csv")
+    assert raw.problems == [] and raw.frame.shape == (1, 2)
+
+
+def test_a_long_single_line_is_refused_at_line_1(tmp_path):
+    _one_long_line(tmp_path / "long.csv")
+    (error,) = read_table(tmp_path / "long.csv").problems
+    assert (error.file, error.line) == ("long.csv", 1) and "line break" in error.reason
+
+
+def test_one_nul_in_acled_notes_affects_only_its_row(tmp_path):
+    lines = (FIXTURES / "acled_syria_sample.csv").read_bytes().split(b"\n")
+    lines[5] = lines[5].replace(b" killed", b" kil\x00led", 1)
+    assert b"\x00" in lines[5]
+    (tmp_path / "acled.csv").write_bytes(b"\n".join(lines))
+    store = load_events(tmp_path / "acled.csv", gazetteer=Gazetteer(), actors=make_actor_book())
+    assert len(store) == 30  # every row kept
+    (nul,) = [p for p in store.problems if "NUL" in p.reason]
+    assert (nul.line, nul.field, nul.action) == (6, "notes", "repaired")
+    assert not any("\x00" in str(v) for v in store.events["quote"])
+
+
+def test_nul_in_a_header_name_is_dropped():
+    raw = read_table(b"i\x00d,date\n1,2\n", name="h.csv")
+    assert list(raw.frame.columns) == ["id", "date"]
+
+
+@pytest.mark.parametrize(("data", "words"), [
+    (bytes(range(256)) * 40, "binary"),
+    (b"\x00" * 5000, "NUL"),
+    (b"id,notes\n" + b"1,\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\n" * 200, "NUL"),
+])
+def test_binary_files_are_still_refused(data, words):
+    (error,) = read_table(data, name="bin.csv").problems
+    assert error.action == "error" and words in error.reason
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_byte_order_mark_is_read(encoding):
+    text = "id,place,notes\n1,حلب,ok\n2,Aleppo,Idlib\n"
+    raw = read_table(text.encode(encoding), name="u16.csv")
+    assert raw.problems == [] and raw.encoding == encoding
+    assert raw.frame["place"].tolist() == ["حلب", "Aleppo"]
+
+
+def test_a_bad_row_among_good_ones_keeps_the_good_ones(tmp_path):
+    """The adapters see the repaired cell and keep the row."""
+    raw = read_table(b"id,date,place,actors,event_type,summary,source\n"
+                     b"a,2016-02-01,Aleppo,IRGC,battle,s\x00x,src\n", name="o.csv")
+    frame, _ = adapt(raw, detect_format(raw.frame.columns))
+    assert frame["summary"].tolist() == ["sx"]
