@@ -122,7 +122,7 @@ def on_list_pick() -> None:
         apply(ix.row_picked, ids[rows[0]])
 
 
-def on_map(key: str) -> Callable[[], None]:
+def on_map(key: str, initial: tuple[tuple[float, float], float]) -> Callable[[], None]:
     def changed() -> None:
         result = ss.get(key) or {}
         clicked = id_from_tooltip(result.get("last_object_clicked_tooltip"))
@@ -135,7 +135,7 @@ def on_map(key: str) -> Callable[[], None]:
         except (KeyError, TypeError, ValueError):
             point = None
         apply(ix.map_moved, box=bbox_from_bounds(result.get("bounds")), zoom=result.get("zoom"),
-              center=point)
+              center=point, initial=initial)
     return changed
 
 
@@ -181,8 +181,11 @@ def enter(store: EventStore) -> None:
 # -- widgets, drawn from the state ----------------------------------------------------------------
 
 def sync(key: str, value: object) -> None:
-    """Show ``value`` in the widget ``key`` (before it is drawn): the state is the truth."""
-    ss[key] = value
+    """Show ``value`` in the widget ``key`` (before it is drawn): the state is the truth. Set
+    only when it differs, so that a rerun from elsewhere (the map reporting its view) never
+    resets what the user is typing into a form."""
+    if ss.get(key) != value:
+        ss[key] = value
 
 
 def sidebar_filters(store: EventStore, state: Interaction) -> None:
@@ -346,7 +349,8 @@ def draw_map(store: EventStore, view: View, state: Interaction) -> None:
     key = f"map-{state.colour_mode}"
     st_folium(fmap, key=key, height=MAP_HEIGHT_PX, use_container_width=True,
               feature_group_to_add=layers, layer_control=folium.LayerControl(collapsed=True),
-              center=camera.center, zoom=camera.zoom, on_change=on_map(key),
+              center=camera.center, zoom=camera.zoom,
+              on_change=on_map(key, (tuple(fmap.location), fmap.options["zoom"])),
               returned_objects=["last_object_clicked_tooltip", "bounds", "zoom", "center"])
     away = ix.outside(state.view_box, view.events) if state.moved else 0
     if away:

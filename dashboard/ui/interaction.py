@@ -36,6 +36,7 @@ from dashboard.ui.urlstate import ViewState
 
 Bounds = tuple[tuple[float, float], tuple[float, float]]
 PLAY_SPEEDS = (0.5, 1.0, 2.0)  # seconds a step
+SNAP_PX = 4  # a reported view this close to the asked one is the camera's, not the user's
 
 
 @dataclass(frozen=True)
@@ -122,15 +123,24 @@ def marker_clicked(state: Interaction, event_id: str | None) -> Interaction:
     return replace(state, selected=event_id, popup=True, follow=False)
 
 
+def _same_view(center: tuple[float, float], zoom: float, other: tuple[float, float],
+               other_zoom: float) -> bool:
+    """Two views alike within a few pixels (Leaflet rounds a centre to whole pixels)."""
+    tolerance = SNAP_PX * 360 / (256 * 2 ** float(zoom))
+    return (zoom == other_zoom and abs(center[0] - other[0]) < tolerance
+            and abs(center[1] - other[1]) < tolerance)
+
+
 def map_moved(state: Interaction, *, box: BBox | None, zoom: float | None,
-              center: tuple[float, float] | None) -> Interaction:
-    """The map reported its view. A view other than the one the camera asked for is the user's
-    doing: from then on a filter change no longer refits (until "Fit to events")."""
-    if box is None or zoom is None:
+              center: tuple[float, float] | None,
+              initial: tuple[tuple[float, float], float] | None = None) -> Interaction:
+    """The map reported its view. A view other than the one the camera asked for (or the map's
+    ``initial`` view, which it reports once before taking the camera's) is the user's doing:
+    from then on a filter change no longer refits (until "Fit to events")."""
+    if box is None or zoom is None or center is None:
         return state
-    ours = (state.camera is not None and center is not None and zoom == state.camera.zoom
-            and abs(center[0] - state.camera.center[0]) < 1e-4
-            and abs(center[1] - state.camera.center[1]) < 1e-4)
+    ours = ((state.camera is not None and _same_view(center, zoom, state.camera.center, state.camera.zoom))
+            or (initial is not None and _same_view(center, zoom, *initial)))
     if (box, zoom) == (state.view_box, state.view_zoom) and (ours or state.moved):
         return state
     return replace(state, view_box=box, view_zoom=zoom, moved=state.moved or not ours)

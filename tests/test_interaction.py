@@ -1,0 +1,188 @@
+"""The interaction state's transitions and invariants, without Streamlit."""
+
+from __future__ import annotations
+
+import random
+
+import pandas as pd
+import pytest
+
+from dashboard.ui import interaction as ix
+from dashboard.ui.camera import Camera
+from dashboard.ui.interaction import INITIAL, Interaction
+from dashboard.ui.urlstate import parse_params, to_params
+
+T = pd.Timestamp
+SPAN = (T("2015-01-01"), T("2016-12-31"))
+BOX = (35.0, 36.0, 37.0, 38.0)
+ALEPPO = ((36.0, 37.0), (36.4, 37.3))
+
+
+def fitted(state: Interaction = INITIAL) -> Interaction:
+    return ix.settle_camera(state, bounds=ALEPPO, selected_at=None)
+
+
+def moved_by_user(state: Interaction) -> Interaction:
+    return ix.map_moved(state, box=BOX, zoom=8, center=(36.0, 37.0))
+
+
+def test_the_first_render_fits_the_events():
+    state = fitted()
+    assert state.camera is not None and state.camera.fitted_to == "fit"
+    assert not state.fit_wanted and not state.moved
+
+
+def test_a_date_move_keeps_the_users_zoom_and_pan():
+    state = moved_by_user(fitted())
+    camera = state.camera
+    state = ix.dates_changed(state, T("2016-02-01"), T("2016-02-29"))
+    state = ix.settle_camera(state, bounds=((30.0, 30.0), (40.0, 50.0)), selected_at=None)
+    assert state.camera == camera and state.moved
+
+
+def test_a_filter_change_refits_unless_the_user_moved_the_map():
+    state = ix.filter_changed(fitted(), actors=("IRGC",))
+    assert state.fit_wanted
+    moved = ix.filter_changed(moved_by_user(fitted()), actors=("IRGC",))
+    assert not moved.fit_wanted
+    again = ix.settle_camera(ix.fit_requested(moved), bounds=ALEPPO, selected_at=None)
+    assert again.camera.fitted_to == "fit" and not again.moved
+
+
+def test_the_cameras_own_view_is_not_a_user_move():
+    state = fitted()
+    center, zoom = state.camera.center, state.camera.zoom
+    # Leaflet rounds the centre to whole pixels: a hundredth of a degree off at zoom 6.
+    reported = ix.map_moved(state, box=BOX, zoom=zoom, center=(center[0] + 0.006, center[1] - 0.005))
+    assert not reported.moved and reported.view_box == BOX
+    initial = ix.map_moved(state, box=BOX, zoom=6, center=(34.85, 39.0), initial=((34.85, 39.0), 6))
+    assert not initial.moved
+    assert moved_by_user(state).moved
+
+
+def test_the_selection_is_an_id_and_is_cleared_when_its_event_is_no_longer_shown():
+    state = ix.row_picked(fitted(), "e3")
+    assert state.selected == "e3" and state.follow
+    kept = ix.reconcile(ix.filter_changed(state, actors=("IRGC",)), {"e3", "e7"}.__contains__)
+    assert kept.selected == "e3"
+    cleared = ix.reconcile(ix.filter_changed(state, actors=("Hezbollah",)), {"e1", "e2", "e4"}.__contains__)
+    assert cleared.selected is None and not cleared.popup
+
+
+def test_a_row_pick_follows_the_event_and_a_marker_click_keeps_the_map():
+    state = ix.row_picked(moved_by_user(fitted()), "e3")
+    state = ix.settle_camera(state, bounds=ALEPPO, selected_at=(36.2, 37.16))
+    assert state.camera.center == (36.2, 37.16) and state.camera.zoom >= 9 and not state.follow
+    camera = state.camera
+    clicked = ix.settle_camera(ix.marker_clicked(state, "e5"), bounds=ALEPPO, selected_at=(36.0, 37.0))
+    assert clicked.selected == "e5" and clicked.popup and clicked.camera == camera
+
+
+def test_play_starts_at_the_chosen_range_and_stops_at_its_end():
+    state = ix.dates_changed(INITIAL, T("2016-01-01"), T("2016-03-15"))
+    state = ix.play(state, SPAN)
+    assert state.playing and (state.start, state.end) == (T("2016-01-01"), T("2016-01-31"))
+    windows = [(state.start, state.end)]
+    while state.playing:
+        state = ix.tick(state)
+        if state.playing:
+            windows.append((state.start, state.end))
+    assert windows == [(T("2016-01-01"), T("2016-01-31")), (T("2016-02-01"), T("2016-02-29")),
+                       (T("2016-03-01"), T("2016-03-15"))]
+
+
+def test_play_skips_empty_windows_and_pauses_at_once():
+    busy = {T("2016-01-01"), T("2016-05-01")}
+    state = ix.play(ix.dates_changed(INITIAL, T("2016-01-01"), T("2016-06-30")), SPAN)
+    state = ix.tick(state, lambda start, end: start in busy)
+    assert state.start == T("2016-05-01") and state.playing
+    assert not ix.pause(state).playing and ix.pause(state).start == T("2016-05-01")
+    assert not ix.tick(state, lambda start, end: False).playing
+
+
+def test_play_on_a_one_day_file_never_runs_past_the_data():
+    one_day = (T("2016-02-03"), T("2016-02-04"))
+    state = ix.play(INITIAL, one_day)
+    assert state.end <= one_day[1]
+    assert not ix.tick(state).playing
+
+
+def test_a_user_moving_the_slider_stops_play():
+    state = ix.play(INITIAL, SPAN)
+    assert not ix.dates_changed(state, T("2016-01-01"), T("2016-02-01")).playing
+
+
+def test_reset_gives_the_initial_state_back():
+    state = ix.row_picked(ix.filter_changed(moved_by_user(fitted()), actors=("IRGC",), text="x"), "e1")
+    state = ix.look_changed(ix.dates_changed(state, T("2016-01-01"), T("2016-02-01")), layers=("heat",))
+    back = ix.reset(state)
+    assert back == Interaction(camera=state.camera)
+    assert back.fit_wanted and back.selected is None
+
+
+def test_the_url_gives_the_same_state_back():
+    state = ix.row_picked(ix.filter_changed(fitted(), actors=("IRGC",), event_types=("battle",),
+                                            subunits=False, text="Khan Tuman"), "e3")
+    state = ix.look_changed(ix.dates_changed(state, T("2016-01-01"), T("2016-02-29")),
+                            layers=("events", "heat"), in_view=True, step="week", colour_mode="side")
+    state = moved_by_user(state)
+    params = to_params(ix.to_view(state))
+    parsed = parse_params({k: v if isinstance(v, list) else [v] for k, v in params.items()}, span=SPAN,
+                          actors=["IRGC"], event_types=["battle"], event_ids=["e3"])
+    assert parsed.notices == []
+    opened = ix.url_opened(parsed.state)
+    for name in ("start", "end", "actors", "event_types", "text", "subunits", "selected", "colour_mode",
+                 "layers", "in_view", "step"):
+        assert getattr(opened, name) == getattr(state, name), name
+    assert opened.camera == Camera((36.0, 37.0), 8, "url") and opened.moved
+
+
+def test_unknown_url_parameters_get_a_notice():
+    parsed = parse_params({"foo": ["bar"]}, span=SPAN, actors=[], event_types=[])
+    assert any("'foo'" in notice for notice in parsed.notices)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_random_walk_keeps_the_invariants(seed):
+    """300 random actions: the selection is always a shown event or none, dates in order, and
+    a camera exists after every render. A failure names the seed and the actions to replay."""
+    rng = random.Random(seed)
+    ids = [f"e{i}" for i in range(20)]
+    shown_by_actor = {(): set(ids), ("IRGC",): set(ids[:8]), ("Hezbollah",): set(ids[8:12])}
+    state, done = INITIAL, []
+    for _ in range(300):
+        action = rng.choice(["dates", "filter", "row", "marker", "move", "play", "tick", "pause",
+                             "reset", "fit", "switch"])
+        done.append(action)
+        if action == "dates":
+            a, b = sorted(rng.sample(range(700), 2))
+            state = ix.dates_changed(state, SPAN[0] + pd.Timedelta(days=b), SPAN[0] + pd.Timedelta(days=a))
+        elif action == "filter":
+            state = ix.filter_changed(state, actors=rng.choice(list(shown_by_actor)))
+        elif action in ("row", "marker"):
+            visible = sorted(shown_by_actor[state.actors])
+            pick = rng.choice(visible)
+            state = (ix.row_picked if action == "row" else ix.marker_clicked)(state, pick)
+        elif action == "move":
+            state = ix.map_moved(state, box=BOX, zoom=rng.choice([5, 7, 9]), center=(36.0, 37.0))
+        elif action == "play":
+            state = ix.play(state, SPAN)
+        elif action == "tick":
+            state = ix.tick(state)
+        elif action == "pause":
+            state = ix.pause(state)
+        elif action == "reset":
+            state = ix.reset(state)
+        elif action == "fit":
+            state = ix.fit_requested(state)
+        else:
+            state = ix.data_switched(state)
+        shown = shown_by_actor[state.actors]
+        state = ix.reconcile(state, shown.__contains__)
+        state = ix.settle_camera(state, bounds=ALEPPO, selected_at=(36.1, 37.1) if state.selected else None)
+        context = f"seed {seed}, actions {done}"
+        assert state.selected is None or state.selected in shown, context
+        assert state.start is None or state.end is None or state.start <= state.end, context
+        assert state.camera is not None and not state.follow, context
+        if state.playing:
+            assert state.play_end is not None and state.end <= state.play_end, context
