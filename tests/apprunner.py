@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -17,6 +18,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+SHOWN = re.compile(r"([\d,]+) of ([\d,]+) events shown")
 
 
 def free_port() -> int:
@@ -129,3 +131,10 @@ def click_visible_marker(page, frame, *, scroll: bool = True) -> str:
     assert 0 <= y < page.viewport_size["height"], "the marker is off the screen"
     page.mouse.click(x, y)
     return target
+
+
+def shown_counts(page) -> tuple[int, int]:
+    text = page.locator("text=/events shown/").first.inner_text()
+    found = SHOWN.search(text)
+    assert found, text
+    return int(found.group(1).replace(",", "")), int(found.group(2).replace(",", ""))

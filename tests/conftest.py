@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pandas as pd
 import pytest
@@ -14,6 +15,7 @@ import pytest
 from dashboard.books.actors import ActorBook, ActorRow
 from dashboard.books.sources import seeds_dir
 from dashboard.events.store import EventStore, index_store
+from tests import apprunner
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
@@ -103,3 +105,39 @@ def plain_messages(at, tone: str) -> list[str]:
             if kind == tone:
                 found.append(html.unescape(re.sub(r"<[^>]+>", "", body)))
     return found
+
+
+# -- the real app in Debian's chromium (browser tests) ---------------------------------------------
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    with apprunner.running_app() as url:
+        yield url
+
+
+@pytest.fixture
+def page(app_url):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=apprunner.CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1500, "height": 1100})
+        outside: list[str] = []
+
+        def guard(route):
+            parts = urlparse(route.request.url)
+            if parts.scheme in ("http", "https", "ws", "wss") and parts.hostname not in LOCAL_HOSTS:
+                outside.append(route.request.url)
+                route.abort()
+            else:
+                route.continue_()
+
+        context.route("**/*", guard)
+        page = context.new_page()
+        page.outside_requests = outside
+        page.goto(app_url)
+        yield page
+        browser.close()

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import re
 import time
 from pathlib import Path
-from urllib.parse import quote, urlencode, urlparse
+from urllib.parse import quote, urlencode
 
 import pandas as pd
 import pytest
@@ -14,11 +13,10 @@ from dashboard.events.query import Query, events_in
 from dashboard.ingest.load import load_bundled
 
 from .apprunner import (
-    CHROMIUM_ARGS,
     MAP_IFRAME,
     click_visible_marker,
     marker_count,
-    running_app,
+    shown_counts,
     wait_for_map,
     wait_until,
 )
@@ -28,46 +26,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is missing: apt-get install chromium"),
 ]
-LOCAL_HOSTS = {"127.0.0.1", "localhost"}
-SHOWN = re.compile(r"([\d,]+) of ([\d,]+) events shown")
-
-
-@pytest.fixture(scope="module")
-def app_url():
-    with running_app() as url:
-        yield url
-
-
-@pytest.fixture
-def page(app_url):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1500, "height": 1100})
-        outside: list[str] = []
-
-        def guard(route):
-            parts = urlparse(route.request.url)
-            if parts.scheme in ("http", "https", "ws", "wss") and parts.hostname not in LOCAL_HOSTS:
-                outside.append(route.request.url)
-                route.abort()
-            else:
-                route.continue_()
-
-        context.route("**/*", guard)
-        page = context.new_page()
-        page.outside_requests = outside
-        page.goto(app_url)
-        yield page
-        browser.close()
-
-
-def shown_counts(page) -> tuple[int, int]:
-    text = page.locator("text=/events shown/").first.inner_text()
-    found = SHOWN.search(text)
-    assert found, text
-    return int(found.group(1).replace(",", "")), int(found.group(2).replace(",", ""))
 
 
 def test_map_draws_offline_with_every_event_and_no_outside_request(page):

@@ -13,6 +13,7 @@ from typing import ClassVar
 import folium
 from branca.element import MacroElement
 from folium.elements import JSCSSMixin
+from folium.map import CustomPane
 from folium.plugins import HeatMap, MarkerCluster
 from jinja2 import Template
 
@@ -25,6 +26,10 @@ from dashboard.mapping.style import legend_html
 
 SYRIA_BOUNDS = ((32.3, 35.6), (37.4, 42.4))
 MAP_HEIGHT_PX = 620
+# Leaflet draws canvas layers (heat) below SVG ones in the same pane: the heat would sit under the
+# basemap's filled land and show nothing. Heat gets a pane above the basemap, and the events a
+# pane above the heat; neither pane takes the pointer (their interactive paths still do).
+HEAT_PANE, EVENTS_PANE = "atlasHeat", "atlasEvents"
 MAP_WIDTH_PX = 900
 TILE_LAYERS = (
     (
@@ -138,6 +143,8 @@ def base_map(
     )
     # With no tile layer to take them from, Leaflet (and MarkerCluster) need the zoom limits here.
     fmap.options.update(maxZoom=18, minZoom=2)
+    CustomPane(HEAT_PANE, z_index=450, pointer_events=False).add_to(fmap)
+    CustomPane(EVENTS_PANE, z_index=460, pointer_events=False).add_to(fmap)
     Outlines("country", style=_country_style, tooltip="name", control=False).add_to(fmap)
     Outlines("lake", style=_lake_style, control=False).add_to(fmap)
     Outlines("river", style=_river_style, control=False).add_to(fmap)

@@ -19,6 +19,7 @@ from jinja2 import Template
 from dashboard.books.actors import ActorBook
 from dashboard.books.regions import basemap_layer
 from dashboard.mapping.assets import APP_BASE_URL, localize
+from dashboard.mapping.basemap import EVENTS_PANE, HEAT_PANE
 from dashboard.mapping.grid import aggregate
 from dashboard.mapping.points import PointLayer, style_table
 from dashboard.mapping.popup import popup_html, tooltip_text
@@ -91,7 +92,7 @@ def _markers(events: pd.DataFrame, opts: LayerOptions, actors: ActorBook,
     styles, index = style_table([
         {"radius": 7 if x else 6, "color": "#222" if x else c, "weight": 1 if x else 2,
          "dashArray": None if x else "3 2", "fill": True, "fillColor": c,
-         "fillOpacity": 0.9 if x else 0.35, "className": "atlas-event"}
+         "fillOpacity": 0.9 if x else 0.35, "className": "atlas-event", "pane": EVENTS_PANE}
         for c, x in zip(colours, exact, strict=True)])
     popups: list[str] | None = [popup_html(event, sources.get(event["source"])) for event in rows]
     if sum(map(len, popups)) > POPUP_BUDGET:
@@ -144,7 +145,7 @@ def _heat(events: pd.DataFrame, opts: LayerOptions) -> folium.FeatureGroup:
     else:
         points = events[["lat", "lon"]].round(4).to_numpy().tolist()
     if points:
-        HeatMap(points, radius=18, blur=14, min_opacity=0.3).add_to(group)
+        HeatMap(points, radius=18, blur=14, min_opacity=0.3, pane=HEAT_PANE).add_to(group)
     return group
 
 
@@ -210,7 +211,7 @@ def _selected(event: Mapping, popup: str | None) -> folium.FeatureGroup:
     on its marker: the rerun that a click starts redraws the layers, which closes Leaflet's popup."""
     group = folium.FeatureGroup(name="Selected event")
     ring = folium.CircleMarker((event["lat"], event["lon"]), radius=15, color=HIGHLIGHT, weight=5,
-                               fill=False, interactive=False).add_to(group)
+                               fill=False, interactive=False, pane=EVENTS_PANE).add_to(group)
     if popup:
         _OpenPopup(popup).add_to(ring)
     return group

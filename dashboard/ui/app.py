@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -255,8 +256,13 @@ def date_controls(store: EventStore, state: Interaction) -> None:
     if state.playing:
         cols[3].button("Pause ⏸", key="play", on_click=apply, args=(ix.pause,), width="stretch")
     else:
-        cols[3].button("Play ▶", key="play", on_click=apply, args=(ix.play, span), width="stretch",
+        cols[3].button("Play ▶", key="play", on_click=start_playing, args=(span,), width="stretch",
                        help="Step a window of the chosen length from the range's start to its end")
+
+
+def start_playing(span: tuple[pd.Timestamp, pd.Timestamp]) -> None:
+    ss["atlas_last_tick"] = time.monotonic()
+    apply(ix.play, span)
 
 
 def play_timer(store: EventStore, state: Interaction) -> None:
@@ -269,15 +275,15 @@ def play_timer(store: EventStore, state: Interaction) -> None:
 
     @st.fragment(run_every=state.speed_s)
     def timer() -> None:
-        before = current()
-        if not before.playing:
-            return
-        if ss.get("atlas_timer_armed"):
+        # A clock, not a flag: reruns from elsewhere (the map reporting its view) re-create the
+        # fragment, and a step is still due once its seconds have passed since the last one.
+        now = time.monotonic()
+        last = ss.setdefault("atlas_last_tick", now)
+        if current().playing and now - last >= 0.9 * state.speed_s:
+            ss["atlas_last_tick"] = now
             apply(ix.tick, has_events)
             st.rerun()
-        ss["atlas_timer_armed"] = True  # the first run of the fragment is the page's own run
 
-    ss["atlas_timer_armed"] = False
     timer()
 
 

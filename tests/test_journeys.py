@@ -1,0 +1,141 @@
+"""User journeys in Debian's chromium against ``python -m dashboard serve``: ordinary sequences of
+clicks that used to show a traceback, select another event or move the map away, each step
+checked as the user sees it (no exception, the selection, the count, the map's zoom and centre).
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from dashboard.events.query import Query, events_in
+from dashboard.ingest.load import load_bundled
+from tests.apprunner import MAP_IFRAME, shown_counts, wait_for_map, wait_until
+from tests.conftest import CHROMIUM
+
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")]
+ROW_PX, HEAD_PX = 35, 35
+
+
+def no_exception(page) -> None:
+    assert page.locator('[data-testid="stException"]').count() == 0, "an exception is shown"
+
+
+def selected(page) -> str | None:
+    return (parse_qs(urlparse(page.url).query).get("sel") or [None])[0]
+
+
+def record_shown(page) -> bool:
+    """The selected event's full record under the list (outside the map's frame)."""
+    return page.locator(".atlas-popup").count() > 0
+
+
+def tick_row(page, number: int) -> None:
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.scroll_into_view_if_needed()
+    wait_until(lambda: grid.bounding_box() is not None, page=page, message="the event list")
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 12, box["y"] + HEAD_PX + ROW_PX / 2 + (number - 1) * ROW_PX)
+
+
+def choose(page, label: str, option: str) -> None:
+    """Pick ``option`` in the sidebar's multiselect named ``label``, as a user types it."""
+    box = page.locator('[data-testid="stMultiSelect"]').filter(has_text=label).first
+    field = box.locator("input")
+    field.click()
+    field.fill(option)
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+
+
+def map_view(frame) -> tuple[int, float, float]:
+    return tuple(frame.evaluate("() => [map.getZoom(), map.getCenter().lat, map.getCenter().lng]"))
+
+
+@pytest.fixture
+def store():
+    return load_bundled()
+
+
+def test_a_ticked_row_survives_or_clears_on_a_filter_change_never_a_traceback(page, store):
+    wait_for_map(page)
+    tick_row(page, 9)
+    wait_until(lambda: selected(page) is not None, page=page, message="the 9th row selected")
+    first = selected(page)
+    no_exception(page)
+    choose(page, "Event types", "diplomacy")
+    diplomacy = len(events_in(store, Query(event_types=("diplomacy",))))
+    wait_until(lambda: shown_counts(page)[0] == diplomacy, page=page, message="the diplomacy events")
+    no_exception(page)
+    kept = store.events.set_index("id").loc[first, "event_type"] == "diplomacy"
+    wait_until(lambda: selected(page) == (first if kept else None), page=page,
+               message="the selection kept only while its event is shown")
+    assert record_shown(page) == kept
+
+
+def test_a_filter_never_selects_an_event_the_user_did_not_choose(page, store):
+    wait_for_map(page)
+    tick_row(page, 3)
+    wait_until(lambda: selected(page) is not None, page=page, message="the 3rd row selected")
+    first = selected(page)
+    choose(page, "Actors", "Hezbollah")
+    hezbollah = events_in(store, Query(actors=("Hezbollah",)))
+    wait_until(lambda: shown_counts(page)[0] == len(hezbollah), page=page, message="Hezbollah's events")
+    no_exception(page)
+    still = first in set(hezbollah["id"])
+    wait_until(lambda: selected(page) == (first if still else None), page=page,
+               message="the same selection or none")
+    page.screenshot()
+    assert selected(page) in (first, None)
+
+
+def test_the_users_zoom_and_pan_survive_date_moves(page):
+    frame = wait_for_map(page)
+    page.locator(MAP_IFRAME).scroll_into_view_if_needed()
+    start = map_view(frame)
+    for _ in range(2):
+        frame.locator(".leaflet-control-zoom-in").click()
+        page.wait_for_timeout(600)
+    wait_until(lambda: map_view(wait_for_map(page))[0] == start[0] + 2, page=page, message="zoomed in")
+    wait_until(lambda: "view=" in page.url, page=page, message="the moved map in the URL")
+    zoomed = map_view(wait_for_map(page))
+    before = shown_counts(page)[0]
+    start_input = page.locator('[data-testid="stSlider"] input[type="range"]').first
+    start_input.locator("xpath=../..").scroll_into_view_if_needed()
+    thumb = start_input.locator("xpath=../..").bounding_box()
+    track = page.locator('[data-testid="stSlider"] [data-orientation="horizontal"]').nth(1).bounding_box()
+    y = thumb["y"] + thumb["height"] / 2
+    page.mouse.move(thumb["x"] + thumb["width"] / 2, y)
+    page.mouse.down()
+    page.mouse.move(track["x"] + track["width"] * 0.6, y, steps=10)
+    page.mouse.up()
+    wait_until(lambda: shown_counts(page)[0] != before, page=page, message="a narrower date range")
+    no_exception(page)
+    page.wait_for_timeout(1500)  # a re-fit, were there one, would have moved the map by now
+    after = map_view(wait_for_map(page))
+    assert after[0] == zoomed[0], f"zoom {zoomed[0]} became {after[0]} on a date move"
+    assert abs(after[1] - zoomed[1]) < 1e-6 and abs(after[2] - zoomed[2]) < 1e-6
+
+
+def test_the_heat_layer_is_drawn_above_the_basemap(app_url, page):
+    page.goto(f"{app_url}/?layer=heat")
+    frame = wait_for_map(page)
+    check = """() => {
+        const canvas = document.querySelector('canvas.leaflet-heatmap-layer');
+        if (!canvas) return null;
+        const pane = canvas.parentElement, land = map.getPane('overlayPane');
+        const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+        let painted = 0;
+        for (let i = 3; i < data.length; i += 4) if (data[i] > 0) painted++;
+        return {painted, pane: pane.className, above: +getComputedStyle(pane).zIndex
+                > +getComputedStyle(land).zIndex};
+    }"""
+    wait_until(lambda: (frame.evaluate(check) or {}).get("painted", 0) > 100, page=page,
+               message="heat pixels")
+    result = frame.evaluate(check)
+    no_exception(page)
+    assert result["above"], f"the heat's pane ({result['pane']}) is under the basemap's land"
+    assert not re.search(r"leaflet-overlay-pane", result["pane"])
