@@ -139,3 +139,25 @@ def test_the_heat_layer_is_drawn_above_the_basemap(app_url, page):
     no_exception(page)
     assert result["above"], f"the heat's pane ({result['pane']}) is under the basemap's land"
     assert not re.search(r"leaflet-overlay-pane", result["pane"])
+
+
+def test_at_1440x900_slider_count_map_and_list_show_without_scrolling(app_url):
+    from playwright.sync_api import sync_playwright
+
+    from tests.apprunner import CHROMIUM_ARGS
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        page.goto(app_url)
+        wait_for_map(page)
+        shown_counts(page)
+        boxes = {name: page.locator(selector).first.bounding_box() for name, selector in (
+            ("slider", '[data-testid="stSlider"]'), ("count", "text=/events shown/"),
+            ("map", MAP_IFRAME), ("list", '[data-testid="stDataFrame"]'))}
+        page.screenshot(path="artifacts/layout-1440x900.png")
+        browser.close()
+    for name, box in boxes.items():
+        assert box is not None and box["y"] >= 0 and box["y"] + min(box["height"], 300) <= 900, name
+    assert boxes["map"]["width"] >= 0.55 * 1440 and boxes["map"]["height"] >= 560
+    assert boxes["map"]["y"] + 560 <= 900, "the map's first 560 px are above the fold"

@@ -43,7 +43,10 @@ from dashboard.ui.plain import plain
 from dashboard.ui.urlstate import parse_params, to_params
 
 st.set_page_config(page_title="Event Atlas", page_icon="🗺️", layout="wide")
-PAGE_CSS = f"<style>.block-container{{padding-top:2.2rem;padding-bottom:1rem}}{PLAIN_CSS}</style>"
+# Map first: at 1440x900 the slider, the count, the map and the list fit without scrolling.
+PAGE_CSS = ("<style>.block-container{padding:1.6rem 1.4rem 1rem;max-width:none}"
+            ".atlas-title{font-size:1.15rem;font-weight:600;margin:0}"
+            f"{PLAIN_CSS}</style>")
 STATE = "atlas"  # the session key of the interaction state
 DATA = "atlas_data"  # which dataset the state belongs to
 LIST_IDS = "atlas_list_ids"  # the event ids of the list as last drawn, for its selection callback
@@ -239,12 +242,13 @@ def date_controls(store: EventStore, state: Interaction) -> None:
     st.slider("Date range (events whose dates overlap it)", min_value=lo, max_value=hi, key="dates",
               format="YYYY-MM-DD", on_change=on_dates)
     # Typed dates for a precise range (a slider over years moves by weeks); they follow the slider.
-    with st.form("typed_dates", border=False):
-        cols = st.columns([1.2, 1.2, 1.2, 2.4], vertical_alignment="bottom")
+    dates, play_row = st.columns([1.15, 1], vertical_alignment="bottom")
+    with dates, st.form("typed_dates", border=False):
+        cols = st.columns([1, 1, 1], vertical_alignment="bottom")
         cols[0].date_input("From", key="date_from", min_value=lo, max_value=hi, format="YYYY-MM-DD")
         cols[1].date_input("To", key="date_to", min_value=lo, max_value=hi, format="YYYY-MM-DD")
         cols[2].form_submit_button("Show these dates", key="apply_dates", on_click=on_typed_dates)
-    cols = st.columns([1, 1, 1.3, 1, 2.2], vertical_alignment="center")
+    cols = play_row.columns([1, 1.1, 1.2, 1], vertical_alignment="center")
     cols[0].selectbox("Play step", list(STEPS), key="step", label_visibility="collapsed",
                       on_change=on_look("step", "step", str))
     cols[1].selectbox("Seconds a step", ix.PLAY_SPEEDS, key="speed", label_visibility="collapsed",
@@ -254,7 +258,7 @@ def date_controls(store: EventStore, state: Interaction) -> None:
     span = (pd.Timestamp(lo), pd.Timestamp(hi))
     # One button whose label changes: the layout never moves while playing.
     if state.playing:
-        cols[3].button("Pause ⏸", key="play", on_click=apply, args=(ix.pause,), width="stretch")
+        cols[3].button("Pause", key="play", on_click=apply, args=(ix.pause,), width="stretch")
     else:
         cols[3].button("Play ▶", key="play", on_click=start_playing, args=(span,), width="stretch",
                        help="Step a window of the chosen length from the range's start to its end")
@@ -292,7 +296,7 @@ def play_timer(store: EventStore, state: Interaction) -> None:
 def main() -> None:
     _static()
     st.html(PAGE_CSS)
-    st.markdown("### Event Atlas · where, when, who, and which source says so")
+    st.html('<p class="atlas-title">Event Atlas · where, when, who, and which source says so</p>')
     store = choose_data()
     if store.problems:
         bad = problems_frame(store.problems)
@@ -323,17 +327,18 @@ def main() -> None:
     st.query_params.from_dict(to_params(ix.to_view(state)))
     plain(" · ".join(state.query().describe()) or "no filters",
           strong=f"{view.shown:,} of {view.total:,} events shown · ")
-    chart = wide_counts(view.timeline, freq=view.timeline_bin, start=state.start, end=state.end)
-    if not chart.empty:
-        st.caption(f"Events per {view.timeline_bin} by start date, by type (events that began "
-                   f"before the range count in its first {view.timeline_bin})")
-        st.altair_chart(timeline_chart(chart, TYPE_COLOURS), width="stretch")
-    left, right = st.columns([3, 2])
+    left, right = st.columns([2.8, 1])
     with left:
         draw_map(store, view, state)
         draw_downloads(store, state, bbox)
     with right:
         draw_list(view, state)
+        chart = wide_counts(view.timeline, freq=view.timeline_bin, start=state.start or store.span[0],
+                            end=state.end or store.span[1])
+        if not chart.empty:
+            st.caption(f"Events per {view.timeline_bin} by start date, by type (events that began "
+                       f"before the range count in its first {view.timeline_bin})")
+            st.altair_chart(timeline_chart(chart, TYPE_COLOURS, height=110), width="stretch")
     play_timer(store, state)
 
 
