@@ -40,7 +40,8 @@ class Query:
             last = self.end.date().isoformat() if self.end is not None else "…"
             parts.append(f"{first} to {last}")
         if self.actors:
-            parts.append("actors: " + ", ".join(a.replace("coalition:", "side: ") for a in self.actors))
+            parts.append("actors: " + ", ".join(a.replace("coalition:", "side: ") for a in self.actors)
+                         + ("" if self.include_subunits else " (without sub-units)"))
         if self.event_types:
             parts.append("types: " + ", ".join(self.event_types))
         if self.text:
