@@ -134,11 +134,13 @@ def test_basemap_outlines_carry_their_style_and_escaped_names():
     fmap = base_map(online_tiles=False)
     folium.LayerControl().add_to(fmap)
     html = fmap.get_root().render()
-    countries = json.loads(re.search(r'L\.geoJson\((\{"type": "FeatureCollection".*?\}), \{\n'
-                                     r'    interactive: true', html).group(1))
+    world, countries = (json.loads(found) for found in re.findall(  # in drawing order
+        r'L\.geoJson\((\{"type": "FeatureCollection".*?\}), \{\n    interactive: true', html))
     fills = {f["properties"]["_tip"]: f["properties"]["_style"]["fillColor"]
              for f in countries["features"]}
     assert fills["Syria"] == "#f4f1ea" and fills["Turkey"] == "#e3e3e0"
-    assert html.count("L.geoJson(") == 4  # countries, lakes, rivers, governorate borders
+    # The world beneath the region, so that events in Munich or Moscow sit on land.
+    assert {"Germany", "Russia", "Iran"} <= {f["properties"]["_tip"] for f in world["features"]}
+    assert html.count("L.geoJson(") == 5  # world, countries, lakes, rivers, governorate borders
     assert '"Governorate borders"' in html  # the borders can be switched off
     assert "Place names: GeoNames (CC BY 4.0)" in html

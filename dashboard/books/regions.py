@@ -17,6 +17,8 @@ import pandas as pd
 from dashboard import DATA_DIR
 
 BASEMAP = DATA_DIR / "basemap" / "syria_region.geojson"
+# The world at 1:110m, beneath the region: events in Munich or Tehran sit on their country's land.
+WORLD = DATA_DIR / "basemap" / "world_110m.geojson"
 
 
 @lru_cache(maxsize=4)
@@ -26,16 +28,19 @@ def load_basemap(path: Path = BASEMAP) -> dict:
 
 
 def basemap_layer(layer: str, path: Path = BASEMAP) -> dict:
-    """One layer of the basemap (country, governorate, lake, river, coastline, ceasefire_line).
+    """One layer of the basemap (country, governorate, lake, river, coastline, ceasefire_line; or
+    world, the small-scale countries of the whole world).
 
     The features are copies (geometry shared), so a caller that adds a property (event counts)
     or folium adding an id never changes the cached basemap: that leaked one session's counts
     into every later map and made the fixed map's script change on every slider move, which
     re-created the map's iframe each time.
     """
+    if layer == "world":
+        path = WORLD
     collection = load_basemap(path)
     features = [{**f, "properties": dict(f["properties"])} for f in collection["features"]
-                if f["properties"].get("layer") == layer]
+                if f["properties"].get("layer", "world") == layer]
     return {"type": "FeatureCollection", "features": features}
 
 

@@ -113,6 +113,10 @@ def _country_style(feature: Mapping) -> dict[str, object]:
             "fillOpacity": 1.0}
 
 
+def _world_style(feature: Mapping) -> dict[str, object]:
+    return {"fillColor": "#e3e3e0", "color": "#999", "weight": 0.7, "fillOpacity": 1.0}
+
+
 def _lake_style(feature: Mapping) -> dict[str, object]:
     return {"color": "#a9cbe3", "fillColor": "#a9cbe3", "weight": 0.5, "fillOpacity": 0.9}
 
@@ -145,6 +149,7 @@ def base_map(
     fmap.options.update(maxZoom=18, minZoom=2)
     CustomPane(HEAT_PANE, z_index=450, pointer_events=False).add_to(fmap)
     CustomPane(EVENTS_PANE, z_index=460, pointer_events=False).add_to(fmap)
+    Outlines("world", style=_world_style, tooltip="name", control=False).add_to(fmap)
     Outlines("country", style=_country_style, tooltip="name", control=False).add_to(fmap)
     Outlines("lake", style=_lake_style, control=False).add_to(fmap)
     Outlines("river", style=_river_style, control=False).add_to(fmap)
