@@ -311,3 +311,21 @@ def test_a_file_spanning_centuries_draws_its_timeline(app, tmp_path):
         del os.environ["ATLAS_EVENTS"]
     assert not app.exception
     assert "2 of 2 events shown" in " ".join(plain_messages(app, "note"))
+
+
+def test_an_upload_leaves_nothing_on_disk(app, tmp_path, monkeypatch):
+    """The upload is held in its session only: the columnar cache gets no copy of it."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("ATLAS_CACHE_DIR", str(cache))
+    app.run()
+    before = set(cache.rglob("*")) if cache.exists() else set()
+    data = (Path(__file__).resolve().parent / "fixtures" / "xss_payloads.csv").read_bytes()
+    app.radio(key="data").set_value("My file").run()
+    app.file_uploader(key="upload").set_value(("secret-sources.csv", data, "text/csv")).run()
+    assert not app.exception
+    from dashboard.ingest.load import load_events
+
+    rows = len(load_events(Path(__file__).resolve().parent / "fixtures" / "xss_payloads.csv"))
+    assert f"of {rows:,} events shown" in " ".join(plain_messages(app, "note")), "the upload is shown"
+    after = set(cache.rglob("*")) if cache.exists() else set()
+    assert after == before, f"the upload left {sorted(map(str, after - before))}"

@@ -197,10 +197,13 @@ def load_cached(
     max_bytes: int = MAX_UPLOAD_BYTES,
     actors: ActorBook | None = None,
     on_progress: Progress | None = None,
+    persist: bool = True,
 ) -> EventStore:
     """The store of an events file, from the columnar cache when this content was loaded before.
 
     Never fails because of the cache: an unreadable or unwritable cache means a normal load.
+    ``persist=False`` (a user's upload) neither reads nor writes the cache: nothing of the file
+    reaches the disk, and the store is built the same way (the columnar round trip in memory).
     """
     report = on_progress or (lambda fraction, text: None)
     label = name or (Path(source).name if isinstance(source, str | os.PathLike) else "upload")
@@ -214,7 +217,7 @@ def load_cached(
     digest, size, data = found
     folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     key = cache_key(digest, fmt=fmt)
-    cached = _read_entry(folder, key, name=label, actors=actors)
+    cached = _read_entry(folder, key, name=label, actors=actors) if persist else None
     if cached is not None:
         report(1.0, f"{label}: {len(cached):,} events (from the cache)")
         return cached
@@ -222,12 +225,14 @@ def load_cached(
     del data, found
     if any(p.action == "error" for p in store.problems):
         return store  # nothing worth keeping; a fixed loader or file gets a fresh try
-    report(0.92, f"Saving a fast copy of {label}…")
+    if persist:
+        report(0.92, f"Saving a fast copy of {label}…")
     table = _events_table(store.events, store.fmt)
     problems = store.problems
     del store
-    with contextlib.suppress(OSError):  # a read-only or full disk costs speed next time only
-        _write_entry(private_folder(folder), key, table, problems, label)
+    if persist:
+        with contextlib.suppress(OSError):  # a read-only or full disk costs speed next time only
+            _write_entry(private_folder(folder), key, table, problems, label)
     result = _store_from(table, problems, name=label, fmt=json.loads(
         table.schema.metadata[b"atlas"])["fmt"], actors=actors)
     report(1.0, f"{label}: {len(result):,} events")

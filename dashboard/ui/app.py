@@ -69,17 +69,26 @@ def sources() -> dict[str, dict]:
     return {k: v.model_dump() for k, v in SourceBook.load().rows.items()}
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
-def user_store(digest: str, fmt: str, _data: bytes, name: str) -> EventStore:
+UPLOAD = "atlas_upload"  # (sha256, format, store) of this session's upload
+
+
+def user_store(digest: str, fmt: str, data: bytes, name: str) -> EventStore:
+    """The events of this session's upload. Held in the session only (freed when it ends, or
+    when another file replaces it) and never written to disk: an upload stays its owner's."""
+    held = ss.get(UPLOAD)
+    if held is not None and held[:2] == (digest, fmt):
+        return held[2]
+    ss.pop(UPLOAD, None)  # the previous upload goes before the next is read
     bar, note = st.progress(0.0), st.empty()  # the text names the file: plain text, not Markdown
 
     def report(fraction: float, text: str) -> None:
         bar.progress(min(max(fraction, 0.0), 1.0))
         plain(text, where=note)
 
-    store = load_cached(_data, name=name, fmt=fmt, on_progress=report)
+    store = load_cached(data, name=name, fmt=fmt, on_progress=report, persist=False)
     bar.empty()
     note.empty()
+    ss[UPLOAD] = (digest, fmt, store)
     return store
 
 
@@ -151,11 +160,13 @@ def choose_data() -> EventStore:
         st.header("Data")
         choice = st.radio("Events", ["Bundled data", "My file"], key="data", horizontal=True)
         if choice == "Bundled data":
+            ss.pop(UPLOAD, None)
             return bundled()
         fmt = st.selectbox("Format", ["auto", "ours", "acled", "ucdp"], key="fmt")
         upload = st.file_uploader(f"CSV (ours, ACLED or UCDP GED; up to {MAX_UPLOAD_MB} MB)",
                                   type=["csv", "tsv", "txt"], key="upload")
         if upload is None:
+            ss.pop(UPLOAD, None)
             st.info("Upload a file to see it; the bundled data is shown meanwhile.")
             return bundled()
         data = upload.getvalue()
