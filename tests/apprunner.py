@@ -138,3 +138,18 @@ def shown_counts(page) -> tuple[int, int]:
     found = SHOWN.search(text)
     assert found, text
     return int(found.group(1).replace(",", "")), int(found.group(2).replace(",", ""))
+
+
+def drag_slider_start(page, fraction: float):
+    """Drag the date slider's first thumb, as a user would, to ``fraction`` of the track; returns
+    the thumb's input (its aria-valuetext is the date it shows)."""
+    start_input = page.locator('[data-testid="stSlider"] input[type="range"]').first
+    start_input.locator("xpath=../..").scroll_into_view_if_needed()
+    thumb = start_input.locator("xpath=../..").bounding_box()
+    track = page.locator('[data-testid="stSlider"] [data-orientation="horizontal"]').nth(1).bounding_box()
+    y = thumb["y"] + thumb["height"] / 2
+    page.mouse.move(thumb["x"] + thumb["width"] / 2, y)
+    page.mouse.down()
+    page.mouse.move(track["x"] + track["width"] * fraction, y, steps=10)
+    page.mouse.up()
+    return start_input

@@ -15,6 +15,7 @@ from dashboard.ingest.load import load_bundled
 from .apprunner import (
     MAP_IFRAME,
     click_visible_marker,
+    drag_slider_start,
     marker_count,
     shown_counts,
     wait_for_map,
@@ -43,14 +44,7 @@ def test_moving_the_slider_changes_markers_and_list(page):
     store = load_bundled()
     frame = wait_for_map(page)
     wait_until(lambda: marker_count(frame) == len(store), page=page, message="all markers")
-    start_input = page.locator('[data-testid="stSlider"] input[type="range"]').first
-    thumb = start_input.locator("xpath=../..").bounding_box()
-    track = page.locator('[data-testid="stSlider"] [data-orientation="horizontal"]').nth(1).bounding_box()
-    y = thumb["y"] + thumb["height"] / 2
-    page.mouse.move(thumb["x"] + thumb["width"] / 2, y)
-    page.mouse.down()
-    page.mouse.move(track["x"] + track["width"] * 0.85, y, steps=10)
-    page.mouse.up()
+    start_input = drag_slider_start(page, 0.85)
     wait_until(lambda: shown_counts(page)[0] < len(store), page=page, message="the list to shrink")
     shown, total = shown_counts(page)
     start = pd.Timestamp(start_input.get_attribute("aria-valuetext"))

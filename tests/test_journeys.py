@@ -12,7 +12,7 @@ import pytest
 
 from dashboard.events.query import Query, events_in
 from dashboard.ingest.load import load_bundled
-from tests.apprunner import MAP_IFRAME, shown_counts, wait_for_map, wait_until
+from tests.apprunner import MAP_IFRAME, drag_slider_start, shown_counts, wait_for_map, wait_until
 from tests.conftest import CHROMIUM
 
 pytestmark = [pytest.mark.browser,
@@ -103,15 +103,7 @@ def test_the_users_zoom_and_pan_survive_date_moves(page):
     wait_until(lambda: "view=" in page.url, page=page, message="the moved map in the URL")
     zoomed = map_view(wait_for_map(page))
     before = shown_counts(page)[0]
-    start_input = page.locator('[data-testid="stSlider"] input[type="range"]').first
-    start_input.locator("xpath=../..").scroll_into_view_if_needed()
-    thumb = start_input.locator("xpath=../..").bounding_box()
-    track = page.locator('[data-testid="stSlider"] [data-orientation="horizontal"]').nth(1).bounding_box()
-    y = thumb["y"] + thumb["height"] / 2
-    page.mouse.move(thumb["x"] + thumb["width"] / 2, y)
-    page.mouse.down()
-    page.mouse.move(track["x"] + track["width"] * 0.6, y, steps=10)
-    page.mouse.up()
+    drag_slider_start(page, 0.6)
     wait_until(lambda: shown_counts(page)[0] != before, page=page, message="a narrower date range")
     no_exception(page)
     page.wait_for_timeout(1500)  # a re-fit, were there one, would have moved the map by now
