@@ -47,8 +47,8 @@ def test_actor_filter(small_store, actors, subunits, expected):
 
 def test_types_text_and_box_combine(small_store):
     assert ids(small_store, Query(event_types=("territory", "statement"))) == ["c", "d"]
-    assert ids(small_store, Query(text="KHAN TUMAN")) == ["c"]  # in the quote, any case
-    assert ids(small_store, Query(text="aleppo")) == ["a", "d"]
+    assert ids(small_store, Query(text="KHAN TUMAN")) == ["b", "c"]  # place or quote, any case
+    assert ids(small_store, Query(text="aleppo")) == ["a", "d", "e"]  # summaries and places
     box = (35.0, 36.0, 37.0, 38.0)  # around Aleppo, not Tehran
     assert ids(small_store, Query(bbox=box)) == ["a", "b", "c", "e"]
     assert ids(small_store, Query(bbox=box, event_types=("statement",))) == []
@@ -66,3 +66,16 @@ def test_describe_names_every_active_filter():
     words = " | ".join(query.describe())
     for part in ("2016-01-01 to 2016-03-01", "IRGC", "side: jihadist groups", "battle", "Aleppo"):
         assert part in words
+
+
+def test_search_finds_places_and_actors_by_their_other_names():
+    from dashboard.ingest.load import load_bundled
+
+    store = load_bundled()
+    at_khan_tuman = set(store.events.loc[store.events["place"] == "Khan Tuman", "id"])
+    assert at_khan_tuman
+    assert at_khan_tuman <= set(events_in(store, Query(text="Khan Touman"))["id"])
+    named = set(events_in(store, Query(text="Hezbollah"))["id"])
+    by_alias = set(events_in(store, Query(text="Hizbullah"))["id"])
+    with_actor = set(store.events.loc[store.events["actors"].str.contains("Hezbollah"), "id"])
+    assert with_actor <= by_alias <= named

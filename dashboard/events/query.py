@@ -7,11 +7,13 @@ beyond memory) without touching the views.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
+from dashboard.books.gazetteer import DEFAULT_GAZETTEER, Gazetteer
 from dashboard.events.store import EventStore
 from dashboard.model.box import BBox, in_box
 
@@ -84,13 +86,33 @@ def select(store: EventStore, query: Query) -> np.ndarray:
         mask &= events["event_type"].isin(query.event_types).to_numpy()
     if query.text.strip() and mask.any():
         rows = np.flatnonzero(mask)
-        needle = query.text.strip()
         subset = events.iloc[rows]
-        hit = subset["summary"].str.contains(needle, case=False, regex=False) | subset[
-            "quote"
-        ].str.contains(needle, case=False, regex=False)
-        mask[rows[~hit.to_numpy(dtype=bool)]] = False
+        hit = np.zeros(len(rows), dtype=bool)
+        for column, needles in _search_terms(store, query.text.strip()).items():
+            for needle in needles:
+                hit |= subset[column].str.contains(needle, case=False, regex=False).to_numpy(
+                    dtype=bool, na_value=False)
+        mask[rows[~hit]] = False
     return mask
+
+
+@functools.lru_cache(maxsize=1)
+def _gazetteer() -> Gazetteer:
+    return Gazetteer.load(DEFAULT_GAZETTEER)
+
+
+def _search_terms(store: EventStore, needle: str) -> dict[str, list[str]]:
+    """What a search looks for, column by column: the text in summaries, quotes, places and
+    actors, and, when the text is another name of a place or an actor ("Khan Touman", "Hizbullah"),
+    that place's or actor's name as the data writes it."""
+    terms = {"summary": [needle], "quote": [needle], "place": [needle], "actors": [needle]}
+    place = _gazetteer().lookup(needle)
+    if place is not None and place.name.casefold() != needle.casefold():
+        terms["place"].append(place.name)
+    actor = store.actors.canonical(needle)
+    if actor is not None and actor.casefold() != needle.casefold():
+        terms["actors"].append(actor)
+    return terms
 
 
 def events_in(store: EventStore, query: Query) -> pd.DataFrame:

@@ -222,7 +222,7 @@ def sidebar_filters(store: EventStore, state: Interaction) -> None:
         st.multiselect("Event types", list(EVENT_TYPES), key="types",
                        on_change=on_filter("event_types", "types", tuple),
                        help="; ".join(f"{k}: {v}" for k, v in EVENT_TYPES.items()))
-        st.text_input("Search summaries and quotes", key="text",
+        st.text_input("Search summaries, quotes, places and actors", key="text",
                       on_change=on_filter("text", "text", lambda v: str(v).strip()[:200]))
         st.selectbox("Colour markers by", COLOUR_MODES, key="colour",
                      on_change=on_look("colour_mode", "colour", str))
