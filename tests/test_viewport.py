@@ -40,3 +40,20 @@ def test_the_view_keeps_a_margin_around_it():
                          event("far", "2016-01-01", lat=north + 0.5, lon=east)])
     assert list(in_view(edge, DAMASCUS)["id"]) == ["near"]
     assert in_view(edge, None) is edge
+
+
+def test_the_summary_counts_competing_claims_once_at_their_lowest():
+    import pandas as pd
+
+    from dashboard.events.view import summary_line
+
+    events = pd.DataFrame({
+        "fatalities": pd.array([10, 42, 35, None, 5], dtype="Int64"),
+        "dispute": ["", "toll", "toll", "", ""],
+        "event_type": ["battle", "battle", "battle", "statement", "airstrike"],
+        "actors": ["IRGC;Hezbollah", "IRGC", "Syrian rebels", "Iran", "Russia"],
+    })
+    line = summary_line(events)
+    assert "fatalities stated: at least 50" in line  # 10 + 5 + min(42, 35)
+    assert "types: battle 3" in line and "actors: IRGC 2" in line
+    assert summary_line(events.iloc[:0]) == ""

@@ -119,3 +119,30 @@ def bbox_from_bounds(bounds: dict | None) -> BBox | None:
     except (KeyError, TypeError, ValueError):
         return None
     return box if box[0] <= box[2] and box[1] <= box[3] else None
+
+
+SUMMARY_ACTOR_ROWS = 20_000  # above this many events, the actors' tally is left out (it splits text)
+
+
+def summary_line(events: pd.DataFrame, *, top: int = 3) -> str:
+    """The view at a glance: fatalities as "at least N" from the stated figures, the main types
+    and actors. Competing claims (rows sharing a ``dispute``) count once, at their lowest figure,
+    so that two estimates of one toll are never added up."""
+    if events.empty:
+        return ""
+    deaths = pd.to_numeric(events["fatalities"], errors="coerce")
+    slug = events["dispute"].astype("string").fillna("")
+    plain = deaths[slug == ""].sum()
+    disputed = deaths[slug != ""].groupby(slug[slug != ""]).min().sum()
+    parts = []
+    stated = int(plain + disputed)
+    if deaths.notna().any():
+        parts.append(f"fatalities stated: at least {stated:,}")
+    types = events["event_type"].value_counts().head(top)
+    parts.append("types: " + ", ".join(f"{name} {count:,}" for name, count in types.items()))
+    if len(events) <= SUMMARY_ACTOR_ROWS:
+        actors = events["actors"].astype("string").str.split(";").explode().str.strip()
+        counts = actors[actors.fillna("") != ""].value_counts().head(top)
+        if len(counts):
+            parts.append("actors: " + ", ".join(f"{name} {count:,}" for name, count in counts.items()))
+    return " · ".join(parts)

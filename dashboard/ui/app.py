@@ -25,7 +25,7 @@ from dashboard.books.sources import SourceBook
 from dashboard.events.query import select
 from dashboard.events.store import EventStore
 from dashboard.events.timeline import STEPS, timeline_chart, wide_counts
-from dashboard.events.view import View, bbox_from_bounds, build_view, list_frame
+from dashboard.events.view import View, bbox_from_bounds, build_view, list_frame, summary_line
 from dashboard.exports.export import downloads
 from dashboard.ingest.cache import load_cached
 from dashboard.ingest.load import load_bundled
@@ -338,6 +338,9 @@ def main() -> None:
     st.query_params.from_dict(to_params(ix.to_view(state)))
     plain(" · ".join(state.query().describe()) or "no filters",
           strong=f"{view.shown:,} of {view.total:,} events shown · ")
+    glance = summary_line(view.events)
+    if glance:
+        plain(glance, tone="info")
     left, right = st.columns([2.8, 1])
     with left:
         draw_map(store, view, state)
