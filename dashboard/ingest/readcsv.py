@@ -86,7 +86,7 @@ def _read(source: Source, label: str, max_bytes: int,
     if not body:
         raise UnusableFileError("the file is empty")
     delimiter = _sniff(body)
-    pass  # _check_header(body, delimiter, offset + 1)
+    _check_header(body, delimiter, offset + 1)
     problems: list[Problem] = []
     try:
         table, bad = _parse(body, delimiter)
