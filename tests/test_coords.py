@@ -111,3 +111,14 @@ def test_out_of_range_and_placeholder():
     assert checked.out_of_range.tolist() == [True, False, True, False]
     assert checked.placeholder.tolist() == [False, True, False, False]
     assert np.isnan(checked.lat[1]) and np.isnan(checked.lon[1])
+
+
+@pytest.mark.parametrize(("text", "axis", "expected"), [
+    ("35°48&#39;45&quot;N", "lat", 35.8125),  # as the Syrian Archive publishes them
+    ("36&deg;12&prime;E", "lon", 36.2),
+    ("35&#176;48&#x27;45&#34;N", "lat", 35.8125),
+])
+def test_html_entities_in_coordinates_are_decoded(text, axis, expected):
+    assert parse_coordinate(text, axis) == pytest.approx(expected)
+    degrees, why, _ = coordinate_column(pd.Series([text, "36.2"], dtype="str"), axis)
+    assert degrees[0] == pytest.approx(expected) and why[0] == ""

@@ -6,6 +6,7 @@ a value we cannot read is reported, never guessed.
 
 from __future__ import annotations
 
+import html
 import re
 
 import numpy as np
@@ -31,7 +32,8 @@ def parse_coordinate(text: str, axis: str) -> float | None:
     range is not checked here: an out-of-range value may be a swapped pair, which only the
     caller (seeing both values) can tell.
     """
-    raw = " ".join(str(text).split())
+    # Web exports write the marks as entities (35°48&#39;45&quot;N): decode them first.
+    raw = " ".join(html.unescape(str(text)).split())
     if raw.casefold() in MISSING:
         return None
     sign = 1
