@@ -67,15 +67,43 @@ def test_cp1252_is_read_with_a_warning_naming_the_encoding():
     assert raw.frame["summary"].iloc[1] == "Clashes near the «centre»"
     (warning,) = raw.problems
     assert warning.action == "warning" and "cp1252" in warning.reason and warning.line is None
+    assert "lines 2, 3" in warning.reason
 
 
-def test_mostly_utf8_with_one_bad_byte_keeps_utf8():
-    data = "id,place\n1,حلب\n2,Aleppo \xff\n".encode().replace(b"\xc3\xbf", b"\xff")
+def test_mostly_utf8_with_one_cp1252_row_keeps_utf8_and_names_the_row():
+    data = "id,place\n1,حلب\n2,Café\n3,Idlib\n".encode().replace("é".encode(), b"\xe9")
     raw = read_table(data, name="mixed.csv")
     assert raw.encoding == "utf-8"
-    assert raw.frame["place"].tolist() == ["حلب", "Aleppo \ufffd"]
-    assert [p.action for p in raw.problems] == ["warning"]
-    assert "1 byte(s)" in raw.problems[0].reason
+    assert raw.frame["place"].tolist() == ["حلب", "Café", "Idlib"]  # no U+FFFD
+    assert [(p.line, p.action) for p in raw.problems] == [(3, "repaired")]
+    assert "cp1252" in raw.problems[0].reason and "Café" in raw.problems[0].value
+
+
+def test_one_cp1256_row_in_a_utf8_arabic_file_stays_arabic():
+    data = "id,place\n1,حلب\n\n2,إدلب\n".encode().replace("إدلب".encode(), "إدلب".encode("cp1256"))
+    raw = read_table(data, name="mixed.csv")
+    assert raw.frame["place"].tolist() == ["حلب", "إدلب"]
+    assert [(p.line, p.action) for p in raw.problems] == [(4, "repaired")]
+    assert "cp1256" in raw.problems[0].reason
+
+
+def test_a_cp1256_file_is_read_as_arabic_not_mojibake():
+    text = "id,date,place,notes\n" + "".join(
+        f"{i},2016-02-0{i % 9 + 1},حلب,قصف على مدينة حلب\n" for i in range(30))
+    raw = read_table(text.encode("cp1256"), name="arabic.csv")
+    assert raw.encoding == "cp1256"
+    assert set(raw.frame["place"]) == {"حلب"}
+    (warning,) = raw.problems
+    assert warning.action == "warning" and "cp1256" in warning.reason and "lines 2, 3" in warning.reason
+
+
+def test_many_bad_lines_in_a_utf8_file_are_summed_up():
+    rows = "".join(f"{i},Café\n" for i in range(300))
+    data = ("id,place\n0,حلب\n" + rows).encode().replace("é".encode(), b"\xe9")
+    raw = read_table(data, name="many.csv")
+    assert len(raw.frame) == 301 and raw.frame["place"].iloc[-1] == "Café"
+    assert len(raw.problems) == 101 and raw.problems[0].line is None
+    assert "200 more lines" in raw.problems[0].reason
 
 
 def test_semicolon_file_keeps_commas_inside_values():

@@ -11,8 +11,9 @@ import csv
 import io
 import os
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
+import charset_normalizer
 import numpy as np
 
 Source = str | os.PathLike[str] | bytes | bytearray | memoryview | BinaryIO
@@ -141,26 +142,102 @@ def utf16_without_bom(data: bytes) -> str | None:
     return None
 
 
-def repair_encoding(data: bytes) -> tuple[bytes, str, str]:
+class EncodingNote(NamedTuple):
+    """What :func:`repair_encoding` did, for a problem: ``line`` counts from 1 in the bytes given
+    (None for the whole file)."""
+
+    line: int | None
+    reason: str
+    value: str
+    action: str
+
+
+LINES_LISTED = 10  # a whole-file re-read names this many lines
+LINES_REPORTED = 100  # a mostly UTF-8 file reports this many repaired lines, then sums up
+
+
+# The legacy encodings exports are saved in (Windows code pages); limiting the detector to them
+# keeps it from reading a short Arabic line as UTF-16 or Mac Cyrillic.
+LEGACY = ("cp1252", "cp1256", "cp1251", "cp1250", "cp1253", "cp1254", "cp1255", "cp1257",
+          "cp1258")
+# The code page of a script, when the file's valid UTF-8 part is written in it.
+SCRIPTS = (("\u0600", "\u06ff", "cp1256"), ("\u0400", "\u04ff", "cp1251"),
+           ("\u0590", "\u05ff", "cp1255"), ("\u0370", "\u03ff", "cp1253"))
+
+
+def detect_legacy(data: bytes, context: str = "") -> str:
+    """The single-byte encoding ``data`` (not UTF-8) was most likely saved in.
+
+    charset-normalizer tells cp1256 (Arabic) from cp1252 (Western) from cp1251 (Cyrillic). A few
+    bytes are ambiguous (one Arabic word reads as Hebrew too), so ``context``, the text around
+    them, breaks the tie: Arabic elsewhere in the file makes cp1256 the choice when it fits. When
+    the guess reads the bytes exactly as cp1252 does, cp1252 is named, the encoding users know.
+    Only a sample is looked at, so a 250 MB file costs what 256 KB does.
+    """
+    sample = data[:262144]
+    matches = [m.encoding for m in charset_normalizer.from_bytes(sample, cp_isolation=LEGACY)]
+    choice = matches[0] if matches else "cp1252"
+    for low, high, page in SCRIPTS:
+        if page in matches and any(low <= ch <= high for ch in context):
+            choice = page
+            break
+    if _decodes(sample, "cp1252") and sample.decode(choice) == sample.decode("cp1252"):
+        return "cp1252"
+    return choice
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
+    try:
+        data.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return False
+    return True
+
+
+def _decode_legacy(data: bytes, encoding: str) -> tuple[str, str]:
+    for name in (encoding, "cp1252", "latin-1"):
+        try:
+            return data.decode(name), name
+        except (UnicodeDecodeError, LookupError):
+            continue
+    raise AssertionError("latin-1 decodes any bytes")
+
+
+def repair_encoding(data: bytes) -> tuple[bytes, str, list[EncodingNote]]:
     """Re-read bytes that are not valid UTF-8: (UTF-8 bytes, encoding used, what was done).
 
-    A file that is mostly UTF-8 with a few bad bytes keeps its UTF-8 (Arabic names survive) and
-    the bad bytes become U+FFFD; anything else is read as Windows-1252, then Latin-1.
+    A file with valid multi-byte UTF-8 in it (Arabic names) is UTF-8: only its lines that are not
+    are re-read, in the encoding detected from those lines, and each is reported at its line.
+    A file with none is one legacy encoding throughout (cp1256 Arabic, cp1252 Western...): it is
+    re-read whole, with one warning naming the encoding and the lines it changed. Nothing is
+    silently turned into U+FFFD or into mojibake.
     """
-    text = data.decode("utf-8", errors="replace")
-    bad = text.count("\ufffd") - data.count("\ufffd".encode())
-    multibyte = len(text.encode("utf-8")) - len(text) - 2 * text.count("\ufffd")
-    if multibyte > bad:
-        return (text.encode("utf-8"), "utf-8",
-                f"{bad} byte(s) are not valid UTF-8 and were replaced by \ufffd")
-    for encoding in ("cp1252", "latin-1"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        break
-    return (text.encode("utf-8"), encoding,
-            f"not UTF-8; read as {encoding} (check accented names; save as UTF-8 to avoid this)")
+    lines = data.split(b"\n")
+    bad = [number for number, line in enumerate(lines) if not _decodes(line, "utf-8")]
+    skip = set(bad)
+    good = b"\n".join(line for number, line in enumerate(lines) if number not in skip)
+    # Lead bytes of multi-byte UTF-8 characters in the valid lines.
+    multibyte = len(good) - len(good.translate(None, bytes(range(0xC0, 0x100))))
+    if multibyte:
+        context = good[:262144].decode("utf-8", errors="ignore")
+        encoding = detect_legacy(b"\n".join(lines[i] for i in bad), context)
+        notes: list[EncodingNote] = []
+        for number in bad:
+            text, used = _decode_legacy(lines[number], encoding)
+            lines[number] = text.encode("utf-8")
+            if len(notes) < LINES_REPORTED:
+                notes.append(EncodingNote(number + 1, f"not valid UTF-8 (the rest of the file is); "
+                                          f"read as {used}: check this row", text, "repaired"))
+        if len(bad) > LINES_REPORTED:
+            notes.append(EncodingNote(None, f"{len(bad) - LINES_REPORTED:,} more lines were not "
+                                      f"valid UTF-8 and were read as {encoding}", "", "warning"))
+        return b"\n".join(lines), "utf-8", notes
+    text, encoding = _decode_legacy(data, detect_legacy(data))
+    shown = ", ".join(str(n + 1) for n in bad[:LINES_LISTED])
+    more = f" and {len(bad) - LINES_LISTED:,} more" if len(bad) > LINES_LISTED else ""
+    note = (f"not UTF-8; read as {encoding} (line{'s' * (len(bad) > 1)} {shown}{more}): check "
+            "names with accents or non-Latin letters; save as UTF-8 to avoid this")
+    return text.encode("utf-8"), encoding, [EncodingNote(None, note, "", "warning")]
 
 
 def record_start_lines(data: bytes, records: int) -> np.ndarray | None:

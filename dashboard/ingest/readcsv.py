@@ -91,8 +91,9 @@ def _read(source: Source, label: str, max_bytes: int,
     try:
         table, bad = _parse(body, delimiter)
     except UnicodeError:
-        body, encoding, note = repair_encoding(body)
-        problems.append(Problem(label, None, None, note, action="warning"))
+        body, encoding, notes = repair_encoding(body)
+        problems += [Problem(label, None if n.line is None else n.line + offset, None, n.reason,
+                             clip(n.value), n.action) for n in notes]
         table, bad = _parse(body, delimiter)
     progress(0.8)
     if not table.num_rows or 1 in bad:
