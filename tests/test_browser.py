@@ -77,6 +77,7 @@ def test_clicking_a_marker_selects_its_event(app_url, page):
 
 
 def test_the_first_click_on_a_marker_counts_with_the_map_half_below_the_fold(app_url, page):
+    page.set_viewport_size({"width": 1500, "height": 760})  # a laptop: the map reaches below the fold
     _, summary, frame = open_one_event(app_url, page)
     # Scroll the page (not the map) so the map's middle, where its one marker is, sits just
     # above the bottom of the screen and the rest of the map below it.

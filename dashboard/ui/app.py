@@ -338,14 +338,14 @@ def main() -> None:
     st.query_params.from_dict(to_params(ix.to_view(state)))
     plain(" · ".join(state.query().describe()) or "no filters",
           strong=f"{view.shown:,} of {view.total:,} events shown · ")
-    glance = summary_line(view.events)
-    if glance:
-        plain(glance, tone="info")
     left, right = st.columns([2.8, 1])
     with left:
         draw_map(store, view, state)
         draw_downloads(store, state, bbox)
     with right:
+        glance = summary_line(view.events)
+        if glance:
+            plain(glance, tone="info")
         draw_list(view, state)
         chart = wide_counts(view.timeline, freq=view.timeline_bin, start=state.start or store.span[0],
                             end=state.end or store.span[1])
