@@ -86,7 +86,7 @@ def to_geojson_bytes(events: pd.DataFrame, sources: Mapping[str, Mapping] | None
     props["uncertainty_km"] = events["uncertainty_km"].fillna(0).astype(float).to_numpy()
     for key in ("title", "outlet", "published", "url"):
         lookup = {sid: str(row.get(key) or "") for sid, row in (sources or {}).items()}
-        props[f"source_{key}"] = props["source"].map(lookup).fillna("")
+        props[f"source_{key}"] = props["source"].map(lookup).astype("string").fillna("").astype(object)
     points = zip(events["lon"].astype(float), events["lat"].astype(float), strict=True)
     features = [
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]}, "properties": p}
