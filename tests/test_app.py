@@ -236,3 +236,13 @@ def test_the_map_download_draws_the_layers_the_user_chose(app, offered):
     assert not app.exception
     page = offered["Map (HTML)"][1]().decode("utf-8")
     assert "Density (heat)" in page and "Governorates shaded by events" not in page
+
+
+def test_a_links_notices_stay_until_the_user_acts(app):
+    app.query_params.update({"from": "last-tuesday"})
+    app.run()
+    assert any("last-tuesday" in n for n in messages(app, "warning"))
+    app.run()  # a rerun the user did not ask for (the map reporting its first view)
+    assert any("last-tuesday" in n for n in messages(app, "warning"))
+    app.text_input(key="text").input("Aleppo").run()
+    assert not messages(app, "warning")

@@ -99,8 +99,14 @@ def current() -> Interaction:
 
 
 def apply(transition: Callable[..., Interaction], *args: object, **kwargs: object) -> None:
-    """Replace the state by ``transition(state, ...)``: every widget callback goes through here."""
-    ss[STATE] = transition(current(), *args, **kwargs)
+    """Replace the state by ``transition(state, ...)``: every widget callback goes through here.
+
+    The link's notices stay until the user does something: the map reporting its first view
+    reruns the app a second after it opens, and took them away before they could be read."""
+    new = transition(current(), *args, **kwargs)
+    if transition is not ix.map_moved and new.notices:
+        new = replace(new, notices=())
+    ss[STATE] = new
 
 
 def day(value: dt.date) -> pd.Timestamp:
@@ -322,10 +328,8 @@ def main() -> None:
         return
     enter(store)
     state = current()
-    for notice in state.notices:  # shown once, not on every rerun
+    for notice in state.notices:  # until the user's next action
         plain(notice, tone="warning")
-    if state.notices:
-        ss[STATE] = state = replace(state, notices=())
     sidebar_filters(store, state)
     date_controls(store, state)
     bbox = state.view_box if state.in_view else None
