@@ -153,3 +153,28 @@ def test_at_1440x900_slider_count_map_and_list_show_without_scrolling(app_url):
         assert box is not None and box["y"] >= 0 and box["y"] + min(box["height"], 300) <= 900, name
     assert boxes["map"]["width"] >= 0.55 * 1440 and boxes["map"]["height"] >= 560
     assert boxes["map"]["y"] + 560 <= 900, "the map's first 560 px are above the fold"
+
+
+def test_upload_then_pick_then_switch_back_to_the_bundled_data(page, store, tmp_path):
+    wait_for_map(page)
+    tick_row(page, 2)
+    wait_until(lambda: selected(page) is not None, page=page, message="a bundled event selected")
+    mine = tmp_path / "mine.csv"
+    mine.write_text("id,date,place,actors,event_type,summary,source,quote,latitude,longitude\n"
+                    "m1,2016-02-01,Aleppo,IRGC,battle,first of mine,src,q,36.2,37.1\n"
+                    "m2,2016-02-03,Hama,IRGC,battle,second of mine,src,q,35.1,36.7\n"
+                    "m3,2016-02-05,Homs,IRGC,battle,third of mine,src,q,34.7,36.7\n")
+    page.get_by_text("My file").click()
+    wait_until(lambda: page.locator('input[type="file"]').count() > 0, page=page, message="the uploader")
+    page.locator('input[type="file"]').set_input_files(str(mine))
+    wait_until(lambda: shown_counts(page) == (3, 3), page=page, message="the uploaded events")
+    no_exception(page)
+    assert selected(page) is None, "a bundled selection does not carry into another dataset"
+    tick_row(page, 1)
+    wait_until(lambda: selected(page) == "m1", page=page, message="an uploaded event selected")
+    page.get_by_text("Bundled data").click()
+    wait_until(lambda: shown_counts(page) == (len(store), len(store)), page=page,
+               message="the bundled events again")
+    no_exception(page)
+    wait_until(lambda: selected(page) is None, page=page, message="no selection from the upload")
+    wait_for_map(page)

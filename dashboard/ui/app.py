@@ -334,9 +334,9 @@ def main() -> None:
     date_controls(store, state)
     bbox = state.view_box if state.in_view else None
     view = build_view(store, state.query(), bbox=bbox)
-    ids = set(view.events["id"]) if state.selected is not None else set()
-    state = ix.reconcile(state, ids.__contains__)
+    # One comparison finds the selected event (a set of a million ids on every rerun did too).
     chosen = view.events[view.events["id"] == state.selected] if state.selected else view.events.iloc[:0]
+    state = ix.reconcile(state, lambda _: len(chosen) > 0)
     at = (float(chosen.iloc[0]["lat"]), float(chosen.iloc[0]["lon"])) if len(chosen) else None
     ss[STATE] = state = ix.settle_camera(state, bounds=view.bounds, selected_at=at)
     st.query_params.from_dict(to_params(ix.to_view(state)))
@@ -350,7 +350,7 @@ def main() -> None:
         glance = summary_line(view.events)
         if glance:
             plain(glance, tone="info")
-        draw_list(view, state)
+        draw_list(view, state, chosen)
         chart = wide_counts(view.timeline, freq=view.timeline_bin, start=state.start or store.span[0],
                             end=state.end or store.span[1])
         if not chart.empty:
@@ -401,7 +401,7 @@ def draw_downloads(store: EventStore, state: Interaction, bbox) -> None:
             column.caption(item.unavailable)
 
 
-def draw_list(view: View, state: Interaction) -> None:
+def draw_list(view: View, state: Interaction, chosen: pd.DataFrame) -> None:
     frame = list_frame(view.events, selected=state.selected)
     if len(view.events) > len(frame):
         st.caption(f"Listing the first {len(frame):,} of {view.shown:,}; narrow the filters or export.")
@@ -415,7 +415,6 @@ def draw_list(view: View, state: Interaction) -> None:
                  column_config={"id": None, "": st.column_config.TextColumn(width=20),
                                 "Date": st.column_config.TextColumn(width="medium"),
                                 "Summary": st.column_config.TextColumn(width="large")})
-    chosen = view.events[view.events["id"] == state.selected] if state.selected else view.events.iloc[:0]
     if len(chosen):
         event = chosen.iloc[0].to_dict()
         st.html(popup_html(event, sources().get(event["source"])))
