@@ -108,9 +108,12 @@ class _LayerPlugins(JSCSSMixin):
 
 
 def _country_style(feature: Mapping) -> dict[str, object]:
-    syria = feature["properties"].get("iso_a3") == "SYR"
-    return {"fillColor": "#f4f1ea" if syria else "#e3e3e0", "color": "#777", "weight": 1.2,
-            "fillOpacity": 1.0}
+    """Syria drawn in detail over the world map; its neighbours, clipped to the region file's box,
+    left to the world map (their fill and the box's straight edges would draw a frame on it),
+    transparent but still there for their names on hover."""
+    if feature["properties"].get("iso_a3") == "SYR":
+        return {"fillColor": "#f4f1ea", "color": "#777", "weight": 1.2, "fillOpacity": 1.0}
+    return {"fillColor": "#e3e3e0", "color": "#777", "weight": 0, "fillOpacity": 0.0}
 
 
 def _world_style(feature: Mapping) -> dict[str, object]:
