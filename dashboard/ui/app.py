@@ -321,7 +321,7 @@ def main() -> None:
         with st.expander(f"⚠️ {len(bad):,} {noun} in the data: rows left out or repaired"):
             plain(f"In {store.name}:")
             st.dataframe(bad, hide_index=True, width="stretch")
-            st.download_button("Download the problems (CSV)", problems_csv(bad),
+            st.download_button("Download the problems (CSV)", lambda: problems_csv(bad), on_click="ignore",
                                file_name=f"{store.name}.problems.csv", mime="text/csv")
     if store.span is None:
         plain(f"No usable events in {store.name}. See the problems above.", tone="error")
