@@ -11,6 +11,7 @@ import pytest
 
 from dashboard.books.gazetteer import Gazetteer
 from dashboard.events.query import Query, events_in
+from dashboard.events.scene import MapSpec
 from dashboard.events.store import EventStore, index_store
 from dashboard.exports.export import (
     EXPORT_COLUMNS,
@@ -153,7 +154,7 @@ def test_export_names_are_capped_and_safe():
 def test_downloads_offer_four_named_files(payload_store, monkeypatch):
     monkeypatch.setenv("ATLAS_CHROMIUM", "/nonexistent/chromium")
     query = Query(start=pd.Timestamp("2016-01-01"), end=pd.Timestamp("2016-03-01"), actors=("IRGC",))
-    offered = downloads(payload_store, query, sources=SOURCES)
+    offered = downloads(payload_store, MapSpec(query=query), sources=SOURCES)
     assert [d.filename for d in offered] == [
         f"atlas_2016-01-01_2016-03-01_IRGC.{ext}" for ext in ("png", "html", "csv", "geojson")
     ]

@@ -7,8 +7,8 @@ import random
 import pandas as pd
 import pytest
 
+from dashboard.mapping.framing import Camera
 from dashboard.ui import interaction as ix
-from dashboard.ui.camera import Camera
 from dashboard.ui.interaction import INITIAL, Interaction
 from dashboard.ui.urlstate import parse_params, to_params
 
@@ -66,7 +66,7 @@ def test_the_selection_is_an_id_and_is_cleared_when_its_event_is_no_longer_shown
     kept = ix.reconcile(ix.filter_changed(state, actors=("IRGC",)), {"e3", "e7"}.__contains__)
     assert kept.selected == "e3"
     cleared = ix.reconcile(ix.filter_changed(state, actors=("Hezbollah",)), {"e1", "e2", "e4"}.__contains__)
-    assert cleared.selected is None and not cleared.popup
+    assert cleared.selected is None and cleared.ring is None
 
 
 def test_a_row_pick_follows_the_event_and_a_marker_click_keeps_the_map():
@@ -75,7 +75,8 @@ def test_a_row_pick_follows_the_event_and_a_marker_click_keeps_the_map():
     assert state.camera.center == (36.2, 37.16) and state.camera.zoom >= 9 and not state.follow
     camera = state.camera
     clicked = ix.settle_camera(ix.marker_clicked(state, "e5"), bounds=ALEPPO, selected_at=(36.0, 37.0))
-    assert clicked.selected == "e5" and clicked.popup and clicked.camera == camera
+    assert clicked.selected == "e5" and clicked.camera == camera
+    assert clicked.ring == "e3", "a click re-sends no layer: the page rings the clicked marker itself"
 
 
 def test_play_starts_at_the_chosen_range_and_stops_at_its_end():

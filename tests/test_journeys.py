@@ -178,3 +178,76 @@ def test_upload_then_pick_then_switch_back_to_the_bundled_data(page, store, tmp_
     no_exception(page)
     wait_until(lambda: selected(page) is None, page=page, message="no selection from the upload")
     wait_for_map(page)
+
+
+STACK_JS = """() => {
+    // The cluster icon of events that share one place (a click spiderfies it), on screen.
+    let found = null;
+    map.eachLayer(layer => {
+        if (found || !(L.MarkerClusterGroup && layer instanceof L.MarkerClusterGroup)) return;
+        layer._featureGroup.eachLayer(c => {
+            if (found || !c.getAllChildMarkers) return;
+            const kids = c.getAllChildMarkers();
+            const here = kids[0].getLatLng();
+            if (kids.length >= 3 && kids.every(k => k.getLatLng().equals(here)) && c._icon) {
+                const r = c._icon.getBoundingClientRect();
+                if (r.left > 0 && r.top > 0 && r.right < innerWidth && r.bottom < innerHeight)
+                    found = {x: r.left + r.width / 2, y: r.top + r.height / 2, n: kids.length};
+            }
+        });
+    });
+    return found;
+}"""
+LEGS_JS = """() => {
+    // The spiderfied markers ("legs") on screen, as screen points, and the popup's text.
+    const legs = [];
+    map.eachLayer(layer => {
+        if (L.MarkerClusterGroup && layer instanceof L.MarkerClusterGroup && layer._spiderfied) {
+            layer._spiderfied.getAllChildMarkers().forEach(m => {
+                if (m._path) {
+                    const r = m._path.getBoundingClientRect();
+                    const x = r.left + r.width / 2, y = r.top + r.height / 2;
+                    legs.push({x, y, free: document.elementFromPoint(x, y) === m._path});
+                }
+            });
+        }
+    });
+    const popup = document.querySelector('.leaflet-popup-content');
+    return {legs, popup: popup ? popup.innerText : null};
+}"""
+
+
+def test_stacked_events_are_read_one_after_another_in_an_open_cluster(page, store):
+    """Open the stack of events at one place, click its markers one by one: each click selects its
+    event and opens its popup, and the stack stays open (the click re-sends no layer)."""
+    frame = wait_for_map(page)
+    page.locator(MAP_IFRAME).scroll_into_view_if_needed()
+    wait_until(lambda: frame.evaluate(STACK_JS), page=page, message="a stack of events at one place")
+    stack = frame.evaluate(STACK_JS)
+    origin = page.locator(MAP_IFRAME).bounding_box()
+    page.mouse.click(origin["x"] + stack["x"], origin["y"] + stack["y"])
+    wait_until(lambda: len(frame.evaluate(LEGS_JS)["legs"]) == stack["n"], page=page,
+               message="the stack spiderfied")
+    view = map_view(frame)
+    seen, clicked = [], set()
+    for leg in range(3):
+        legs = frame.evaluate(LEGS_JS)["legs"]  # one the open popup does not cover
+        number = next(i for i, spot in enumerate(legs) if spot["free"] and i not in clicked)
+        clicked.add(number)
+        target = legs[number]
+        page.mouse.click(origin["x"] + target["x"], origin["y"] + target["y"])
+        wait_until(lambda: selected(page) is not None and selected(page) not in seen, page=page,
+                   message=f"leg {leg + 1} selected")
+        chosen = selected(page)
+        seen.append(chosen)
+        summary = store.events.set_index("id").loc[chosen, "summary"]
+        page.wait_for_timeout(1500)  # the click's rerun has come back
+        no_exception(page)
+        shown = frame.evaluate(LEGS_JS)
+        assert len(shown["legs"]) == stack["n"], "the opened stack stayed open"
+        assert shown["popup"] and summary[:40] in shown["popup"], "the clicked event's popup is open"
+        assert record_shown(page)
+        picked = frame.evaluate("() => window.atlasPicked && window.atlasPicked.layer.options.color")
+        assert picked == "#ffd400", "the clicked marker itself is marked"
+        assert map_view(frame)[0] == view[0], "the map kept its zoom"
+    assert len(set(seen)) == 3

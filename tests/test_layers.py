@@ -12,7 +12,8 @@ import pytest
 from dashboard.events.query import Query
 from dashboard.events.view import build_view
 from dashboard.mapping.assets import INLINE_MARK, UnknownAssetError, inline_assets, localize
-from dashboard.mapping.basemap import base_map, fit_view
+from dashboard.mapping.basemap import base_map
+from dashboard.mapping.framing import fit_view
 from dashboard.mapping.layers import LayerOptions, event_layers
 
 from .conftest import SMALL_EVENTS, event, make_actor_book
@@ -77,14 +78,14 @@ def test_selected_event_is_highlighted():
     assert "openPopup" not in html  # a row picked in the list: no popup over the map
 
 
-def test_after_a_click_the_selected_event_opens_its_escaped_popup_without_moving_the_map():
-    events = [dict(e) for e in SMALL_EVENTS]
-    chosen = next(e for e in events if e["id"] == "c")
-    chosen["summary"] = "<img src=x onerror=alert(1)> Town captured"
-    html = render(events, selected_id="c", open_popup=True)
-    assert "layer.openPopup();" in html and "autoPan: false" in html
-    assert "&lt;img src=x onerror=alert(1)&gt; Town captured" in html
-    assert "<img src=x" not in html
+def test_a_clicked_marker_is_restyled_in_the_page_and_takes_the_old_ring_away():
+    html = render(SMALL_EVENTS, selected_id="c")
+    tables = [json.loads(found) for found in re.findall(r"var d = (\{.*?\});\n", html)]
+    events = [t for t in tables if t.get("tooltip") and t["kind"] == "circleMarker"]
+    assert events and all(t["picked"] == {"color": "#ffd400", "weight": 5} for t in events)
+    assert all(t["ring_class"] == "atlas-ring" for t in events)
+    assert '"className": "atlas-ring"' in html  # the server's ring is the one a click removes
+    assert 'layer.on("click", pick)' in html
 
 
 def test_unknown_plugin_asset_is_refused():

@@ -24,6 +24,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from dashboard.events.query import Query
+from dashboard.events.scene import MapSpec
 from dashboard.events.store import index_store
 from dashboard.exports.export import to_csv_bytes, to_geojson_bytes
 from dashboard.exports.snapshot import standalone_html
@@ -114,7 +115,7 @@ def test_popup_and_tooltip_show_the_payload_as_text(payload):
 def test_layers_carry_the_payload_only_as_json_data(payload):
     store = hostile_store(payload)
     layers = event_layers(store.events, {}, actors=store.actors,
-                          opts=LayerOptions(selected_id="c", open_popup=True, cluster=False))
+                          opts=LayerOptions(selected_id="c", cluster=False))
     fmap = folium.Map(tiles=None)
     for layer in layers:
         layer.add_to(fmap)
@@ -123,9 +124,6 @@ def test_layers_carry_the_payload_only_as_json_data(payload):
     tables = [json.loads(found) for found in re.findall(r"var d = (\{.*?\});\n", page)]
     popups = [p for table in tables for p in (table.get("popup") or [])]
     assert popups and all(payload in shown_text(p)[0] for p in popups)
-    opened = re.search(r"\}\)\(\w+, (\".*?\"), 40\);", page, re.S)
-    assert opened, "the selected event's popup is opened from JSON data"
-    assert payload in shown_text(json.loads(opened.group(1)))[0]
 
 
 def test_script_json_cannot_end_a_script_or_look_like_a_template():
@@ -140,7 +138,7 @@ def test_script_json_cannot_end_a_script_or_look_like_a_template():
 def test_exported_page_shows_title_filters_and_names_literally(payload, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     store = hostile_store(payload)
-    page = standalone_html(store, Query(text=""), title=payload, selected="c",
+    page = standalone_html(store, MapSpec(query=Query(text=""), title=payload, selected="c"),
                            sources={payload: {"title": payload, "outlet": payload}},
                            made=dt.datetime(2016, 1, 1, tzinfo=dt.UTC))
     head = re.search(r"<header.*?</header>", page, re.S).group(0)

@@ -15,13 +15,14 @@ from PIL import Image, ImageChops, ImageStat
 
 from dashboard.books.regions import attribution
 from dashboard.events.query import Query, events_in
+from dashboard.events.scene import MapSpec
 from dashboard.events.store import EventStore, index_store
-from dashboard.events.view import FIT_MAX_ZOOM, fit_bounds
 from dashboard.exports import snapshot_png
 from dashboard.exports.export import to_csv_bytes
-from dashboard.exports.snapshot import VIEW_MAX_ZOOM, standalone_html
+from dashboard.exports.snapshot import standalone_html
 from dashboard.exports.snapshot_cli import main
 from dashboard.exports.snapshot_png import ChromiumMissingError, find_chromium, render_png
+from dashboard.mapping.framing import FIT_MAX_ZOOM, VIEW_MAX_ZOOM, fit_bounds
 
 try:
     CHROMIUM: str | None = find_chromium()
@@ -47,8 +48,9 @@ def store(small_store) -> EventStore:
     return index_store("small <test>", frame, actors=small_store.actors)
 
 
-def _page(store: EventStore, query: Query, **kwargs) -> str:
-    return standalone_html(store, query, sources=SOURCES, made=MADE, **kwargs)
+def _page(store: EventStore, query: Query, *, view_bbox=None, **kwargs) -> str:
+    spec = MapSpec(query=query, view_box=view_bbox, **kwargs)
+    return standalone_html(store, spec, sources=SOURCES, made=MADE)
 
 
 def test_html_is_framed(store):

@@ -19,11 +19,12 @@ import pandas as pd
 import streamlit_folium
 from folium.plugins import MarkerCluster
 
+from dashboard.events.scene import MapSpec, Screen, compose
 from dashboard.events.store import EventStore
 from dashboard.events.view import View
 from dashboard.mapping.assets import localize
-from dashboard.mapping.basemap import MAP_HEIGHT_PX, SYRIA_BOUNDS, base_map, fit_view
-from dashboard.mapping.layers import LayerOptions, event_layers
+from dashboard.mapping.framing import MAP_HEIGHT_PX, fit_camera
+from dashboard.mapping.layers import LayerOptions
 from dashboard.mapping.popup import tooltip_text
 from dashboard.mapping.safe import esc
 
@@ -65,16 +66,12 @@ def capture(fmap: folium.Map, **kwargs: object) -> dict:
 
 
 def ours(store: EventStore, view: View, *, asset_url: str) -> Payload:
-    """The app's map for one view, built as app.draw_map builds it (basemap, layers, st_folium)."""
+    """The app's map for one view, composed as the app composes it (:func:`compose`, st_folium)."""
     began = time.perf_counter()
-    bounds = view.bounds or SYRIA_BOUNDS
-    center, zoom = fit_view(bounds[0][0], bounds[0][1], bounds[1][0], bounds[1][1])
-    layers = event_layers(view.events, view.governorate_counts, actors=store.actors,
-                          opts=LayerOptions(zoom=zoom, asset_url=asset_url))
-    fmap = base_map(online_tiles=False, asset_url=asset_url,
-                    legend_present=sorted(map(str, store.facets.types)))
+    camera = fit_camera(view.bounds)
+    scene = compose(store, MapSpec(), view=view, screen=Screen(zoom=camera.zoom, asset_url=asset_url))
     large = view.shown > LayerOptions().marker_limit
-    args = capture(fmap, feature_group_to_add=layers, center=center, zoom=zoom,
+    args = capture(scene.fmap, feature_group_to_add=scene.layers, center=camera.center, zoom=camera.zoom,
                    layer_control=folium.LayerControl(collapsed=True),
                    returned_objects=["last_object_clicked_tooltip"] + (["bounds", "zoom"] if large else []))
     return Payload(args, time.perf_counter() - began)

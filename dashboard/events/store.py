@@ -35,6 +35,8 @@ class EventStore:
     link_actor: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
     governorates: np.ndarray = field(default_factory=lambda: np.zeros(0, object))
     facets: Facets = field(default_factory=Facets)  # codes for the per-view counts
+    # Answers about the whole dataset worked out once (the app's legend): reruns never redo them.
+    memo: dict[str, list[str]] = field(default_factory=dict, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.events)

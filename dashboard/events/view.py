@@ -15,6 +15,7 @@ from dashboard.events.facets import region_counts
 from dashboard.events.facets import timeline as facet_timeline
 from dashboard.events.query import BBox, Query, select
 from dashboard.events.store import EventStore
+from dashboard.mapping.framing import fit_bounds
 from dashboard.mapping.popup import date_label
 
 LIST_LIMIT = 2000
@@ -58,30 +59,6 @@ def build_view(store: EventStore, query: Query, *, bbox: BBox | None = None) -> 
     timeline = facet_timeline(store.facets, mask, store.events)
     counts = region_counts(store.facets, mask)
     return View(events, len(store), counts, timeline, store.facets.freq, fit_bounds(events))
-
-
-# Country-wide points (Iran, the United States) would zoom the map out to the whole world, and so
-# would a few far-away events among many: the fit leaves out such outliers (they stay on the map).
-FIT_MAX_KM = 300.0
-FIT_QUANTILES = (0.05, 0.95)
-
-
-# Framing events never zooms in past this (the app's camera and the exports alike): one event, or a
-# few in one town, still shows the towns around it; the shipped basemap has nothing finer.
-FIT_MAX_ZOOM = 9
-
-
-def fit_bounds(events: pd.DataFrame) -> tuple[tuple[float, float], tuple[float, float]] | None:
-    """The box the map fits to: the well-placed events, trimmed of outliers when there are many."""
-    if events.empty:
-        return None
-    precise = events[events["uncertainty_km"].fillna(0) <= FIT_MAX_KM]
-    chosen = precise if len(precise) else events
-    lat, lon = chosen["lat"].to_numpy(float), chosen["lon"].to_numpy(float)
-    low, high = FIT_QUANTILES if len(chosen) >= 20 else (0.0, 1.0)
-    south, north = np.nanquantile(lat, [low, high])
-    west, east = np.nanquantile(lon, [low, high])
-    return (float(south), float(west)), (float(north), float(east))
 
 
 def date_labels(events: pd.DataFrame) -> np.ndarray:

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dashboard.events.query import BBox, Query, events_in
+from dashboard.events.query import Query, events_in
+from dashboard.events.scene import MapSpec
 from dashboard.events.store import EventStore
 from dashboard.exports.snapshot import standalone_html
 from dashboard.exports.snapshot_png import chromium_problem, render_png
-from dashboard.mapping.layers import DEFAULT_LAYERS
 from dashboard.model.schema import OUR_COLUMNS, OUR_OPTIONAL_GEO
 from dashboard.model.text import neutralise_cell
 
@@ -128,23 +128,14 @@ class Download:
     unavailable: str | None = None
 
 
-def downloads(
-    store: EventStore,
-    query: Query,
-    *,
-    view_bbox: BBox | None = None,
-    colour_mode: str = "event type",
-    sources: Mapping[str, Mapping] | None = None,
-    selected: str | None = None,
-    title: str = "Event Atlas",
-    layers: tuple[str, ...] = DEFAULT_LAYERS,
-) -> list[Download]:
-    """The four exports of the current view: PNG, standalone HTML, CSV and GeoJSON."""
+def downloads(store: EventStore, spec: MapSpec, *,
+              sources: Mapping[str, Mapping] | None = None) -> list[Download]:
+    """The four exports of the map ``spec`` describes: PNG, standalone HTML, CSV and GeoJSON.
+    The data files hold the events of ``spec.query``; the maps are framed on ``spec.view_box``."""
+    query = spec.query
 
     def page() -> str:
-        return standalone_html(store, query, sources=sources, view_bbox=view_bbox,
-                               colour_mode=colour_mode, selected=selected, title=title,
-                               layers=layers)
+        return standalone_html(store, spec, sources=sources)
 
     return [
         Download("Map (PNG)", export_name(query, "png"), "image/png",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import folium
@@ -18,12 +18,11 @@ import pandas as pd
 
 from dashboard.books.regions import attribution
 from dashboard.events.query import BBox, Query
+from dashboard.events.scene import MapSpec, compose
 from dashboard.events.store import EventStore
-from dashboard.events.view import FIT_MAX_ZOOM, build_view, fit_bounds
 from dashboard.exports.snapshot_png import ChromiumMissingError, SnapshotError, render_png, render_pngs
-from dashboard.mapping.assets import INLINE_MARK, inline_assets
-from dashboard.mapping.basemap import SYRIA_BOUNDS, base_map, fit_view
-from dashboard.mapping.layers import DEFAULT_LAYERS, LayerOptions, event_layers, events_layer
+from dashboard.mapping.assets import inline_assets
+from dashboard.mapping.layers import events_layer
 from dashboard.mapping.safe import RawHtml, esc
 from dashboard.model.box import in_box
 
@@ -33,7 +32,6 @@ __all__ = [
 ]
 
 CREDIT_LIMIT = 8
-MAP_PX = (1600, 820)  # the map's part of a default snapshot, for the grid cells' zoom
 
 FRAME_CSS = """<style>
 html,body{height:100%;margin:0}
@@ -140,79 +138,30 @@ def frame_html(
     return head, foot
 
 
-@dataclass(frozen=True)
-class Framing:
-    """What the exported map fits to, and how closely.
-
-    A box the user chose (their zoomed-in map view) is shown edge to edge and as close as it
-    takes: a cap meant for events (zoom 9) turned a box around Aleppo into most of northern Syria
-    while the header named that box. Fitting events keeps a margin and a cap, so that a few events
-    in one town do not fill the page with streets.
-    """
-
-    bounds: tuple[tuple[float, float], tuple[float, float]]
-    max_zoom: int
-    padding_px: int
-    zoom_snap: float  # Leaflet's zoom step when fitting: finer steps frame a box more tightly
-
-
-VIEW_MAX_ZOOM = 13  # a neighbourhood: as close as the shipped basemap and place names are useful
-EVENTS_PADDING_PX = 24
-
-
-def framing(events: pd.DataFrame, view_bbox: BBox | None) -> Framing:
-    """The user's on-screen view when known, else the events framed as the app frames them."""
-    if view_bbox is not None:
-        south, west, north, east = view_bbox
-        return Framing(((south, west), (north, east)), VIEW_MAX_ZOOM, 0, 0.25)
-    return Framing(fit_bounds(events) or SYRIA_BOUNDS, FIT_MAX_ZOOM, EVENTS_PADDING_PX, 1.0)
-
-
-def _present(events: pd.DataFrame, colour_mode: str, store: EventStore) -> list[str]:
-    if colour_mode == "side":
-        firsts = events["actors"].astype(str).str.split(";").str[0]
-        return sorted({store.actors.coalition_of(a) for a in firsts.unique()})
-    return sorted(events["event_type"].astype(str).unique())
-
-
 def standalone_html(
     store: EventStore,
-    query: Query,
+    spec: MapSpec,
     *,
     sources: Mapping[str, Mapping] | None = None,
-    view_bbox: BBox | None = None,
-    colour_mode: str = "event type",
-    title: str = "Event Atlas",
-    cluster: bool = True,
-    selected: str | None = None,
     made: datetime | None = None,
-    layers: tuple[str, ...] = DEFAULT_LAYERS,
 ) -> str:
-    """One HTML file: the filtered events on the shipped basemap, framed, with no external request.
+    """One HTML file: the map ``spec`` describes on the shipped basemap, framed, with a header
+    (title, dates, count, filters) and a footer (data, sources, basemap), and no external request.
 
-    ``view_bbox`` (south, west, north, east) is the extent to show (the app's map view), edge to
-    edge however small (up to zoom 13); without it the map fits the events. ``layers`` are the
-    overlays drawn (those the user chose in the app).
+    ``spec.view_box`` (south, west, north, east) is the extent to show (the app's map view), edge
+    to edge however small (up to zoom 13); without it the map fits the events.
     """
-    view = build_view(store, query)
-    events = view.events
-    frame = framing(events, view_bbox)
+    scene = compose(store, spec, sources=sources)
+    fmap, layers, events, frame = scene.fmap, scene.layers, scene.view.events, scene.framed
+    assert frame is not None  # a file is always framed
     bounds = frame.bounds
-    (south, west), (north, east) = bounds
-    zoom = fit_view(south, west, north, east, width_px=MAP_PX[0], height_px=MAP_PX[1],
-                    max_zoom=frame.max_zoom)[1]
-    fmap = base_map(colour_mode=colour_mode, bounds=bounds, online_tiles=False,
-                    asset_url=INLINE_MARK, legend_present=_present(events, colour_mode, store))
-    opts = LayerOptions(colour_mode=colour_mode, zoom=zoom, cluster=cluster, selected_id=selected,
-                        asset_url=INLINE_MARK, layers=layers)
-    layers = event_layers(events, view.governorate_counts, actors=store.actors, sources=sources,
-                          opts=opts)
     for layer in layers:
         layer.add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
     fmap.options.update(zoomSnap=frame.zoom_snap)
     fmap.fit_bounds([list(bounds[0]), list(bounds[1])],
                     padding=(frame.padding_px, frame.padding_px), max_zoom=frame.max_zoom)
+    query, title, view_bbox, opts = spec.query, spec.title, spec.view_box, scene.options
     head, foot = frame_html(
         title=title, query=query, events=events, store_name=store.name,
         cited=source_credits(events, sources), view_bbox=view_bbox,

@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from dashboard.events.query import BBox, Query
+from dashboard.events.scene import MapSpec
 from dashboard.exports.snapshot_png import (
     ChromiumMissingError,
     SnapshotError,
@@ -28,7 +29,7 @@ from dashboard.exports.snapshot_png import (
     render_pngs,
 )
 from dashboard.mapping.layers import DEFAULT_LAYERS, LAYER_NAMES
-from dashboard.mapping.style import COLOUR_MODES
+from dashboard.mapping.style import ColourMode
 from dashboard.model.atomic import write_bytes_atomic
 from dashboard.model.schema import EVENT_TYPES
 
@@ -86,7 +87,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--type", dest="types", action="append", default=[], choices=list(EVENT_TYPES))
     parser.add_argument("--text", default="", help="words to find in summaries and quotes")
     parser.add_argument("--bbox", type=_bbox, help="S,W,N,E: only events in this box, map framed on it")
-    parser.add_argument("--colour", default=COLOUR_MODES[0], choices=list(COLOUR_MODES))
+    parser.add_argument("--colour", default=str(ColourMode.EVENT_TYPE), choices=[str(m) for m in ColourMode])
     parser.add_argument("--title", default="Event Atlas")
     parser.add_argument("--no-cluster", action="store_true", help="draw every marker, no clusters")
     parser.add_argument("--layer", dest="layers", action="append", default=[], choices=list(LAYER_NAMES),
@@ -160,6 +161,11 @@ def _sources() -> dict[str, dict]:
     return {k: v.model_dump() for k, v in SourceBook.load().rows.items()}
 
 
+def _spec(args: argparse.Namespace, query: Query, *, view_box: BBox | None) -> MapSpec:
+    return MapSpec(query=query, view_box=view_box, title=args.title, colour_mode=ColourMode(args.colour),
+                   cluster=not args.no_cluster, layers=_layers(args))
+
+
 def _series(args: argparse.Namespace, store, query: Query, sources: dict) -> list[Path]:
     from dashboard.events.query import events_in
     from dashboard.events.timeline import play_windows
@@ -173,9 +179,8 @@ def _series(args: argparse.Namespace, store, query: Query, sources: dict) -> lis
     if frame_box is None and len(every):  # one extent for every frame, so maps can be compared
         frame_box = (every["lat"].min(), every["lon"].min(), every["lat"].max(), every["lon"].max())
     queries = [query.with_dates(first, last) for first, last in windows]
-    pages = (standalone_html(store, q, sources=sources, view_bbox=frame_box, title=args.title,
-                             colour_mode=args.colour, cluster=not args.no_cluster,
-                             layers=_layers(args)) for q in queries)
+    pages = (standalone_html(store, _spec(args, q, view_box=frame_box), sources=sources)
+             for q in queries)
     written, frames = [], []
     shots = render_pngs(pages, width=args.width, height=args.height, scale=args.scale,
                         chromium=args.chromium)
@@ -199,9 +204,7 @@ def _single(args: argparse.Namespace, store, query: Query, sources: dict) -> Pat
         return write_bytes_atomic(args.out, to_csv_bytes(events_in(store, query)))
     if suffix == ".geojson":
         return write_bytes_atomic(args.out, to_geojson_bytes(events_in(store, query), sources))
-    page = standalone_html(store, query, sources=sources, view_bbox=args.bbox, title=args.title,
-                           colour_mode=args.colour, cluster=not args.no_cluster,
-                           layers=_layers(args))
+    page = standalone_html(store, _spec(args, query, view_box=args.bbox), sources=sources)
     if suffix == ".html":
         return write_bytes_atomic(args.out, page.encode("utf-8"))
     png = render_png(page, width=args.width, height=args.height, scale=args.scale,

@@ -6,7 +6,6 @@ streamlit-folium keeps its iframe (and the user's zoom and pan) and only swaps t
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import ClassVar
 
@@ -20,17 +19,15 @@ from jinja2 import Template
 from dashboard.books.placenames import CREDIT
 from dashboard.books.regions import attribution
 from dashboard.mapping.assets import APP_BASE_URL, localize
+from dashboard.mapping.framing import SYRIA_BOUNDS, Bounds, fit_view
 from dashboard.mapping.labels import CityLabels, Outlines
 from dashboard.mapping.safe import DataScript, RawHtml, esc, script_json
-from dashboard.mapping.style import legend_html
+from dashboard.mapping.style import ColourMode, legend_html
 
-SYRIA_BOUNDS = ((32.3, 35.6), (37.4, 42.4))
-MAP_HEIGHT_PX = 620
 # Leaflet draws canvas layers (heat) below SVG ones in the same pane: the heat would sit under the
 # basemap's filled land and show nothing. Heat gets a pane above the basemap, and the events a
 # pane above the heat; neither pane takes the pointer (their interactive paths still do).
 HEAT_PANE, EVENTS_PANE = "atlasHeat", "atlasEvents"
-MAP_WIDTH_PX = 900
 TILE_LAYERS = (
     (
         "OpenStreetMap (online)",
@@ -43,19 +40,6 @@ TILE_LAYERS = (
         "Imagery © Esri, Maxar, Earthstar Geographics",
     ),
 )
-
-
-def fit_view(
-    south: float, west: float, north: float, east: float,
-    *, width_px: int = MAP_WIDTH_PX, height_px: int = MAP_HEIGHT_PX, max_zoom: int = 11,
-) -> tuple[tuple[float, float], int]:
-    """Centre and zoom that show a box, for st_folium's center/zoom (which move, not rebuild)."""
-    span_lon = max(east - west, 0.02) * 1.15
-    span_lat = max(north - south, 0.02) * 1.15
-    zoom_lon = math.log2(360 * width_px / (256 * span_lon))
-    zoom_lat = math.log2(170 * height_px / (256 * span_lat))
-    zoom = int(max(2, min(max_zoom, math.floor(min(zoom_lon, zoom_lat)))))
-    return ((south + north) / 2, (west + east) / 2), zoom
 
 
 class _Credit(DataScript):
@@ -134,8 +118,8 @@ def _border_style(feature: Mapping) -> dict[str, object]:
 
 def base_map(
     *,
-    colour_mode: str = "event type",
-    bounds: tuple[tuple[float, float], tuple[float, float]] = SYRIA_BOUNDS,
+    colour_mode: ColourMode = ColourMode.EVENT_TYPE,
+    bounds: Bounds = SYRIA_BOUNDS,
     online_tiles: bool = True,
     asset_url: str = APP_BASE_URL,
     legend_present: list[str] | None = None,

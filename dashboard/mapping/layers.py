@@ -14,7 +14,6 @@ import folium
 import numpy as np
 import pandas as pd
 from folium.plugins import HeatMap, MarkerCluster
-from jinja2 import Template
 
 from dashboard.books.actors import ActorBook
 from dashboard.books.regions import basemap_layer
@@ -23,8 +22,8 @@ from dashboard.mapping.basemap import EVENTS_PANE, HEAT_PANE
 from dashboard.mapping.grid import aggregate
 from dashboard.mapping.points import PointLayer, style_table
 from dashboard.mapping.popup import popup_html, tooltip_text
-from dashboard.mapping.safe import DataScript, esc, script_json
-from dashboard.mapping.style import HIGHLIGHT, side_colour, type_colour
+from dashboard.mapping.safe import esc
+from dashboard.mapping.style import HIGHLIGHT, ColourMode, first_sides, side_colour, type_colour
 from dashboard.model.box import in_box
 
 MARKER_LIMIT = 1000  # above this many events in view, draw grid cells instead of markers
@@ -40,25 +39,23 @@ POPUP_BUDGET = 900_000  # characters of popup HTML per rerun, so that a rerun st
 class LayerOptions:
     """How the event layers are drawn."""
 
-    colour_mode: str = "event type"
+    colour_mode: ColourMode = ColourMode.EVENT_TYPE
     zoom: float = 6
     marker_limit: int = MARKER_LIMIT
     cluster: bool = True
     selected_id: str | None = None
     asset_url: str = APP_BASE_URL
     layers: tuple[str, ...] = DEFAULT_LAYERS
-    open_popup: bool = False  # open the selected event's popup (right after a click on its marker)
     # The map's current view (south, west, north, east), from st_folium's bounds: only events in
     # it (with a margin) are drawn, so zooming in on many events brings single markers back.
     bbox: tuple[float, float, float, float] | None = None
 
 
-def event_colour(event: Mapping, mode: str, actors: ActorBook) -> str:
-    """Fill colour of one event: by its type, or by the side of its first actor."""
-    if mode == "side":
-        first = str(event.get("actors") or "").split(";")[0]
-        return side_colour(actors.coalition_of(first))
-    return type_colour(str(event.get("event_type")))
+def event_colours(events: pd.DataFrame, mode: ColourMode, actors: ActorBook) -> list[str]:
+    """Fill colour of each event: by its type, or by the side of its first actor."""
+    if mode == ColourMode.SIDE:
+        return [side_colour(side) for side in first_sides(events["actors"], actors)]
+    return [type_colour(str(t)) for t in events["event_type"]]
 
 
 # Cluster bubbles in neutral ink, so that their colour is never read as an event type or a side;
@@ -87,7 +84,7 @@ def _markers(events: pd.DataFrame, opts: LayerOptions, actors: ActorBook,
     if not rows:
         return group, radii
     lat, lon = events["lat"].to_numpy(float), events["lon"].to_numpy(float)
-    colours = [event_colour(event, opts.colour_mode, actors) for event in rows]
+    colours = event_colours(events, opts.colour_mode, actors)
     exact = np.array([event["loc_precision"] == "exact" for event in rows])
     styles, index = style_table([
         {"radius": 7 if x else 6, "color": "#222" if x else c, "weight": 1 if x else 2,
@@ -105,7 +102,8 @@ def _markers(events: pd.DataFrame, opts: LayerOptions, actors: ActorBook,
         target = _cluster(approximate).add_to(group) if opts.cluster else group
         PointLayer(lat[pick], lon[pick], styles=styles, style_index=np.asarray(index)[pick],
                    popups=[popups[i] for i in pick] if popups else None,
-                   tooltips=[tooltips[i] for i in pick]).add_to(target)
+                   tooltips=[tooltips[i] for i in pick], picked=PICKED_STYLE,
+                   ring_class=RING_CLASS).add_to(target)
     wide = [i for i, event in enumerate(rows)
             if not exact[i] and pd.notna(event["uncertainty_km"])
             and 0 < event["uncertainty_km"] <= RADIUS_MAX_KM]
@@ -182,38 +180,16 @@ def _places(events: pd.DataFrame) -> folium.FeatureGroup:
     return group
 
 
-class _OpenPopup(DataScript):
-    """Binds ``popup`` (escaped HTML, sent as data) to its parent and opens it once the parent is
-    on the map (its group is added after its children's scripts ran). No auto-pan, so opening it
-    never moves the map and reruns the app. folium's Popup is not used: it puts its HTML inside
-    a JavaScript template literal, where ``${...}`` in an event's text would run."""
-
-    _template = Template("""
-{% macro script(this, kwargs) %}
-(function (layer, html, tries) {
-    layer.bindPopup(html, {maxWidth: 360, autoPan: false});
-    (function open() {
-        if (layer._map) { layer.openPopup(); }
-        else if (tries-- > 0) { setTimeout(open, 50); }
-    })();
-})({{ this._parent.get_name() }}, {{ this.popup_json }}, 40);
-{% endmacro %}
-""")
-
-    def __init__(self, popup: str) -> None:
-        super().__init__()
-        self._name = "OpenPopup"
-        self.popup_json = script_json(popup)
+RING_CLASS = "atlas-ring"  # the page takes this ring away when the user clicks another marker
+PICKED_STYLE = {"color": HIGHLIGHT, "weight": 5}  # a clicked marker, restyled in the page
 
 
-def _selected(event: Mapping, popup: str | None) -> folium.FeatureGroup:
-    """A ring around the selected event; ``popup`` (escaped HTML) opens on it, as after a click
-    on its marker: the rerun that a click starts redraws the layers, which closes Leaflet's popup."""
+def _selected(event: Mapping) -> folium.FeatureGroup:
+    """A ring around the selected event (picked in the list, or kept across a redraw)."""
     group = folium.FeatureGroup(name="Selected event")
-    ring = folium.CircleMarker((event["lat"], event["lon"]), radius=15, color=HIGHLIGHT, weight=5,
-                               fill=False, interactive=False, pane=EVENTS_PANE).add_to(group)
-    if popup:
-        _OpenPopup(popup).add_to(ring)
+    folium.CircleMarker((event["lat"], event["lon"]), radius=15, color=HIGHLIGHT, weight=5,
+                        fill=False, interactive=False, pane=EVENTS_PANE,
+                        class_name=RING_CLASS).add_to(group)
     return group
 
 
@@ -248,9 +224,7 @@ def event_layers(
         layers += [_cells(events, opts)] if "events" in wanted else []
     chosen = events[events["id"] == opts.selected_id] if opts.selected_id else events.iloc[:0]
     if len(chosen):
-        event = chosen.iloc[0].to_dict()
-        popup = popup_html(event, (sources or {}).get(event["source"])) if opts.open_popup else None
-        layers.append(_selected(event, popup))
+        layers.append(_selected(chosen.iloc[0].to_dict()))
     for layer in layers:
         localize(layer, opts.asset_url)
     return layers

@@ -25,7 +25,9 @@ class PointLayer(DataScript):
 
     Text in ``tooltips`` and ``popups`` is inserted as HTML by Leaflet: escape data before
     (:func:`dashboard.mapping.safe.esc`); it travels as JSON data, never as script.
-    An empty popup ("") means none for that point.
+    An empty popup ("") means none for that point. A point clicked takes the ``picked`` style
+    (the app's selection, shown at once in the page, since a click re-sends no layer) and removes
+    the server-drawn ring (layers of class ``ring_class``) of the previous selection.
     """
 
     _template = Template(
@@ -35,10 +37,27 @@ class PointLayer(DataScript):
     var d = {{ this.table_json }};
     var parent = {{ this._parent.get_name() }};
     var made = new Array(d.lat.length);
+    function pick(e) {
+        var target = e.target, map = target._map, last = window.atlasPicked;
+        if (map && d.ring_class) {
+            map.eachLayer(function (other) {
+                if (other.options && other.options.className === d.ring_class) { map.removeLayer(other); }
+            });
+        }
+        if (last && last.layer !== target) { last.layer.setStyle(last.style); }
+        if (!last || last.layer !== target) {
+            window.atlasPicked = {layer: target,
+                                  style: {color: target.options.color, weight: target.options.weight}};
+        }
+        target.setStyle(d.picked);
+    }
     for (var i = 0; i < d.lat.length; i++) {
         var layer = L[d.kind]([d.lat[i], d.lon[i]], d.styles[d.style[i]]);
         if (d.tooltip) { layer.bindTooltip(d.tooltip[i], {sticky: true}); }
-        if (d.popup && d.popup[i]) { layer.bindPopup(d.popup[i], {maxWidth: d.max_width}); }
+        if (d.popup && d.popup[i]) {
+            layer.bindPopup(d.popup[i], {maxWidth: d.max_width, autoPanPadding: [12, 12]});
+        }
+        if (d.picked) { layer.on("click", pick); }
         made[i] = layer;
     }
     if (parent.addLayers) { parent.addLayers(made); }
@@ -60,6 +79,8 @@ class PointLayer(DataScript):
         kind: str = "circleMarker",
         max_width: int = 360,
         digits: int = 5,
+        picked: Mapping[str, object] | None = None,
+        ring_class: str = "",
     ) -> None:
         super().__init__()
         self._name = "PointLayer"
@@ -89,6 +110,8 @@ class PointLayer(DataScript):
             "tooltip": kept(tooltips),
             "popup": kept(popups),
             "max_width": max_width,
+            "picked": dict(picked) if picked else None,
+            "ring_class": ring_class,
         }
 
     @property

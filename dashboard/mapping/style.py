@@ -2,8 +2,22 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
+import numpy as np
+import pandas as pd
+
+from dashboard.books.actors import ActorBook
 from dashboard.mapping.safe import esc
-from dashboard.model.schema import EVENT_TYPES
+from dashboard.model.schema import ACTOR_SEPARATOR, EVENT_TYPES
+
+
+class ColourMode(StrEnum):
+    """What a marker's colour says. The values are the words users see and links carry."""
+
+    EVENT_TYPE = "event type"
+    SIDE = "side"  # the coalition of the event's first actor
+
 
 TYPE_COLOURS: dict[str, str] = {
     "battle": "#d62728",
@@ -27,7 +41,6 @@ SIDE_COLOURS: dict[str, str] = {
     "Kurdish forces": "#f1c40f",
     "unaffiliated": "#95a5a6",
 }
-COLOUR_MODES = ("event type", "side")
 HIGHLIGHT = "#ffd400"
 
 assert set(TYPE_COLOURS) == set(EVENT_TYPES), "every event type needs a colour"
@@ -43,15 +56,31 @@ def side_colour(side: str) -> str:
     return SIDE_COLOURS.get(side, SIDE_COLOURS["unaffiliated"])
 
 
-def legend_entries(mode: str, present: list[str] | None = None) -> list[tuple[str, str]]:
+def first_sides(actors_column: pd.Series, book: ActorBook) -> pd.Series:
+    """The side each event is coloured by: the coalition of its first actor, worked out once per
+    distinct actor list (a million rows hold a few hundred)."""
+    codes, combos = pd.factorize(actors_column.astype("string").fillna(""), use_na_sentinel=False)
+    sides = np.array([book.coalition_of(str(combo).split(ACTOR_SEPARATOR)[0].strip())
+                      for combo in combos], dtype=object)
+    return pd.Series(sides[codes] if len(combos) else [], index=actors_column.index, dtype=object)
+
+
+def legend_values(events: pd.DataFrame, mode: ColourMode, book: ActorBook) -> list[str]:
+    """The legend's entries for these events: the types, or the sides, that are present."""
+    if mode == ColourMode.SIDE:
+        return sorted(set(first_sides(events["actors"], book)))
+    return sorted(set(events["event_type"].astype(str)))
+
+
+def legend_entries(mode: ColourMode, present: list[str] | None = None) -> list[tuple[str, str]]:
     """(label, colour) pairs for the legend, limited to the values present when given."""
-    table = TYPE_COLOURS if mode == "event type" else SIDE_COLOURS
+    table = SIDE_COLOURS if mode == ColourMode.SIDE else TYPE_COLOURS
     keys = [k for k in table if present is None or k in present]
     return [(k, table[k]) for k in keys]
 
 
 def legend_html(
-    mode: str, present: list[str] | None = None, *, extra: str = "", folded: bool = False
+    mode: ColourMode, present: list[str] | None = None, *, extra: str = "", folded: bool = False
 ) -> str:
     """A small legend box for the map's corner (all labels escaped)."""
     rows = "".join(
@@ -69,6 +98,6 @@ def legend_html(
         "width:max-content;max-width:230px;"
         "background:rgba(255,255,255,.92);padding:6px 9px;border:1px solid #888;border-radius:4px;"
         f'font:11px/1.3 sans-serif"><details{"" if folded else " open"}>'
-        f"<summary><b>Legend · colour: {esc(mode)}</b></summary>"
+        f"<summary><b>Legend · colour: {esc(str(mode))}</b></summary>"
         f"{rows}{approx}{extra}</details></div>"
     )

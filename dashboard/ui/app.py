@@ -23,6 +23,7 @@ from streamlit_folium import st_folium
 
 from dashboard.books.sources import SourceBook
 from dashboard.events.query import select
+from dashboard.events.scene import Screen, compose
 from dashboard.events.store import EventStore
 from dashboard.events.timeline import STEPS, timeline_chart, wide_counts
 from dashboard.events.view import View, bbox_from_bounds, build_view, list_frame, summary_line
@@ -30,10 +31,10 @@ from dashboard.exports.export import downloads
 from dashboard.ingest.cache import load_cached
 from dashboard.ingest.load import load_bundled
 from dashboard.mapping.assets import install_static
-from dashboard.mapping.basemap import MAP_HEIGHT_PX, base_map
-from dashboard.mapping.layers import LAYER_NAMES, LayerOptions, event_layers
+from dashboard.mapping.framing import MAP_HEIGHT_PX
+from dashboard.mapping.layers import LAYER_NAMES
 from dashboard.mapping.popup import id_from_tooltip, popup_html
-from dashboard.mapping.style import COLOUR_MODES, TYPE_COLOURS
+from dashboard.mapping.style import TYPE_COLOURS, ColourMode
 from dashboard.model.problems import problems_csv, problems_frame
 from dashboard.model.schema import EVENT_TYPES, MAX_UPLOAD_MB
 from dashboard.ui import interaction as ix
@@ -230,8 +231,8 @@ def sidebar_filters(store: EventStore, state: Interaction) -> None:
                        help="; ".join(f"{k}: {v}" for k, v in EVENT_TYPES.items()))
         st.text_input("Search summaries, quotes, places and actors", key="text",
                       on_change=on_filter("text", "text", lambda v: str(v).strip()[:200]))
-        st.selectbox("Colour markers by", COLOUR_MODES, key="colour",
-                     on_change=on_look("colour_mode", "colour", str))
+        st.selectbox("Colour markers by", list(ColourMode), key="colour", format_func=str,
+                     on_change=on_look("colour_mode", "colour", ColourMode))
         st.multiselect("Map layers", LAYER_NAMES, key="layers", on_change=on_look("layers", "layers", tuple),
                        help="events: markers (clustered) or, when many, grid cells; uncertainty: dashed "
                        "radius of places known only approximately; heat: density; governorates: shaded "
@@ -332,8 +333,7 @@ def main() -> None:
         plain(notice, tone="warning")
     sidebar_filters(store, state)
     date_controls(store, state)
-    bbox = state.view_box if state.in_view else None
-    view = build_view(store, state.query(), bbox=bbox)
+    view = build_view(store, state.map_spec().query)
     # One comparison finds the selected event (a set of a million ids on every rerun did too).
     chosen = view.events[view.events["id"] == state.selected] if state.selected else view.events.iloc[:0]
     state = ix.reconcile(state, lambda _: len(chosen) > 0)
@@ -345,7 +345,7 @@ def main() -> None:
     left, right = st.columns([2.8, 1])
     with left:
         draw_map(store, view, state)
-        draw_downloads(store, state, bbox)
+        draw_downloads(store, state)
     with right:
         glance = summary_line(view.events)
         if glance:
@@ -363,21 +363,15 @@ def main() -> None:
 def draw_map(store: EventStore, view: View, state: Interaction) -> None:
     camera = state.camera
     assert camera is not None  # settled before drawing
-    large = view.shown > LayerOptions().marker_limit
-    zoom = state.view_zoom or camera.zoom
-    layers = event_layers(
-        view.events, view.governorate_counts, actors=store.actors, sources=sources(),
-        opts=LayerOptions(colour_mode=state.colour_mode, zoom=zoom, selected_id=state.selected,
-                          layers=state.layers, open_popup=state.popup,
-                          bbox=state.view_box if large else None))
-    present = sorted(store.events["event_type"].unique()) if state.colour_mode == "event type" else None
-    fmap = base_map(colour_mode=state.colour_mode, online_tiles=ss.get("online", False),
-                    legend_present=present, legend_folded=True)  # unfolded, it hides markers
+    screen = Screen(zoom=state.view_zoom or camera.zoom, online_tiles=ss.get("online", False),
+                    ring=state.ring)
+    scene = compose(store, state.map_spec(), sources=sources(), view=view, screen=screen)
+    fmap = scene.fmap
     # The key names the colour mode: st_folium reads its legend (part of the fixed map) only when
     # its key changes.
     key = f"map-{state.colour_mode}"
     st_folium(fmap, key=key, height=MAP_HEIGHT_PX, use_container_width=True,
-              feature_group_to_add=layers, layer_control=folium.LayerControl(collapsed=True),
+              feature_group_to_add=scene.layers, layer_control=folium.LayerControl(collapsed=True),
               center=camera.center, zoom=camera.zoom,
               on_change=on_map(key, (tuple(fmap.location), fmap.options["zoom"])),
               returned_objects=["last_object_clicked_tooltip", "bounds", "zoom", "center"])
@@ -389,11 +383,9 @@ def draw_map(store: EventStore, view: View, state: Interaction) -> None:
         cols[1].button("Fit to events", key="fit", on_click=apply, args=(ix.fit_requested,))
 
 
-def draw_downloads(store: EventStore, state: Interaction, bbox) -> None:
+def draw_downloads(store: EventStore, state: Interaction) -> None:
     """The current view as files: map snapshot (PNG), standalone map (HTML), events (CSV, GeoJSON)."""
-    query = replace(state.query(), bbox=bbox) if bbox else state.query()
-    items = downloads(store, query, view_bbox=state.view_box, colour_mode=state.colour_mode,
-                      sources=sources(), selected=state.selected, layers=state.layers)
+    items = downloads(store, state.map_spec(), sources=sources())
     for column, item in zip(st.columns(len(items)), items, strict=True):
         column.download_button(item.label, data=item.make, file_name=item.filename, mime=item.mime,
                                disabled=item.unavailable is not None, on_click="ignore", width="stretch")

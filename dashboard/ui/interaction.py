@@ -25,16 +25,14 @@ from dataclasses import dataclass, field, replace
 import pandas as pd
 
 from dashboard.events.query import BBox, Query
+from dashboard.events.scene import MapSpec
 from dashboard.events.timeline import STEPS
-from dashboard.events.view import FIT_MAX_ZOOM
-from dashboard.mapping.basemap import SYRIA_BOUNDS, fit_view
+from dashboard.mapping.framing import Bounds, Camera, fit_camera, follow_camera
 from dashboard.mapping.layers import DEFAULT_LAYERS
-from dashboard.mapping.style import COLOUR_MODES
+from dashboard.mapping.style import ColourMode
 from dashboard.model.box import in_box
-from dashboard.ui.camera import FOLLOW_ZOOM, Camera
 from dashboard.ui.urlstate import ViewState
 
-Bounds = tuple[tuple[float, float], tuple[float, float]]
 PLAY_SPEEDS = (0.5, 1.0, 2.0)  # seconds a step
 SNAP_PX = 4  # a reported view this close to the asked one is the camera's, not the user's
 
@@ -49,11 +47,14 @@ class Interaction:
     event_types: tuple[str, ...] = ()
     text: str = ""
     subunits: bool = True
-    colour_mode: str = COLOUR_MODES[0]
+    colour_mode: ColourMode = ColourMode.EVENT_TYPE
     layers: tuple[str, ...] = DEFAULT_LAYERS
     in_view: bool = False  # list only the events in the map's view
     selected: str | None = None  # an event id
-    popup: bool = False  # open the selected event's popup (it was clicked on the map)
+    # The event the map's layers ring. A marker click rings its event in the page itself and
+    # leaves this alone: layers that did not change are not re-sent, so an opened cluster stays
+    # open and the popup with it. Whatever redraws the layers anyway rings the selection.
+    ring: str | None = None
     follow: bool = False  # centre the map on the selected event at the next render
     camera: Camera | None = None  # what the map is told to show; None until the first fit
     fit_wanted: bool = True  # the next render fits the map to the events
@@ -72,6 +73,13 @@ class Interaction:
         return Query(start=self.start, end=self.end, actors=self.actors, event_types=self.event_types,
                      text=self.text, include_subunits=self.subunits)
 
+    def map_spec(self) -> MapSpec:
+        """What the map (and every exported map) shows: the filter, narrowed to the map's view
+        when the user asked to list only what is in it, the layers, colours and selection."""
+        box = self.view_box if self.in_view else None
+        return MapSpec(query=replace(self.query(), bbox=box), layers=self.layers,
+                       colour_mode=self.colour_mode, selected=self.selected, view_box=self.view_box)
+
     def filter_key(self) -> tuple:
         """What a fit depends on: the filter without its dates (a date move keeps the map)."""
         return (self.actors, self.event_types, self.text, self.subunits)
@@ -87,7 +95,7 @@ LOOK_FIELDS = frozenset({"colour_mode", "layers", "in_view", "step", "speed_s", 
 def dates_changed(state: Interaction, start: pd.Timestamp, end: pd.Timestamp) -> Interaction:
     """The slider or the typed dates: a new range, in order; the map stays; Play stops."""
     start, end = min(start, end), max(start, end)
-    return replace(state, start=start, end=end, playing=False, popup=False)
+    return replace(state, start=start, end=end, playing=False, ring=state.selected)
 
 
 def filter_changed(state: Interaction, **changes: object) -> Interaction:
@@ -98,7 +106,7 @@ def filter_changed(state: Interaction, **changes: object) -> Interaction:
     new = replace(state, **changes)  # type: ignore[arg-type]
     if new.filter_key() == state.filter_key():
         return state
-    return replace(new, fit_wanted=not state.moved, popup=False)
+    return replace(new, fit_wanted=not state.moved, ring=state.selected)
 
 
 def look_changed(state: Interaction, **changes: object) -> Interaction:
@@ -106,21 +114,21 @@ def look_changed(state: Interaction, **changes: object) -> Interaction:
     unknown = set(changes) - LOOK_FIELDS
     if unknown:
         raise TypeError(f"not look fields: {sorted(unknown)}")
-    return replace(state, **changes)  # type: ignore[arg-type]
+    return replace(state, **changes, ring=state.selected)  # type: ignore[arg-type]
 
 
 def row_picked(state: Interaction, event_id: str | None) -> Interaction:
     """An event picked in the list: selected, and the map goes to it."""
     if event_id is None:
         return state
-    return replace(state, selected=event_id, follow=True, popup=False)
+    return replace(state, selected=event_id, follow=True, ring=event_id)
 
 
 def marker_clicked(state: Interaction, event_id: str | None) -> Interaction:
-    """A marker clicked on the map: selected, its popup stays open, the map stays."""
+    """A marker clicked on the map: selected; the map, its layers and the open popup stay."""
     if event_id is None:
         return state
-    return replace(state, selected=event_id, popup=True, follow=False)
+    return replace(state, selected=event_id, follow=False)
 
 
 def _same_view(center: tuple[float, float], zoom: float, other: tuple[float, float],
@@ -158,7 +166,7 @@ def play(state: Interaction, span: tuple[pd.Timestamp, pd.Timestamp]) -> Interac
     if first >= last:
         first, last = span
     window_end = min(first + STEPS[state.step] - pd.Timedelta(days=1), last)
-    return replace(state, playing=True, play_end=last, start=first, end=window_end, popup=False)
+    return replace(state, playing=True, play_end=last, start=first, end=window_end, ring=state.selected)
 
 
 def tick(state: Interaction, has_events: Callable[[pd.Timestamp, pd.Timestamp], bool] | None = None,
@@ -173,7 +181,7 @@ def tick(state: Interaction, has_events: Callable[[pd.Timestamp, pd.Timestamp], 
             return replace(state, playing=False)
         end = min(start + STEPS[state.step] - pd.Timedelta(days=1), state.play_end)
         if not state.skip_empty or has_events is None or has_events(start, end):
-            return replace(state, start=start, end=end, popup=False)
+            return replace(state, start=start, end=end, ring=state.selected)
         start = end + pd.Timedelta(days=1)
     return replace(state, playing=False)
 
@@ -202,7 +210,7 @@ def url_opened(view: ViewState, notices: list[str] | tuple[str, ...] = ()) -> In
     return replace(INITIAL, start=view.start, end=view.end, actors=view.actors,
                    event_types=view.event_types, text=view.text, subunits=view.subunits,
                    colour_mode=view.colour_mode, layers=view.layers, in_view=view.in_view,
-                   selected=view.selected, step=view.step, camera=camera, fit_wanted=fit,
+                   selected=view.selected, ring=view.selected, step=view.step, camera=camera, fit_wanted=fit,
                    moved=camera is not None, notices=tuple(notices))
 
 
@@ -223,7 +231,7 @@ def to_view(state: Interaction) -> ViewState:
 def reconcile(state: Interaction, shown: Callable[[str], bool]) -> Interaction:
     """The selection stays while its event is shown and is cleared otherwise."""
     if state.selected is not None and not shown(state.selected):
-        return replace(state, selected=None, popup=False, follow=False)
+        return replace(state, selected=None, ring=None, follow=False)
     return state
 
 
@@ -233,14 +241,10 @@ def settle_camera(state: Interaction, *, bounds: Bounds | None,
     (first view, a filter change while the user had not moved the map, Reset, "Fit to events");
     otherwise keep the camera, so that the map stays where the user put it."""
     if state.follow and selected_at is not None:
-        zoom = max(int(state.view_zoom or (state.camera.zoom if state.camera else 0)), FOLLOW_ZOOM)
-        camera = Camera((round(selected_at[0], 5), round(selected_at[1], 5)), zoom, "follow")
-        return replace(state, camera=camera, follow=False)
+        zoom = state.view_zoom or (state.camera.zoom if state.camera else None)
+        return replace(state, camera=follow_camera(selected_at, zoom=zoom), follow=False)
     if state.fit_wanted or state.camera is None:
-        (south, west), (north, east) = bounds or SYRIA_BOUNDS
-        center, zoom = fit_view(south, west, north, east, max_zoom=FIT_MAX_ZOOM)
-        camera = Camera((round(center[0], 5), round(center[1], 5)), zoom, "fit")
-        return replace(state, camera=camera, fit_wanted=False, moved=False, follow=False)
+        return replace(state, camera=fit_camera(bounds), fit_wanted=False, moved=False, follow=False)
     return replace(state, follow=False) if state.follow else state
 
 

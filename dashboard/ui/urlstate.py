@@ -16,7 +16,7 @@ import pandas as pd
 from dashboard.events.query import Query
 from dashboard.events.timeline import STEPS
 from dashboard.mapping.layers import DEFAULT_LAYERS, LAYER_NAMES
-from dashboard.mapping.style import COLOUR_MODES
+from dashboard.mapping.style import ColourMode
 
 PARAMETERS = ("from", "to", "actor", "type", "q", "sel", "colour", "sub", "layer", "inview", "step", "view")
 # The days pandas can hold (nanosecond timestamps): a URL date beyond them is clamped to the data.
@@ -33,7 +33,7 @@ class ViewState:
     event_types: tuple[str, ...] = ()
     text: str = ""
     selected: str | None = None
-    colour_mode: str = COLOUR_MODES[0]
+    colour_mode: ColourMode = ColourMode.EVENT_TYPE
     subunits: bool = True
     layers: tuple[str, ...] = DEFAULT_LAYERS
     in_view: bool = False
@@ -112,10 +112,13 @@ def parse_params(
     if start is not None and end is not None and end < start:
         notices.append("URL dates were in the wrong order; swapped.")
         start, end = end, start
-    colour = first("colour") or COLOUR_MODES[0]
-    if colour not in COLOUR_MODES:
-        notices.append(f"Ignored URL parameter colour={colour!r}: use one of {', '.join(COLOUR_MODES)}.")
-        colour = COLOUR_MODES[0]
+    colour_text = first("colour") or str(ColourMode.EVENT_TYPE)
+    try:
+        colour = ColourMode(colour_text)
+    except ValueError:
+        notices.append(f"Ignored URL parameter colour={colour_text!r}: use one of "
+                       f"{', '.join(map(str, ColourMode))}.")
+        colour = ColourMode.EVENT_TYPE
     selected = first("sel") or None
     if selected is not None and selected not in set(event_ids):
         notices.append(f"Ignored URL parameter sel={selected!r}: no such event.")
@@ -160,8 +163,8 @@ def to_params(state: ViewState) -> dict[str, str | list[str]]:
         params["q"] = state.text
     if state.selected:
         params["sel"] = state.selected
-    if state.colour_mode != COLOUR_MODES[0]:
-        params["colour"] = state.colour_mode
+    if state.colour_mode != ColourMode.EVENT_TYPE:
+        params["colour"] = str(state.colour_mode)
     if not state.subunits:
         params["sub"] = "0"
     if state.layers != DEFAULT_LAYERS:

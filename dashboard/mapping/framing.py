@@ -1,0 +1,113 @@
+"""Where a map looks: the one home of the fit, zoom and camera rules, for the app and the exports.
+
+These rules used to live in four modules (the events' view, the basemap, the app's camera and the
+snapshot) and drifted apart: two zoom caps once disagreed. Here they are stated once:
+
+- a fit frames the bulk of the well-placed events: places known only to a country (over
+  :data:`FIT_MAX_KM`) and, among many events, the outer 5% on each axis are left out of the box
+  (they stay on the map), so a few events in Munich or Tehran do not shrink Syria to a thumbnail;
+- a fit never zooms in past :data:`FIT_MAX_ZOOM`: one event, or a few in one town, still shows
+  the towns around it;
+- going to one event (picked in the list) zooms to at least :data:`FOLLOW_ZOOM`, never out;
+- a box the user chose (their zoomed-in view, for an export) is shown edge to edge up to
+  :data:`VIEW_MAX_ZOOM`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from dashboard.model.box import BBox
+
+Bounds = tuple[tuple[float, float], tuple[float, float]]
+
+SYRIA_BOUNDS: Bounds = ((32.3, 35.6), (37.4, 42.4))  # the view when there is nothing to fit
+MAP_HEIGHT_PX = 620  # the app's map
+MAP_WIDTH_PX = 900
+FIT_MAX_KM = 300.0  # places vaguer than this (a country's centroid) are not fitted
+FIT_QUANTILES = (0.05, 0.95)  # with 20 events or more, the outer 5% on each side are outliers
+FIT_MAX_ZOOM = 9
+FOLLOW_ZOOM = 9
+VIEW_MAX_ZOOM = 13  # a neighbourhood: as close as the shipped basemap and place names are useful
+EVENTS_PADDING_PX = 24  # margin around fitted events in an export
+
+
+@dataclass(frozen=True)
+class Camera:
+    """A map view, and what it was made for ("fit", "follow")."""
+
+    center: tuple[float, float]
+    zoom: int
+    fitted_to: str = ""
+
+
+def fit_bounds(events: pd.DataFrame) -> Bounds | None:
+    """The box a fit frames: the well-placed events, trimmed of outliers when there are many."""
+    if events.empty:
+        return None
+    precise = events[events["uncertainty_km"].fillna(0) <= FIT_MAX_KM]
+    chosen = precise if len(precise) else events
+    lat, lon = chosen["lat"].to_numpy(float), chosen["lon"].to_numpy(float)
+    low, high = FIT_QUANTILES if len(chosen) >= 20 else (0.0, 1.0)
+    south, north = np.nanquantile(lat, [low, high])
+    west, east = np.nanquantile(lon, [low, high])
+    return (float(south), float(west)), (float(north), float(east))
+
+
+def fit_view(
+    south: float, west: float, north: float, east: float,
+    *, width_px: int = MAP_WIDTH_PX, height_px: int = MAP_HEIGHT_PX, max_zoom: int = FIT_MAX_ZOOM,
+) -> tuple[tuple[float, float], int]:
+    """Centre and zoom that show a box in a map of this size (st_folium moves to a centre and
+    zoom; it does not take bounds)."""
+    span_lon = max(east - west, 0.02) * 1.15
+    span_lat = max(north - south, 0.02) * 1.15
+    zoom_lon = math.log2(360 * width_px / (256 * span_lon))
+    zoom_lat = math.log2(170 * height_px / (256 * span_lat))
+    zoom = int(max(2, min(max_zoom, math.floor(min(zoom_lon, zoom_lat)))))
+    return ((south + north) / 2, (west + east) / 2), zoom
+
+
+def fit_camera(bounds: Bounds | None) -> Camera:
+    """The camera that fits ``bounds`` (Syria when there is nothing to fit)."""
+    (south, west), (north, east) = bounds or SYRIA_BOUNDS
+    center, zoom = fit_view(south, west, north, east)
+    return Camera((round(center[0], 5), round(center[1], 5)), zoom, "fit")
+
+
+def follow_camera(point: tuple[float, float], *, zoom: float | None) -> Camera:
+    """The camera on one event: at the current zoom, or closer when that is far out."""
+    return Camera((round(point[0], 5), round(point[1], 5)), max(int(zoom or 0), FOLLOW_ZOOM), "follow")
+
+
+@dataclass(frozen=True)
+class Framing:
+    """What an exported map fits to, and how closely.
+
+    A box the user chose (their zoomed-in map view) is shown edge to edge and as close as it
+    takes: a cap meant for events turned a box around Aleppo into most of northern Syria while the
+    header named that box. Fitting events keeps a margin and the events' cap.
+    """
+
+    bounds: Bounds
+    max_zoom: int
+    padding_px: int
+    zoom_snap: float  # Leaflet's zoom step when fitting: finer steps frame a box more tightly
+
+    def zoom(self, *, width_px: int, height_px: int) -> int:
+        """The zoom this framing gives a map of that size (for the grid cells' size)."""
+        (south, west), (north, east) = self.bounds
+        return fit_view(south, west, north, east, width_px=width_px, height_px=height_px,
+                        max_zoom=self.max_zoom)[1]
+
+
+def framing(events: pd.DataFrame, view_box: BBox | None) -> Framing:
+    """The user's on-screen view when known, else the events framed as the app frames them."""
+    if view_box is not None:
+        south, west, north, east = view_box
+        return Framing(((south, west), (north, east)), VIEW_MAX_ZOOM, 0, 0.25)
+    return Framing(fit_bounds(events) or SYRIA_BOUNDS, FIT_MAX_ZOOM, EVENTS_PADDING_PX, 1.0)
