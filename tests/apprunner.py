@@ -79,19 +79,22 @@ def wait_for_map(page, *, timeout: float = 45) -> object:
 
 
 def marker_count(frame) -> int:
-    """Events on the map (in view or not): members of cluster groups, else loose event layers."""
+    """Events on the map (in view or not): members of cluster groups, else loose event layers; plus
+    the events outlined on their country (known only at country level)."""
     return int(frame.evaluate(
         """() => {
-            let clustered = 0, loose = 0, groups = 0;
+            let clustered = 0, loose = 0, groups = 0, outlined = 0;
             window.map.eachLayer(layer => {
                 if (L.MarkerClusterGroup && layer instanceof L.MarkerClusterGroup) {
                     groups += 1;
                     clustered += layer.getLayers().filter(m => m.options.className === 'atlas-event').length;
                 } else if (layer.options && layer.options.className === 'atlas-event') {
                     loose += 1;
+                } else if (layer.feature && layer.feature.properties && layer.feature.properties.atlasVague) {
+                    outlined += layer.feature.properties.events;
                 }
             });
-            return groups ? clustered : loose;
+            return (groups ? clustered : loose) + outlined;
         }"""
     ))
 

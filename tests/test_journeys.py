@@ -181,22 +181,24 @@ def test_upload_then_pick_then_switch_back_to_the_bundled_data(page, store, tmp_
 
 
 STACK_JS = """() => {
-    // The cluster icon of events that share one place (a click spiderfies it), on screen.
-    let found = null;
+    // A cluster icon on screen: of events sharing one place if any (a click spiderfies it), else
+    // the biggest (a click zooms in on it).
+    let best = null;
     map.eachLayer(layer => {
-        if (found || !(L.MarkerClusterGroup && layer instanceof L.MarkerClusterGroup)) return;
+        if (!(L.MarkerClusterGroup && layer instanceof L.MarkerClusterGroup)) return;
         layer._featureGroup.eachLayer(c => {
-            if (found || !c.getAllChildMarkers) return;
-            const kids = c.getAllChildMarkers();
-            const here = kids[0].getLatLng();
-            if (kids.length >= 3 && kids.every(k => k.getLatLng().equals(here)) && c._icon) {
-                const r = c._icon.getBoundingClientRect();
-                if (r.left > 0 && r.top > 0 && r.right < innerWidth && r.bottom < innerHeight)
-                    found = {x: r.left + r.width / 2, y: r.top + r.height / 2, n: kids.length};
-            }
+            if (!c.getAllChildMarkers || !c._icon) return;
+            const kids = c.getAllChildMarkers(), here = kids[0].getLatLng();
+            const r = c._icon.getBoundingClientRect();
+            const off = r.left < 0 || r.top < 0 || r.right > innerWidth || r.bottom > innerHeight;
+            if (kids.length < 3 || off) return;
+            const stacked = kids.every(k => k.getLatLng().equals(here));
+            const score = (stacked ? 1e6 : 0) + kids.length;
+            if (!best || score > best.score)
+                best = {x: r.left + r.width / 2, y: r.top + r.height / 2, n: kids.length, stacked, score};
         });
     });
-    return found;
+    return best;
 }"""
 LEGS_JS = """() => {
     // The spiderfied markers ("legs") on screen, as screen points, and the popup's text.
@@ -222,10 +224,15 @@ def test_stacked_events_are_read_one_after_another_in_an_open_cluster(page, stor
     event and opens its popup, and the stack stays open (the click re-sends no layer)."""
     frame = wait_for_map(page)
     page.locator(MAP_IFRAME).scroll_into_view_if_needed()
-    wait_until(lambda: frame.evaluate(STACK_JS), page=page, message="a stack of events at one place")
-    stack = frame.evaluate(STACK_JS)
     origin = page.locator(MAP_IFRAME).bounding_box()
-    page.mouse.click(origin["x"] + stack["x"], origin["y"] + stack["y"])
+    for _ in range(6):  # click clusters, as a user does, until one opens into its events
+        wait_until(lambda: frame.evaluate(STACK_JS), page=page, message="a cluster on screen")
+        stack = frame.evaluate(STACK_JS)
+        page.mouse.click(origin["x"] + stack["x"], origin["y"] + stack["y"])
+        page.wait_for_timeout(1200)
+        if stack["stacked"]:
+            break
+    assert stack["stacked"], "no stack of events at one place reached"
     wait_until(lambda: len(frame.evaluate(LEGS_JS)["legs"]) == stack["n"], page=page,
                message="the stack spiderfied")
     view = map_view(frame)
@@ -251,3 +258,23 @@ def test_stacked_events_are_read_one_after_another_in_an_open_cluster(page, stor
         assert picked == "#ffd400", "the clicked marker itself is marked"
         assert map_view(frame)[0] == view[0], "the map kept its zoom"
     assert len(set(seen)) == 3
+
+
+def test_a_row_pick_marks_the_event_itself_inside_its_cluster(page, store):
+    """Pick a stacked event in the list, open its stack: the event's own marker is marked, not just
+    a ring around the stack."""
+    frame = wait_for_map(page)
+    events = store.events
+    stacked = events[events.duplicated(["lat", "lon"], keep=False) & (events["uncertainty_km"] < 150)]
+    shown = events.reset_index(drop=True)  # the list's order: the store's (sorted by date)
+    row = next(i for i, event_id in enumerate(shown["id"]) if event_id in set(stacked["id"]) and i < 9)
+    tick_row(page, row + 1)
+    wait_until(lambda: selected(page) == shown["id"][row], page=page, message="the row selected")
+    frame = wait_for_map(page)
+    wait_until(lambda: frame.evaluate(
+        "() => !!(window.atlasPicked && window.atlasPicked.layer.options.color === '#ffd400')"),
+        page=page, message="the picked event's marker marked")
+    no_exception(page)
+    at = frame.evaluate("() => { const p = window.atlasPicked.layer.getLatLng(); return [p.lat, p.lng]; }")
+    chosen = events.set_index("id").loc[shown["id"][row]]
+    assert at == pytest.approx([chosen["lat"], chosen["lon"]], abs=1e-4)

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from dashboard.events.query import Query
-from dashboard.events.view import build_view
+from dashboard.events.view import build_view, country_level_line
 from dashboard.mapping.assets import INLINE_MARK, UnknownAssetError, inline_assets, localize
 from dashboard.mapping.basemap import base_map
 from dashboard.mapping.framing import fit_view
@@ -145,3 +145,44 @@ def test_basemap_outlines_carry_their_style_and_escaped_names():
     assert html.count("L.geoJson(") == 5  # world, countries, lakes, rivers, governorate borders
     assert '"Governorate borders"' in html  # the borders can be switched off
     assert "Place names: GeoNames (CC BY 4.0)" in html
+
+
+COUNTRY_LEVEL = [
+    *SMALL_EVENTS,
+    event("s1", "2015-01-01", end="2015-12-31", precision="year", place="Syria", lat=35.0, lon=38.5,
+          loc_precision="centroid", uncertainty_km=200, summary="Deaths in the year"),
+    event("s2", "2016-01-01", precision="month", place="Syria", lat=35.0, lon=38.5,
+          loc_precision="centroid", uncertainty_km=200, summary="Advisers in the country"),
+    event("i1", "2016-01-01", place="Iran", lat=32.4, lon=53.7, loc_precision="centroid",
+          uncertainty_km=700, summary="Funerals reported"),
+]
+
+
+def test_events_known_only_to_their_country_are_outlined_with_their_count_not_drawn_as_points():
+    frame = pd.DataFrame(COUNTRY_LEVEL)
+    layers = event_layers(frame, {}, actors=make_actor_book(), opts=LayerOptions(cluster=False))
+    names = [layer.layer_name for layer in layers]
+    assert "Known only at country level (3)" in names and "Events (5)" in names
+    fmap = folium.Map(tiles=None)
+    for layer in layers:
+        layer.add_to(fmap)
+    html = fmap.get_root().render()
+    tables = [json.loads(found) for found in re.findall(r"var d = (\{.*?\});\n", html)]
+    drawn = {point for t in tables if t["kind"] == "circleMarker"
+             for point in zip(t["lat"], t["lon"], strict=True)}
+    assert (35.0, 38.5) not in drawn and (32.4, 53.7) not in drawn, "no point at a country's centroid"
+    outline = next(layer for layer in layers if layer.layer_name.startswith("Known only"))
+    shapes = next(child for child in outline._children.values() if isinstance(child, folium.GeoJson))
+    outlined = sorted((f["properties"]["name"], f["properties"]["events"]) for f in shapes.data["features"])
+    assert outlined == [("Iran", 1), ("Syria", 2)]
+
+
+def test_the_view_says_how_many_events_are_known_only_at_country_level():
+    line = country_level_line(pd.DataFrame(COUNTRY_LEVEL))
+    assert line == "3 events known only at country level (Syria 2, Iran 1)"
+    assert country_level_line(pd.DataFrame(SMALL_EVENTS)) == ""
+
+
+def test_no_country_outline_when_every_event_has_a_place():
+    layers = event_layers(pd.DataFrame(SMALL_EVENTS), {}, actors=make_actor_book(), opts=LayerOptions())
+    assert not [layer for layer in layers if layer.layer_name.startswith("Known only")]

@@ -68,3 +68,11 @@ def test_a_thousand_points_make_one_element_and_one_loop():
     html = page_with(layer)
     assert html.count("L[d.kind]") == 1 and "L.circleMarker(" not in html
     assert len(table_in(html)["lat"]) == 1000
+
+
+def test_the_marked_point_is_counted_among_the_points_drawn():
+    layer = PointLayer([1.0, float("nan"), 3.0], [1.0, 2.0, 3.0], styles=[{}], picked={"weight": 5},
+                       marked=2)
+    assert layer.table["marked"] == 1, "the third point is the second drawn (the NaN is dropped)"
+    assert PointLayer([1.0, float("nan")], [1.0, 2.0], styles=[{}], picked={"weight": 5},
+                      marked=1).table["marked"] is None

@@ -99,3 +99,25 @@ def governorate_of(lat: np.ndarray, lon: np.ndarray, path: Path = BASEMAP) -> np
             names[np.flatnonzero(box)[hit]] = feature["properties"]["name"]
     result[valid] = names[inverse]
     return result
+
+
+def world_country_at(lat: float, lon: float) -> dict | None:
+    """The world map's country feature (a copy) that holds a point, if any: where an event known
+    only to its country is outlined."""
+    found = _world_feature_index(round(float(lat), 4), round(float(lon), 4))
+    if found is None:
+        return None
+    feature = load_basemap(WORLD)["features"][found]
+    return {**feature, "properties": dict(feature["properties"])}
+
+
+@lru_cache(maxsize=4096)
+def _world_feature_index(lat: float, lon: float) -> int | None:
+    for number, feature in enumerate(load_basemap(WORLD)["features"]):
+        rings = _rings(feature["geometry"])
+        xy = np.concatenate(rings)
+        if not (xy[:, 0].min() <= lon <= xy[:, 0].max() and xy[:, 1].min() <= lat <= xy[:, 1].max()):
+            continue
+        if _inside(np.array([lon]), np.array([lat]), rings)[0]:
+            return number
+    return None

@@ -106,7 +106,7 @@ def compose(
         framed = framing(events, spec.view_box)
         opts = LayerOptions(colour_mode=mode, zoom=framed.zoom(width_px=EXPORT_MAP_PX[0],
                                                                height_px=EXPORT_MAP_PX[1]),
-                            cluster=spec.cluster, selected_id=screen.ring, layers=spec.layers,
+                            cluster=spec.cluster, selected_id=spec.selected, layers=spec.layers,
                             asset_url=INLINE_MARK)
         fmap = base_map(colour_mode=mode, bounds=framed.bounds, online_tiles=False, asset_url=INLINE_MARK,
                         legend_present=legend_values(events, mode, store.actors))

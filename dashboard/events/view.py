@@ -17,6 +17,7 @@ from dashboard.events.query import BBox, Query, select
 from dashboard.events.store import EventStore
 from dashboard.mapping.framing import fit_bounds
 from dashboard.mapping.popup import date_label
+from dashboard.model.place import drawable
 
 LIST_LIMIT = 2000
 LIST_COLUMNS = {
@@ -123,3 +124,18 @@ def summary_line(events: pd.DataFrame, *, top: int = 3) -> str:
         if len(counts):
             parts.append("actors: " + ", ".join(f"{name} {count:,}" for name, count in counts.items()))
     return " · ".join(parts)
+
+
+def country_level_line(events: pd.DataFrame, *, top: int = 4) -> str:
+    """What the map cannot draw as points: "38 events known only at country level (Syria 24,
+    Iran 9, ...)", or "" when every event has a place."""
+    if events.empty:
+        return ""
+    vague = events[~drawable(events["uncertainty_km"])]
+    if vague.empty:
+        return ""
+    where = vague["place"].astype("string").fillna("?").value_counts()
+    named = ", ".join(f"{name} {count:,}" for name, count in where.head(top).items())
+    more = ", …" if len(where) > top else ""
+    noun = "event" if len(vague) == 1 else "events"
+    return f"{len(vague):,} {noun} known only at country level ({named}{more})"

@@ -25,6 +25,7 @@ from dashboard.mapping.assets import inline_assets
 from dashboard.mapping.layers import events_layer
 from dashboard.mapping.safe import RawHtml, esc
 from dashboard.model.box import in_box
+from dashboard.model.place import drawable
 
 __all__ = [
     "ChromiumMissingError", "SnapshotError", "render_png", "render_pngs", "source_credits",
@@ -106,11 +107,14 @@ def _date_range(query: Query, events: pd.DataFrame) -> str:
 
 def _count_line(events: pd.DataFrame, view_bbox: BBox | None, marker_limit: int) -> str:
     text = f"{len(events):,} event{'s' if len(events) != 1 else ''}"
-    if view_bbox is not None and len(events):
-        inside = int(in_box(events["lat"].to_numpy(float), events["lon"].to_numpy(float),
+    points = events[drawable(events["uncertainty_km"])] if len(events) else events
+    if view_bbox is not None and len(points):
+        inside = int(in_box(points["lat"].to_numpy(float), points["lon"].to_numpy(float),
                             view_bbox).sum())
-        if inside != len(events):
+        if inside != len(points):
             text += f" match; {inside:,} within the map area shown"
+    if len(points) != len(events):
+        text += f"; {len(events) - len(points):,} known only at country level (outlined)"
     if len(events) > marker_limit:
         text += " (drawn as grid cells: too many for single markers)"
     return text

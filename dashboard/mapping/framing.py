@@ -3,9 +3,9 @@
 These rules used to live in four modules (the events' view, the basemap, the app's camera and the
 snapshot) and drifted apart: two zoom caps once disagreed. Here they are stated once:
 
-- a fit frames the bulk of the well-placed events: places known only to a country (over
-  :data:`FIT_MAX_KM`) and, among many events, the outer 5% on each axis are left out of the box
-  (they stay on the map), so a few events in Munich or Tehran do not shrink Syria to a thumbnail;
+- a fit frames the bulk of the events drawn as points (:func:`dashboard.model.place.drawable`):
+  among many, the outer 5% on each axis are left out of the box (they stay on the map), so a few
+  events in Munich or Tehran do not shrink Syria to a thumbnail;
 - a fit never zooms in past :data:`FIT_MAX_ZOOM`: one event, or a few in one town, still shows
   the towns around it;
 - going to one event (picked in the list) zooms to at least :data:`FOLLOW_ZOOM`, never out;
@@ -22,13 +22,13 @@ import numpy as np
 import pandas as pd
 
 from dashboard.model.box import BBox
+from dashboard.model.place import drawable
 
 Bounds = tuple[tuple[float, float], tuple[float, float]]
 
 SYRIA_BOUNDS: Bounds = ((32.3, 35.6), (37.4, 42.4))  # the view when there is nothing to fit
 MAP_HEIGHT_PX = 620  # the app's map
 MAP_WIDTH_PX = 900
-FIT_MAX_KM = 300.0  # places vaguer than this (a country's centroid) are not fitted
 FIT_QUANTILES = (0.05, 0.95)  # with 20 events or more, the outer 5% on each side are outliers
 FIT_MAX_ZOOM = 9
 FOLLOW_ZOOM = 9
@@ -49,7 +49,7 @@ def fit_bounds(events: pd.DataFrame) -> Bounds | None:
     """The box a fit frames: the well-placed events, trimmed of outliers when there are many."""
     if events.empty:
         return None
-    precise = events[events["uncertainty_km"].fillna(0) <= FIT_MAX_KM]
+    precise = events[drawable(events["uncertainty_km"])]
     chosen = precise if len(precise) else events
     lat, lon = chosen["lat"].to_numpy(float), chosen["lon"].to_numpy(float)
     low, high = FIT_QUANTILES if len(chosen) >= 20 else (0.0, 1.0)

@@ -16,20 +16,27 @@ import pandas as pd
 from folium.plugins import HeatMap, MarkerCluster
 
 from dashboard.books.actors import ActorBook
-from dashboard.books.regions import basemap_layer
+from dashboard.books.regions import basemap_layer, world_country_at
 from dashboard.mapping.assets import APP_BASE_URL, localize
 from dashboard.mapping.basemap import EVENTS_PANE, HEAT_PANE
 from dashboard.mapping.grid import aggregate
 from dashboard.mapping.points import PointLayer, style_table
 from dashboard.mapping.popup import popup_html, tooltip_text
 from dashboard.mapping.safe import esc
-from dashboard.mapping.style import HIGHLIGHT, ColourMode, first_sides, side_colour, type_colour
+from dashboard.mapping.style import (
+    HIGHLIGHT,
+    HIGHLIGHT_OUTLINE,
+    ColourMode,
+    first_sides,
+    side_colour,
+    type_colour,
+)
 from dashboard.model.box import in_box
+from dashboard.model.place import drawable
 
 MARKER_LIMIT = 1000  # above this many events in view, draw grid cells instead of markers
 HEAT_POINT_LIMIT = 20_000
 PLACE_LIMIT = 300
-RADIUS_MAX_KM = 250  # wider than this (a country's centroid), a dashed ring would only hide the map
 LAYER_NAMES = ("events", "uncertainty", "heat", "governorates", "places")
 DEFAULT_LAYERS = ("events", "uncertainty", "governorates")
 POPUP_BUDGET = 900_000  # characters of popup HTML per rerun, so that a rerun stays under 2 MB
@@ -86,6 +93,7 @@ def _markers(events: pd.DataFrame, opts: LayerOptions, actors: ActorBook,
     lat, lon = events["lat"].to_numpy(float), events["lon"].to_numpy(float)
     colours = event_colours(events, opts.colour_mode, actors)
     exact = np.array([event["loc_precision"] == "exact" for event in rows])
+    ids = events["id"].astype(str).to_numpy()
     styles, index = style_table([
         {"radius": 7 if x else 6, "color": "#222" if x else c, "weight": 1 if x else 2,
          "dashArray": None if x else "3 2", "fill": True, "fillColor": c,
@@ -100,13 +108,13 @@ def _markers(events: pd.DataFrame, opts: LayerOptions, actors: ActorBook,
         if not len(pick):
             continue
         target = _cluster(approximate).add_to(group) if opts.cluster else group
+        marked = np.flatnonzero(ids[pick] == opts.selected_id) if opts.selected_id else []
         PointLayer(lat[pick], lon[pick], styles=styles, style_index=np.asarray(index)[pick],
                    popups=[popups[i] for i in pick] if popups else None,
                    tooltips=[tooltips[i] for i in pick], picked=PICKED_STYLE,
-                   ring_class=RING_CLASS).add_to(target)
+                   ring_class=RING_CLASS, marked=int(marked[0]) if len(marked) else None).add_to(target)
     wide = [i for i, event in enumerate(rows)
-            if not exact[i] and pd.notna(event["uncertainty_km"])
-            and 0 < event["uncertainty_km"] <= RADIUS_MAX_KM]
+            if not exact[i] and pd.notna(event["uncertainty_km"]) and event["uncertainty_km"] > 0]
     # One ring per place: two dozen events at one place must not stack two dozen translucent discs.
     wide = list({(lat[i], lon[i], rows[i]["uncertainty_km"]): i for i in reversed(wide)}.values())
     if wide:
@@ -165,6 +173,40 @@ def _governorates(counts: Mapping[str, int]) -> folium.FeatureGroup:
     return group
 
 
+VAGUE_CLASS = "atlas-vague"
+
+
+def _country_level(events: pd.DataFrame) -> folium.FeatureGroup:
+    """Events known only to their country, outlined on that country with their count: a point at
+    its centroid would read as a place."""
+    group = folium.FeatureGroup(name=f"Known only at country level ({len(events):,})")
+    group.role = "vague"
+    counts: dict[str, tuple[dict, int]] = {}
+    points = events.groupby(["lat", "lon"], sort=False).size()
+    for (lat, lon), count in points.items():
+        feature = world_country_at(lat, lon)
+        if feature is None:
+            continue
+        key = str(feature["properties"].get("name"))  # one outline per country, whatever its centroids
+        held = counts.get(key)
+        counts[key] = (held[0] if held else feature, (held[1] if held else 0) + int(count))
+    features = []
+    for feature, count in counts.values():
+        feature["properties"].update(events=count, atlasVague=True,
+                                     label=f"{count:,} event{'s' if count != 1 else ''} known only "
+                                           "at country level: see the list")
+        features.append(feature)
+    if features:
+        folium.GeoJson(
+            {"type": "FeatureCollection", "features": features},
+            style_function=lambda f: {"color": HIGHLIGHT_OUTLINE, "weight": 2.5, "dashArray": "8 5",
+                                      "fillColor": HIGHLIGHT_OUTLINE, "fillOpacity": 0.06,
+                                      "className": VAGUE_CLASS},
+            tooltip=folium.GeoJsonTooltip(["name", "label"], aliases=["", ""], labels=False),
+        ).add_to(group)
+    return group
+
+
 def _places(events: pd.DataFrame) -> folium.FeatureGroup:
     group = folium.FeatureGroup(name="Places")
     head = events.iloc[:50_000]  # enough rows for PLACE_LIMIT places, without a 1M-row dedup
@@ -207,6 +249,9 @@ def event_layers(
     every layer it is handed.
     """
     wanted = set(opts.layers)
+    points = drawable(events["uncertainty_km"]) if len(events) else np.zeros(0, bool)
+    vague = events.iloc[:0] if points.all() else events[~points]
+    events = events if points.all() else events[points]
     events = in_view(events, opts.bbox)
     # Leaflet draws later layers on top: areas first, clickable events last.
     layers: list[folium.FeatureGroup] = []
@@ -222,6 +267,8 @@ def event_layers(
     else:
         layers += [_places(events)] if "places" in wanted else []
         layers += [_cells(events, opts)] if "events" in wanted else []
+    if len(vague) and "events" in wanted:
+        layers.insert(0, _country_level(vague))
     chosen = events[events["id"] == opts.selected_id] if opts.selected_id else events.iloc[:0]
     if len(chosen):
         layers.append(_selected(chosen.iloc[0].to_dict()))

@@ -27,7 +27,8 @@ class PointLayer(DataScript):
     (:func:`dashboard.mapping.safe.esc`); it travels as JSON data, never as script.
     An empty popup ("") means none for that point. A point clicked takes the ``picked`` style
     (the app's selection, shown at once in the page, since a click re-sends no layer) and removes
-    the server-drawn ring (layers of class ``ring_class``) of the previous selection.
+    the server-drawn ring (layers of class ``ring_class``) of the previous selection; the point
+    ``marked`` (an index) starts in that style (the selection, seen once its cluster opens).
     """
 
     _template = Template(
@@ -60,6 +61,11 @@ class PointLayer(DataScript):
         if (d.picked) { layer.on("click", pick); }
         made[i] = layer;
     }
+    if (d.marked !== null && made[d.marked]) {  // the selection, marked as a click marks it
+        window.atlasPicked = {layer: made[d.marked], style: {color: made[d.marked].options.color,
+                                                            weight: made[d.marked].options.weight}};
+        made[d.marked].setStyle(d.picked);
+    }
     if (parent.addLayers) { parent.addLayers(made); }
     else { for (var j = 0; j < made.length; j++) { parent.addLayer(made[j]); } }
 })();
@@ -81,6 +87,7 @@ class PointLayer(DataScript):
         digits: int = 5,
         picked: Mapping[str, object] | None = None,
         ring_class: str = "",
+        marked: int | None = None,
     ) -> None:
         super().__init__()
         self._name = "PointLayer"
@@ -112,6 +119,7 @@ class PointLayer(DataScript):
             "max_width": max_width,
             "picked": dict(picked) if picked else None,
             "ring_class": ring_class,
+            "marked": _position(keep, marked) if picked else None,
         }
 
     @property
@@ -121,6 +129,12 @@ class PointLayer(DataScript):
 
     def __len__(self) -> int:
         return len(self.table["lat"])
+
+
+def _position(keep: np.ndarray, index: int | None) -> int | None:
+    """Where point ``index`` is among the kept points (None if it is not drawn)."""
+    where = np.flatnonzero(keep == index) if index is not None else []
+    return int(where[0]) if len(where) else None
 
 
 def style_table(rows: Sequence[Mapping[str, object]]) -> tuple[list[dict], list[int]]:

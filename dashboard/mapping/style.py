@@ -42,6 +42,7 @@ SIDE_COLOURS: dict[str, str] = {
     "unaffiliated": "#95a5a6",
 }
 HIGHLIGHT = "#ffd400"
+HIGHLIGHT_OUTLINE = "#6a3d9a"  # countries holding events known only at country level
 
 assert set(TYPE_COLOURS) == set(EVENT_TYPES), "every event type needs a colour"
 

@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from dashboard.model.schema import LOC_PRECISIONS
 
 # Transliterations write the Arabic article as al-, el- or assimilated to the next letter
@@ -37,6 +40,19 @@ def normalize_name(text: str) -> str:
     words = _NON_WORD.sub(" ", bare.casefold()).split()
     kept = [w for w in words if w not in _ARTICLES]
     return " ".join(kept or words)
+
+
+# The one rule for what a map can draw as a point: a place known to within this radius (a town, a
+# district, a governorate; Homs, the largest, is about 110 km across its middle). Vaguer places are
+# a country's centroid, which drawn as a point reads as a place in the desert ("≈24" over Palmyra):
+# they are counted, listed and outlined instead, and never framed.
+POINT_MAX_KM = 150.0
+
+
+def drawable(uncertainty_km: object) -> np.ndarray:
+    """Which events (by their location uncertainty in km, missing = exact) are drawn as points."""
+    radius = pd.to_numeric(pd.Series(uncertainty_km), errors="coerce").fillna(0).to_numpy(float)
+    return radius <= POINT_MAX_KM
 
 
 def place_errors(name: Any, lat: Any, lon: Any, precision: Any) -> list[tuple[str, str, Any]]:

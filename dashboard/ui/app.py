@@ -26,7 +26,14 @@ from dashboard.events.query import select
 from dashboard.events.scene import Screen, compose
 from dashboard.events.store import EventStore
 from dashboard.events.timeline import STEPS, timeline_chart, wide_counts
-from dashboard.events.view import View, bbox_from_bounds, build_view, list_frame, summary_line
+from dashboard.events.view import (
+    View,
+    bbox_from_bounds,
+    build_view,
+    country_level_line,
+    list_frame,
+    summary_line,
+)
 from dashboard.exports.export import downloads
 from dashboard.ingest.cache import load_cached
 from dashboard.ingest.load import load_bundled
@@ -35,6 +42,7 @@ from dashboard.mapping.framing import MAP_HEIGHT_PX
 from dashboard.mapping.layers import LAYER_NAMES
 from dashboard.mapping.popup import id_from_tooltip, popup_html
 from dashboard.mapping.style import TYPE_COLOURS, ColourMode
+from dashboard.model.place import drawable
 from dashboard.model.problems import problems_csv, problems_frame
 from dashboard.model.schema import EVENT_TYPES, MAX_UPLOAD_MB
 from dashboard.ui import interaction as ix
@@ -337,7 +345,9 @@ def main() -> None:
     # One comparison finds the selected event (a set of a million ids on every rerun did too).
     chosen = view.events[view.events["id"] == state.selected] if state.selected else view.events.iloc[:0]
     state = ix.reconcile(state, lambda _: len(chosen) > 0)
-    at = (float(chosen.iloc[0]["lat"]), float(chosen.iloc[0]["lon"])) if len(chosen) else None
+    # The map goes to an event picked in the list, unless it is known only to its country.
+    point = chosen[drawable(chosen["uncertainty_km"])]
+    at = (float(point.iloc[0]["lat"]), float(point.iloc[0]["lon"])) if len(point) else None
     ss[STATE] = state = ix.settle_camera(state, bounds=view.bounds, selected_at=at)
     st.query_params.from_dict(to_params(ix.to_view(state)))
     plain(" · ".join(state.query().describe()) or "no filters",
@@ -375,6 +385,9 @@ def draw_map(store: EventStore, view: View, state: Interaction) -> None:
               center=camera.center, zoom=camera.zoom,
               on_change=on_map(key, (tuple(fmap.location), fmap.options["zoom"])),
               returned_objects=["last_object_clicked_tooltip", "bounds", "zoom", "center"])
+    vague = country_level_line(view.events)
+    if vague:
+        plain(f"{vague}: outlined on the map, and in the list.")
     away = ix.outside(state.view_box, view.events) if state.moved else 0
     if away:
         cols = st.columns([3, 1], vertical_alignment="center")

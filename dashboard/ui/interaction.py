@@ -31,6 +31,7 @@ from dashboard.mapping.framing import Bounds, Camera, fit_camera, follow_camera
 from dashboard.mapping.layers import DEFAULT_LAYERS
 from dashboard.mapping.style import ColourMode
 from dashboard.model.box import in_box
+from dashboard.model.place import drawable
 from dashboard.ui.urlstate import ViewState
 
 PLAY_SPEEDS = (0.5, 1.0, 2.0)  # seconds a step
@@ -249,7 +250,8 @@ def settle_camera(state: Interaction, *, bounds: Bounds | None,
 
 
 def outside(box: BBox | None, events: pd.DataFrame) -> int:
-    """How many events lie outside the map's view (0 when the view is not known)."""
+    """How many of the events drawn as points lie outside the map's view (0 when it is not known)."""
     if box is None or events.empty:
         return 0
-    return int((~in_box(events["lat"].to_numpy(float), events["lon"].to_numpy(float), box)).sum())
+    points = events[drawable(events["uncertainty_km"])]
+    return int((~in_box(points["lat"].to_numpy(float), points["lon"].to_numpy(float), box)).sum())
