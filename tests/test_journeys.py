@@ -278,3 +278,33 @@ def test_a_row_pick_marks_the_event_itself_inside_its_cluster(page, store):
     at = frame.evaluate("() => { const p = window.atlasPicked.layer.getLatLng(); return [p.lat, p.lng]; }")
     chosen = events.set_index("id").loc[shown["id"][row]]
     assert at == pytest.approx([chosen["lat"], chosen["lon"]], abs=1e-4)
+
+
+OUTLINED_JS = """() => {
+    let outlined = 0, points = 0;
+    map.eachLayer(layer => {
+        const p = layer.feature && layer.feature.properties;
+        if (p && p.atlasVague) outlined += p.events;
+        if (L.MarkerClusterGroup && layer instanceof L.MarkerClusterGroup)
+            points += layer.getLayers().filter(m => m.options.className === 'atlas-event').length;
+    });
+    return [outlined, points];
+}"""
+
+
+def test_country_level_events_are_counted_and_outlined_not_drawn_as_points(page, store):
+    frame = wait_for_map(page)
+    vague = store.events[store.events["uncertainty_km"] > 150]
+    assert len(vague) > 10  # the bundled data has year- and country-level rows
+    wait_until(lambda: frame.evaluate(OUTLINED_JS) == [len(vague), len(store) - len(vague)], page=page,
+               message="country-level events outlined, the rest as markers")
+    note = page.locator(f"text=/{len(vague)} events known only at country level/")
+    assert note.count() == 1 and "outlined on the map" in note.first.inner_text()
+    no_exception(page)
+    choose(page, "Actors (any of)", "Russia")
+    russia = events_in(store, Query(actors=("Russia",)))
+    russia_vague = int((russia["uncertainty_km"] > 150).sum())
+    wait_until(lambda: shown_counts(page)[0] == len(russia), page=page, message="Russia's events")
+    wait_until(lambda: frame.evaluate(OUTLINED_JS) == [russia_vague, len(russia) - russia_vague],
+               page=page, message="Russia's country-level events outlined")
+    no_exception(page)
