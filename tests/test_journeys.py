@@ -155,6 +155,32 @@ def test_at_1440x900_slider_count_map_and_list_show_without_scrolling(app_url):
     assert boxes["map"]["y"] + 560 <= 900, "the map's first 560 px are above the fold"
 
 
+def test_on_a_phone_the_controls_stay_in_rows_and_the_map_starts_on_the_first_screen(app_url):
+    from playwright.sync_api import sync_playwright
+
+    from tests.apprunner import CHROMIUM_ARGS
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 390, "height": 844})
+        page.goto(app_url)
+        wait_for_map(page)
+        shown_counts(page)
+        title = page.locator(".atlas-title").bounding_box()
+        count = page.locator("text=/events shown/").first.bounding_box()
+        play = page.get_by_role("button", name="Play ▶").bounding_box()
+        typed = page.get_by_role("button", name="Show these dates").bounding_box()
+        box = page.locator(MAP_IFRAME).bounding_box()
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        page.screenshot(path="artifacts/layout-390x844.png")
+        browser.close()
+    assert title["y"] >= 40, "the title is not under Streamlit's header"
+    assert width <= 390, "nothing wider than the phone"
+    assert abs(play["y"] - typed["y"]) < 120, "Play's row right under the dates' row, not a column"
+    assert count["y"] < box["y"] < 844 - 300, "the map starts on the first screen, 300 px of it at least"
+    assert box["width"] >= 340
+
+
 def test_upload_then_pick_then_switch_back_to_the_bundled_data(page, store, tmp_path):
     wait_for_map(page)
     tick_row(page, 2)

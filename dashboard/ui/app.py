@@ -55,6 +55,12 @@ st.set_page_config(page_title="Event Atlas", page_icon="🗺️", layout="wide")
 # Map first: at 1440x900 the slider, the count, the map and the list fit without scrolling.
 PAGE_CSS = ("<style>.block-container{padding:1.6rem 1.4rem 1rem;max-width:none}"
             ".atlas-title{font-size:1.15rem;font-weight:600;margin:0}"
+            # A phone: below Streamlit's header, and the rows of small controls (From, To, Play's
+            # step and speed) kept as rows rather than stacked one per line above the map.
+            "@media (max-width:640px){.block-container{padding:3.4rem .8rem 1rem}"
+            "[data-testid=stHorizontalBlock] [data-testid=stHorizontalBlock]{flex-wrap:nowrap;gap:.4rem}"
+            "[data-testid=stHorizontalBlock] [data-testid=stHorizontalBlock]>[data-testid=stColumn]"
+            "{min-width:0!important;flex:1 1 0!important;width:auto!important}}"
             f"{PLAIN_CSS}</style>")
 STATE = "atlas"  # the session key of the interaction state
 DATA = "atlas_data"  # which dataset the state belongs to
