@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from dashboard.events.query import Query
-from dashboard.events.view import build_view, country_level_line
+from dashboard.events.view import build_view, country_level_line, list_frame
 from dashboard.mapping.assets import INLINE_MARK, UnknownAssetError, inline_assets, localize
 from dashboard.mapping.basemap import base_map
 from dashboard.mapping.framing import fit_view
@@ -186,3 +186,12 @@ def test_the_view_says_how_many_events_are_known_only_at_country_level():
 def test_no_country_outline_when_every_event_has_a_place():
     layers = event_layers(pd.DataFrame(SMALL_EVENTS), {}, actors=make_actor_book(), opts=LayerOptions())
     assert not [layer for layer in layers if layer.layer_name.startswith("Known only")]
+
+
+def test_the_list_shows_each_events_stated_fatalities():
+    events = [dict(e) for e in SMALL_EVENTS]
+    events[0]["fatalities"] = 42
+    frame = list_frame(pd.DataFrame(events))
+    assert list(frame.columns[:8]) == ["", "Date", "Summary", "Place", "Type", "Actors", "Fatalities",
+                                       "Claimed by"]
+    assert frame["Fatalities"].iloc[0] == 42 and frame["Fatalities"].isna().sum() == len(events) - 1

@@ -425,6 +425,7 @@ def draw_list(view: View, state: Interaction, chosen: pd.DataFrame) -> None:
                  on_select=on_list_pick, selection_mode="single-row",
                  column_config={"id": None, "": st.column_config.TextColumn(width=20),
                                 "Date": st.column_config.TextColumn(width="medium"),
+                                "Fatalities": st.column_config.NumberColumn(width="small", format="%d"),
                                 "Summary": st.column_config.TextColumn(width="large")})
     if len(chosen):
         event = chosen.iloc[0].to_dict()
