@@ -12,8 +12,16 @@ import pytest
 
 from dashboard.events.query import Query, events_in
 from dashboard.ingest.load import load_bundled
-from tests.apprunner import MAP_IFRAME, drag_slider_start, shown_counts, wait_for_map, wait_until
+from tests.apprunner import (
+    MAP_IFRAME,
+    drag_slider_start,
+    marker_count,
+    shown_counts,
+    wait_for_map,
+    wait_until,
+)
 from tests.conftest import CHROMIUM
+from tests.test_columnmap import ARCHIVE
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")]
@@ -334,3 +342,29 @@ def test_country_level_events_are_counted_and_outlined_not_drawn_as_points(page,
     wait_until(lambda: frame.evaluate(OUTLINED_JS) == [russia_vague, len(russia) - russia_vague],
                page=page, message="Russia's country-level events outlined")
     no_exception(page)
+
+
+def test_a_file_in_no_format_is_read_through_the_columns_the_user_chooses(page, tmp_path):
+    """An incident list in none of our formats: the app asks which column is which, guesses, and
+    reads it; rows it cannot use are reported by line, the rest shown."""
+    wait_for_map(page)
+    archive = tmp_path / "archive.csv"
+    archive.write_bytes(ARCHIVE)
+    page.get_by_text("My file").click()
+    wait_until(lambda: page.locator('input[type="file"]').count() > 0, page=page, message="the uploader")
+    page.locator('input[type="file"]').set_input_files(str(archive))
+    form = page.locator('[data-testid="stForm"]').filter(has_text="in none of the formats")
+    wait_until(lambda: form.count() == 1, page=page, message="the column form")
+    no_exception(page)
+    wait_until(lambda: page.get_by_text("No usable events in archive.csv").count() == 1, page=page,
+               message="the refusal, until the columns are chosen")
+    shown = form.inner_text() + " ".join(form.locator("input").evaluate_all(
+        "inputs => inputs.map(i => i.value || i.placeholder || '')"))
+    for guessed in ("location", "description", "link"):  # guessed from the columns' names
+        assert guessed in shown, guessed
+    form.get_by_role("button", name="Read the file with these columns").click()
+    wait_until(lambda: shown_counts(page) == (2, 2), page=page, message="the two usable rows")
+    no_exception(page)
+    assert page.get_by_text("2 problems in the data").count() == 1  # lines 4 and 5, by line in the panel
+    frame = wait_for_map(page)
+    wait_until(lambda: marker_count(frame) == 2, page=page, message="the two events' markers")

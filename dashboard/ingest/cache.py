@@ -31,6 +31,7 @@ from dashboard import DATA_DIR, PACKAGE_DIR
 from dashboard.books.actors import DEFAULT_ACTORS, ActorBook
 from dashboard.books.gazetteer import DEFAULT_GAZETTEER
 from dashboard.events.store import EventStore, index_store
+from dashboard.ingest.columnmap import ColumnMap
 from dashboard.ingest.load import MAX_UPLOAD_BYTES, load_events
 from dashboard.model.atomic import PRIVATE, write_atomic
 from dashboard.model.problems import PROBLEM_COLUMNS, Problem, problems_frame
@@ -70,7 +71,7 @@ def loader_version() -> str:
     return digest.hexdigest()[:16]
 
 
-def cache_key(digest: str, *, fmt: str) -> str:
+def cache_key(digest: str, *, fmt: str | ColumnMap) -> str:
     """The entry name for a file's sha256 read as ``fmt``."""
     return f"{digest[:32]}-{fmt}-{loader_version()}"
 
@@ -159,7 +160,7 @@ def _write_entry(folder: Path, key: str, table: pa.Table, problems: list[Problem
     _write_parquet(folder / f"{key}.events.parquet", table)
 
 
-def _load_with_ticks(data: str | Path | bytes, size: int, name: str, fmt: str, max_bytes: int,
+def _load_with_ticks(data: str | Path | bytes, size: int, name: str, fmt: str | ColumnMap, max_bytes: int,
                      actors: ActorBook, report: Progress) -> EventStore:
     """load_events in a worker thread, with progress the caller's thread can show meanwhile.
 
@@ -192,7 +193,7 @@ def load_cached(
     source: str | Path | bytes | BinaryIO,
     *,
     name: str | None = None,
-    fmt: str = "auto",
+    fmt: str | ColumnMap = "auto",
     cache_dir: str | Path | None = None,
     max_bytes: int = MAX_UPLOAD_BYTES,
     actors: ActorBook | None = None,

@@ -21,6 +21,7 @@ from dashboard.books.actors import DEFAULT_ACTORS, ActorBook
 from dashboard.books.gazetteer import DEFAULT_GAZETTEER, Gazetteer
 from dashboard.books.sources import DEFAULT_SOURCES, SourceBook
 from dashboard.events.store import EventStore, index_store
+from dashboard.ingest.columnmap import ColumnMap, remap
 from dashboard.ingest.formats import adapt, detect_format
 from dashboard.ingest.readcsv import read_table
 from dashboard.model.dates import period_end, period_start, read_dates
@@ -239,14 +240,17 @@ def load_events(
     source: str | Path | bytes | BinaryIO,
     *,
     name: str | None = None,
-    fmt: str = "auto",
+    fmt: str | ColumnMap = "auto",
     gazetteer: Gazetteer | None = None,
     actors: ActorBook | None = None,
     sources: SourceBook | None = None,
     max_bytes: int = MAX_UPLOAD_BYTES,
     on_progress: Callable[[float], None] | None = None,
 ) -> EventStore:
-    """Everything usable in an events file, and a Problem for everything that is not."""
+    """Everything usable in an events file, and a Problem for everything that is not.
+
+    ``fmt`` is "auto", a format's name, or the user's :class:`ColumnMap` for a file in none of
+    them."""
     gazetteer = gazetteer or Gazetteer.load(DEFAULT_GAZETTEER)
     actors = actors or ActorBook.load()
     raw = read_table(source, name=name, max_bytes=max_bytes, on_progress=on_progress)
@@ -255,9 +259,12 @@ def load_events(
     if any(p.action == "error" for p in problems) or raw.frame.empty:
         return index_store(label, pd.DataFrame(columns=list(CANONICAL_COLUMNS)),
                            problems=problems, actors=actors, fmt="unknown")
-    if fmt == "auto":
-        fmt = detect_format(list(raw.frame.columns))
-    adapted, adapt_problems = adapt(raw, fmt, actor_aliases=actors.alias_map())
+    if isinstance(fmt, ColumnMap):  # the user said which of their columns is which
+        raw, fmt, adapt_as = remap(raw, fmt), "mapped", "ours"
+    else:
+        fmt = detect_format(list(raw.frame.columns)) if fmt == "auto" else fmt
+        adapt_as = fmt
+    adapted, adapt_problems = adapt(raw, adapt_as, actor_aliases=actors.alias_map())
     del raw  # the file's own columns: a large file's peak memory is each step's copies at once
     _return_freed_memory()
     problems += adapt_problems

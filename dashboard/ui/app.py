@@ -36,7 +36,9 @@ from dashboard.events.view import (
 )
 from dashboard.exports.export import downloads
 from dashboard.ingest.cache import load_cached
+from dashboard.ingest.columnmap import ColumnMap
 from dashboard.ingest.load import load_bundled
+from dashboard.ingest.readcsv import read_table
 from dashboard.mapping.assets import install_static
 from dashboard.mapping.framing import MAP_HEIGHT_PX
 from dashboard.mapping.layers import LAYER_NAMES
@@ -46,6 +48,7 @@ from dashboard.model.place import drawable
 from dashboard.model.problems import problems_csv, problems_frame
 from dashboard.model.schema import EVENT_TYPES, MAX_UPLOAD_MB
 from dashboard.ui import interaction as ix
+from dashboard.ui.columns_form import columns_form
 from dashboard.ui.interaction import Interaction
 from dashboard.ui.plain import CSS as PLAIN_CSS
 from dashboard.ui.plain import plain
@@ -85,9 +88,10 @@ def sources() -> dict[str, dict]:
 
 
 UPLOAD = "atlas_upload"  # (sha256, format, store) of this session's upload
+COLUMNS = "atlas_columns"  # (sha256, ColumnMap): how the user said to read a file in no format
 
 
-def user_store(digest: str, fmt: str, data: bytes, name: str) -> EventStore:
+def user_store(digest: str, fmt: str | ColumnMap, data: bytes, name: str) -> EventStore:
     """The events of this session's upload. Held in the session only (freed when it ends, or
     when another file replaces it) and never written to disk: an upload stays its owner's."""
     held = ss.get(UPLOAD)
@@ -191,7 +195,25 @@ def choose_data() -> EventStore:
             st.info("Upload a file to see it; the bundled data is shown meanwhile.")
             return bundled()
         data = upload.getvalue()
-        return user_store(hashlib.sha256(data).hexdigest(), fmt, data, upload.name)
+    digest = hashlib.sha256(data).hexdigest()
+    chosen = ss.get(COLUMNS)
+    mapped = chosen[1] if chosen is not None and chosen[0] == digest else None
+    store = user_store(digest, mapped or fmt, data, upload.name)
+    if store.fmt in ("unknown", "mapped"):
+        ask_columns(digest, data, upload.name, mapped)
+    return store
+
+
+def ask_columns(digest: str, data: bytes, name: str, mapped: ColumnMap | None) -> None:
+    """The column form for a file in none of our formats (or read through one already)."""
+    header = read_table(data, name=name).frame.columns
+    if not len(header):
+        return  # not a table at all: its problem says why, and no column can help
+    with st.expander("Read this file by choosing its columns", expanded=mapped is None):
+        answer = columns_form([str(c) for c in header], current=mapped, file_name=name)
+    if answer is not None and answer != mapped:
+        ss[COLUMNS] = (digest, answer)
+        st.rerun()  # the file is read again, through the user's columns
 
 
 def coalition_options(store: EventStore) -> list[str]:

@@ -50,7 +50,8 @@ def adapt(raw: RawTable, fmt: str, *,
         found = ", ".join(map(str, raw.frame.columns[:12])) or "none"
         needs = "; ".join(f"{m.TITLE}: {', '.join(m.SIGNATURE)}" for m in FORMATS.values())
         report.file(f"not a format we can read (columns found: {found}). Expected the columns "
-                    f"of one of: {needs}" if fmt == "unknown" else
+                    f"of one of: {needs}. In the app, you can say which of your columns is "
+                    "the date, the place and so on" if fmt == "unknown" else
                     f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
         return _empty(), report.problems
     cols = Columns(raw.frame.reset_index(drop=True))
