@@ -32,9 +32,9 @@ def columns_form(columns: Sequence[str], *, current: ColumnMap | None, file_name
         for number, wanted in enumerate(FIELDS):
             picked = start.get(wanted.name)
             index = options.index(picked) if picked in options else 0
-            answer = cells[number % 3].selectbox(wanted.label, options, index=index,
-                                                 key=f"column_{wanted.name}")
-            chosen[wanted.name] = None if answer == NONE else str(answer)
+            picked_now = cells[number % 3].selectbox(wanted.label, options, index=index,
+                                                     key=f"column_{wanted.name}")
+            chosen[wanted.name] = None if picked_now == NONE else str(picked_now)
         pressed = st.form_submit_button("Read the file with these columns", type="primary")
     if not pressed:
         return None
