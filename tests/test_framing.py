@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from dashboard.mapping.framing import (
     EVENTS_PADDING_PX,
@@ -53,6 +54,16 @@ def test_a_fit_leaves_out_country_level_points_and_far_outliers():
     assert 36.2 <= south < north < 36.25 and west == east == 37.15
     few = fit_bounds(_events(aleppo[:3] + munich))  # under 20 events nothing is an outlier
     assert few[1] == (48.1, 37.15)
+    assert fit_bounds(_events(aleppo + munich), trim=False)[1] == (48.1, 37.15), "Show all"
+
+
+def test_a_fit_keeps_a_whole_country_of_events_and_leaves_out_cities_far_away():
+    syria = [(33.0 + i * 0.1, 35.8 + i * 0.1, 0.0) for i in range(40)]  # Golan to the Euphrates
+    # Munich, Geneva and Moscow twice, as in the bundled data: 4 of 44, so a per-axis 5% cut kept
+    # Munich's latitude in the box.
+    europe = [(48.1, 11.6, 0.0), (46.2, 6.1, 0.0), (55.75, 37.6, 0.0), (55.75, 37.6, 0.0)]
+    (south, west), (north, east) = fit_bounds(_events(syria + europe))
+    assert (south, west, north, east) == pytest.approx((33.0, 35.8, 36.9, 39.7))
 
 
 def test_an_export_shows_the_users_box_edge_to_edge_and_fits_events_with_a_margin():

@@ -49,6 +49,14 @@ def test_a_filter_change_refits_unless_the_user_moved_the_map():
     assert again.camera.fitted_to == "fit" and not again.moved
 
 
+def test_show_all_asks_for_one_fit_of_every_event_then_fits_the_bulk_again():
+    wanted = ix.fit_requested(fitted(), everything=True)
+    assert wanted.fit_wanted and wanted.fit_everything
+    done = ix.settle_camera(wanted, bounds=ALEPPO, selected_at=None)
+    assert not done.fit_everything and not done.fit_wanted
+    assert not ix.fit_requested(done).fit_everything
+
+
 def test_the_cameras_own_view_is_not_a_user_move():
     state = fitted()
     center, zoom = state.camera.center, state.camera.zoom

@@ -368,3 +368,19 @@ def test_a_file_in_no_format_is_read_through_the_columns_the_user_chooses(page, 
     assert page.get_by_text("2 problems in the data").count() == 1  # lines 4 and 5, by line in the panel
     frame = wait_for_map(page)
     wait_until(lambda: marker_count(frame) == 2, page=page, message="the two events' markers")
+
+
+def test_the_first_view_frames_syria_says_what_is_outside_and_show_all_frames_everything(page, store):
+    frame = wait_for_map(page)
+    wait_until(lambda: page.get_by_text("of the events shown are outside the map's view").count() == 1,
+               page=page, message="the count of events outside the first view")
+    zoom, lat, lon = map_view(frame)
+    assert zoom >= 6 and 32 < lat < 37.5 and 35 < lon < 42.5, "the first view is on Syria, not Europe"
+    note = page.get_by_text("of the events shown are outside the map's view").first.inner_text()
+    away = int(note.split(" of ")[0].replace(",", ""))
+    assert 0 < away < 10, note  # Moscow, Munich, Geneva: the far few, named by number
+    page.get_by_role("button", name="Show all").click()
+    wait_until(lambda: map_view(wait_for_map(page))[0] < zoom, page=page, message="the map zoomed out")
+    wait_until(lambda: page.get_by_text("of the events shown are outside the map's view").count() == 0,
+               page=page, message="every event in view")
+    no_exception(page)

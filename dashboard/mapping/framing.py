@@ -4,8 +4,9 @@ These rules used to live in four modules (the events' view, the basemap, the app
 snapshot) and drifted apart: two zoom caps once disagreed. Here they are stated once:
 
 - a fit frames the bulk of the events drawn as points (:func:`dashboard.model.place.drawable`):
-  among many, the outer 5% on each axis are left out of the box (they stay on the map), so a few
-  events in Munich or Tehran do not shrink Syria to a thumbnail;
+  among many, those far from the rest are left out of the box (they stay on the map, and the app
+  says how many are outside the view, with a way to show them all), so a few events in Munich or
+  Moscow do not shrink Syria to a thumbnail;
 - a fit never zooms in past :data:`FIT_MAX_ZOOM`: one event, or a few in one town, still shows
   the towns around it;
 - going to one event (picked in the list) zooms to at least :data:`FOLLOW_ZOOM`, never out;
@@ -29,7 +30,10 @@ Bounds = tuple[tuple[float, float], tuple[float, float]]
 SYRIA_BOUNDS: Bounds = ((32.3, 35.6), (37.4, 42.4))  # the view when there is nothing to fit
 MAP_HEIGHT_PX = 620  # the app's map
 MAP_WIDTH_PX = 900
-FIT_QUANTILES = (0.05, 0.95)  # with 20 events or more, the outer 5% on each side are outliers
+FIT_TRIM_FROM = 20  # fewer events than this are all framed, however far apart
+FIT_SPREAD = 3.0
+FIT_FLOOR_KM = 300.0
+KM_PER_DEGREE = 111.2
 FIT_MAX_ZOOM = 9
 FOLLOW_ZOOM = 9
 VIEW_MAX_ZOOM = 13  # a neighbourhood: as close as the shipped basemap and place names are useful
@@ -45,17 +49,25 @@ class Camera:
     fitted_to: str = ""
 
 
-def fit_bounds(events: pd.DataFrame) -> Bounds | None:
-    """The box a fit frames: the well-placed events, trimmed of outliers when there are many."""
+def fit_bounds(events: pd.DataFrame, *, trim: bool = True) -> Bounds | None:
+    """The box a fit frames: the events drawn as points, without the far outliers among many
+    (``trim``): those farther from the events' median point than :data:`FIT_SPREAD` times the
+    distance within which three quarters of them lie (and at least :data:`FIT_FLOOR_KM`).
+
+    A per-axis percentile cut kept Munich in the box (two events of 54 are under the 5% that
+    each side trims), and Syria became a thumbnail beside Europe."""
     if events.empty:
         return None
     precise = events[drawable(events["uncertainty_km"])]
     chosen = precise if len(precise) else events
     lat, lon = chosen["lat"].to_numpy(float), chosen["lon"].to_numpy(float)
-    low, high = FIT_QUANTILES if len(chosen) >= 20 else (0.0, 1.0)
-    south, north = np.nanquantile(lat, [low, high])
-    west, east = np.nanquantile(lon, [low, high])
-    return (float(south), float(west)), (float(north), float(east))
+    if trim and len(chosen) >= FIT_TRIM_FROM:
+        mid_lat, mid_lon = float(np.nanmedian(lat)), float(np.nanmedian(lon))
+        km = np.hypot(lat - mid_lat, (lon - mid_lon) * math.cos(math.radians(mid_lat))) * KM_PER_DEGREE
+        keep = km <= max(FIT_SPREAD * float(np.nanpercentile(km, 75)), FIT_FLOOR_KM)
+        lat, lon = lat[keep], lon[keep]
+    return ((float(np.nanmin(lat)), float(np.nanmin(lon))),
+            (float(np.nanmax(lat)), float(np.nanmax(lon))))
 
 
 def fit_view(

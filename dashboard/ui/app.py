@@ -40,7 +40,7 @@ from dashboard.ingest.columnmap import ColumnMap
 from dashboard.ingest.load import load_bundled
 from dashboard.ingest.readcsv import read_table
 from dashboard.mapping.assets import install_static
-from dashboard.mapping.framing import MAP_HEIGHT_PX
+from dashboard.mapping.framing import MAP_HEIGHT_PX, fit_bounds
 from dashboard.mapping.layers import LAYER_NAMES
 from dashboard.mapping.popup import id_from_tooltip, popup_html
 from dashboard.mapping.style import TYPE_COLOURS, ColourMode
@@ -376,7 +376,8 @@ def main() -> None:
     # The map goes to an event picked in the list, unless it is known only to its country.
     point = chosen[drawable(chosen["uncertainty_km"])]
     at = (float(point.iloc[0]["lat"]), float(point.iloc[0]["lon"])) if len(point) else None
-    ss[STATE] = state = ix.settle_camera(state, bounds=view.bounds, selected_at=at)
+    bounds = fit_bounds(view.events, trim=False) if state.fit_everything else view.bounds
+    ss[STATE] = state = ix.settle_camera(state, bounds=bounds, selected_at=at)
     st.query_params.from_dict(to_params(ix.to_view(state)))
     plain(" · ".join(state.query().describe()) or "no filters",
           strong=f"{view.shown:,} of {view.total:,} events shown · ")
@@ -416,12 +417,16 @@ def draw_map(store: EventStore, view: View, state: Interaction) -> None:
     vague = country_level_line(view.events)
     if vague:
         plain(f"{vague}: outlined on the map, and in the list.")
-    away = ix.outside(state.view_box, view.events) if state.moved else 0
-    if away:
-        cols = st.columns([3, 1], vertical_alignment="center")
+    away = ix.outside(state.view_box, view.events)
+    if away:  # after a fit too: it leaves far outliers out, and says so
+        cols = st.columns([3, 1, 1], vertical_alignment="center")
         with cols[0]:
             plain(f"{away:,} of the events shown are outside the map's view.")
-        cols[1].button("Fit to events", key="fit", on_click=apply, args=(ix.fit_requested,))
+        if state.moved:
+            cols[1].button("Fit to events", key="fit", on_click=apply, args=(ix.fit_requested,),
+                           help="Frame the bulk of the events shown")
+        cols[2].button("Show all", key="fit_all", on_click=apply, args=(ix.fit_requested,),
+                       kwargs={"everything": True}, help="Frame every event shown, far ones too")
 
 
 def draw_downloads(store: EventStore, state: Interaction) -> None:

@@ -59,6 +59,7 @@ class Interaction:
     follow: bool = False  # centre the map on the selected event at the next render
     camera: Camera | None = None  # what the map is told to show; None until the first fit
     fit_wanted: bool = True  # the next render fits the map to the events
+    fit_everything: bool = False  # ... to every event drawn, far outliers included ("Show all")
     moved: bool = False  # the user has panned or zoomed since the last fit
     view_box: BBox | None = None  # the map's view as last reported (south, west, north, east)
     view_zoom: float | None = None
@@ -155,9 +156,10 @@ def map_moved(state: Interaction, *, box: BBox | None, zoom: float | None,
     return replace(state, view_box=box, view_zoom=zoom, moved=state.moved or not ours)
 
 
-def fit_requested(state: Interaction) -> Interaction:
-    """"Fit to events": the next render frames the events, and filter changes refit again."""
-    return replace(state, fit_wanted=True, moved=False, follow=False)
+def fit_requested(state: Interaction, *, everything: bool = False) -> Interaction:
+    """"Fit to events" (the bulk of them) or "Show all" (``everything``, far outliers included):
+    the next render frames them, and filter changes refit again."""
+    return replace(state, fit_wanted=True, fit_everything=everything, moved=False, follow=False)
 
 
 def play(state: Interaction, span: tuple[pd.Timestamp, pd.Timestamp]) -> Interaction:
@@ -245,7 +247,8 @@ def settle_camera(state: Interaction, *, bounds: Bounds | None,
         zoom = state.view_zoom or (state.camera.zoom if state.camera else None)
         return replace(state, camera=follow_camera(selected_at, zoom=zoom), follow=False)
     if state.fit_wanted or state.camera is None:
-        return replace(state, camera=fit_camera(bounds), fit_wanted=False, moved=False, follow=False)
+        return replace(state, camera=fit_camera(bounds), fit_wanted=False, fit_everything=False,
+                       moved=False, follow=False)
     return replace(state, follow=False) if state.follow else state
 
 
