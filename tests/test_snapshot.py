@@ -340,3 +340,17 @@ def test_cli_png(events_file, tmp_path):
     argv = ["--events", str(events_file), "--actor", "IRGC", "--out", str(out),
             "--width", "500", "--height", "400", "--scale", "1"]
     assert main(argv) == 0 and _image(out.read_bytes()).size == (500, 400)
+
+
+@pytest.mark.browser
+def test_a_fitted_map_says_how_many_of_its_events_the_picture_holds(tmp_path, page_in_browser, small_store):
+    frame = small_store.events
+    near = [frame.iloc[0].to_dict() | {"id": f"n{i}", "lat": 36.0 + i * 0.02} for i in range(24)]
+    far = [frame.iloc[0].to_dict() | {"id": "moscow", "lat": 55.75, "lon": 37.6}]
+    store = index_store("far", pd.DataFrame(near + far), actors=small_store.actors)
+    path = tmp_path / "map.html"
+    path.write_text(_page(store, Query()), encoding="utf-8")
+    tab, _, errors = page_in_browser(path)
+    header = tab.locator(".atlas-when").inner_text()
+    assert errors == [] and "25 events; 24 of them within the map area shown" in header, header
+    tab.close()

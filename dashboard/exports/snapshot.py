@@ -70,6 +70,14 @@ window.addEventListener("load", function () {
     return {total: all.length, drawn: all.filter(function (m) { return map.hasLayer(m); }).length};
   };
   map.whenReady(function () {
+    // A fit leaves far outliers out of the frame: the header says how many markers the picture
+    // holds when that is fewer than the events it counts (text only, no markup).
+    var all = window.atlasEventMarkers(), shown = map.getBounds(), inside = all.filter(function (m) {
+      return shown.contains(m.getLatLng());
+    }).length, note = document.querySelector(".atlas-inview");
+    if (note && %(fitted)s && inside < all.length) {
+      note.textContent = "; " + inside.toLocaleString("en") + " of them within the map area shown";
+    }
     requestAnimationFrame(function () { requestAnimationFrame(function () {
       window.atlasReady = true;
     }); });
@@ -129,7 +137,7 @@ def frame_html(
     head = (
         f'<header class="atlas-head"><h1>{esc(title)}</h1>'
         f'<div class="atlas-when">{esc(_date_range(query, events))} · '
-        f'{esc(_count_line(events, view_bbox, marker_limit))}</div>'
+        f'{esc(_count_line(events, view_bbox, marker_limit))}<span class="atlas-inview"></span></div>'
         f'<div class="atlas-filters">Filters: {esc("; ".join(filters) or "none")}</div></header>'
     )
     foot = (
@@ -178,5 +186,6 @@ def standalone_html(
     root.html.add_child(RawHtml(foot))
     events_group = events_layer(layers)
     events_name = events_group.get_name() if events_group is not None else "null"
-    root.script.add_child(RawHtml(READY_JS % {"map": fmap.get_name(), "events": events_name}))
+    root.script.add_child(RawHtml(READY_JS % {"map": fmap.get_name(), "events": events_name,
+                                              "fitted": "true" if view_bbox is None else "false"}))
     return inline_assets(root.render())
