@@ -28,6 +28,9 @@ from dashboard.mapping.style import ColourMode, legend_html
 # basemap's filled land and show nothing. Heat gets a pane above the basemap, and the events a
 # pane above the heat; neither pane takes the pointer (their interactive paths still do).
 HEAT_PANE, EVENTS_PANE = "atlasHeat", "atlasEvents"
+# Place names above the markers and cluster badges (below popups), taking no pointer events:
+# a badge over a town hid its name.
+LABELS_PANE = "atlasLabels"
 TILE_LAYERS = (
     (
         "OpenStreetMap (online)",
@@ -136,13 +139,14 @@ def base_map(
     fmap.options.update(maxZoom=18, minZoom=2)
     CustomPane(HEAT_PANE, z_index=450, pointer_events=False).add_to(fmap)
     CustomPane(EVENTS_PANE, z_index=460, pointer_events=False).add_to(fmap)
+    CustomPane(LABELS_PANE, z_index=650, pointer_events=False).add_to(fmap)
     Outlines("world", style=_world_style, tooltip="name", control=False).add_to(fmap)
     Outlines("country", style=_country_style, tooltip="name", control=False).add_to(fmap)
     Outlines("lake", style=_lake_style, control=False).add_to(fmap)
     Outlines("river", style=_river_style, control=False).add_to(fmap)
     Outlines("governorate", style=_border_style, name="Governorate borders").add_to(fmap)
     names = folium.FeatureGroup(name="Place names (GeoNames)")
-    CityLabels().add_to(names)
+    CityLabels(pane=LABELS_PANE).add_to(names)
     names.add_to(fmap)
     if online_tiles:
         for name, url, attr in TILE_LAYERS:

@@ -23,15 +23,16 @@ StyleFunction = Callable[[Mapping], Mapping[str, object]]
 
 
 @functools.cache
-def _city_table() -> str:
+def _city_table(pane: str) -> str:
     labels = city_labels()
     return script_json({"lat": [label.lat for label in labels], "lon": [label.lon for label in labels],
                        "text": [label.name for label in labels],
-                       "major": [bool(label.major) for label in labels]})
+                       "major": [bool(label.major) for label in labels], "pane": pane})
 
 
 class CityLabels(DataScript):
-    """Town and city names (GeoNames) as non-interactive labels, added to the parent layer.
+    """Town and city names (GeoNames) as non-interactive labels, added to the parent layer, in
+    ``pane`` (a pane above the markers keeps cluster badges from hiding the names).
 
     Names are set as text (``textContent``), never parsed as HTML."""
 
@@ -46,6 +47,7 @@ class CityLabels(DataScript):
         box.className = d.major[i] ? "atlas-label major" : "atlas-label";
         box.textContent = d.text[i];
         parent.addLayer(L.marker([d.lat[i], d.lon[i]], {interactive: false, keyboard: false,
+            pane: d.pane,
             icon: L.divIcon({html: box, className: "", iconSize: [0, 0], iconAnchor: [-4, 7]})}));
     }
 })();
@@ -53,10 +55,10 @@ class CityLabels(DataScript):
 """
     )
 
-    def __init__(self) -> None:
+    def __init__(self, *, pane: str = "markerPane") -> None:
         super().__init__()
         self._name = "CityLabels"
-        self.table_json = _city_table()
+        self.table_json = _city_table(pane)
 
 
 @functools.cache
