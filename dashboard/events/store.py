@@ -6,6 +6,7 @@ per load, so that every slider move filters a million rows with numpy comparison
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -15,7 +16,7 @@ from dashboard.books.actors import ActorBook
 from dashboard.books.regions import governorate_of
 from dashboard.events.facets import Facets, build_facets
 from dashboard.model.dates import to_days
-from dashboard.model.problems import Problem
+from dashboard.model.problems import Problem, ProblemTable
 from dashboard.model.schema import ACTOR_SEPARATOR, CANONICAL_COLUMNS
 
 
@@ -25,7 +26,7 @@ class EventStore:
 
     name: str
     events: pd.DataFrame
-    problems: list[Problem] = field(default_factory=list)
+    problems: ProblemTable = field(default_factory=ProblemTable)
     actors: ActorBook = field(default_factory=ActorBook)
     fmt: str = "ours"
     start_days: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
@@ -58,7 +59,7 @@ def index_store(
     name: str,
     events: pd.DataFrame,
     *,
-    problems: list[Problem] | None = None,
+    problems: Iterable[Problem] | None = None,
     actors: ActorBook | None = None,
     fmt: str = "ours",
 ) -> EventStore:
@@ -69,7 +70,7 @@ def index_store(
     return EventStore(
         name=name,
         events=events,
-        problems=list(problems or []),
+        problems=problems if isinstance(problems, ProblemTable) else ProblemTable(problems or ()),
         actors=actors or ActorBook(),
         fmt=fmt,
         start_days=to_days(events["start"]),

@@ -34,7 +34,7 @@ from dashboard.events.store import EventStore, index_store
 from dashboard.ingest.columnmap import ColumnMap
 from dashboard.ingest.load import MAX_UPLOAD_BYTES, load_events
 from dashboard.model.atomic import PRIVATE, write_atomic
-from dashboard.model.problems import PROBLEM_COLUMNS, Problem, problems_frame
+from dashboard.model.problems import PROBLEM_COLUMNS, ProblemTable
 from dashboard.model.schema import CANONICAL_COLUMNS
 
 CACHE_FORMAT = "1"  # bump when the layout of an entry changes
@@ -112,17 +112,13 @@ def _write_parquet(path: Path, table: pa.Table) -> None:
     write_atomic(path, lambda handle: pq.write_table(table, handle, compression="zstd"), mode=PRIVATE)
 
 
-def _problems_from(frame: pd.DataFrame, name: str, old_name: str) -> list[Problem]:
-    problems = []
-    for row in frame.itertuples(index=False):
-        line = None if pd.isna(row.line) else int(row.line)
-        field = None if pd.isna(row.field) else str(row.field)
-        file = name if row.file == old_name else str(row.file)
-        problems.append(Problem(file, line, field, str(row.reason), str(row.value), row.action))
-    return problems
+def _problems_from(frame: pd.DataFrame, name: str, old_name: str) -> ProblemTable:
+    """The cached problems under the name the file has now (columns, not a Problem per row)."""
+    files = frame["file"].astype("str")
+    return ProblemTable.from_frame(frame.assign(file=files.where(files != old_name, name)))
 
 
-def _store_from(events_table: pa.Table, problems: list[Problem], *, name: str, fmt: str,
+def _store_from(events_table: pa.Table, problems: ProblemTable, *, name: str, fmt: str,
                 actors: ActorBook) -> EventStore:
     # split_blocks + self_destruct free each Arrow column once converted: a lower peak.
     events = events_table.to_pandas(split_blocks=True, self_destruct=True)[list(CANONICAL_COLUMNS)]
@@ -150,9 +146,9 @@ def _read_entry(folder: Path, key: str, *, name: str, actors: ActorBook) -> Even
         return None
 
 
-def _write_entry(folder: Path, key: str, table: pa.Table, problems: list[Problem], name: str) -> None:
+def _write_entry(folder: Path, key: str, table: pa.Table, problems: ProblemTable, name: str) -> None:
     """Problems first, events last: an entry counts only once its events file exists."""
-    frame = problems_frame(problems).astype({"line": "Int64"})
+    frame = problems.frame.astype({column: "str" for column in ("file", "field", "reason", "action")})
     problem_table = pa.Table.from_pandas(frame, preserve_index=False)
     problem_table = problem_table.replace_schema_metadata(
         {**(problem_table.schema.metadata or {}), b"atlas-name": name.encode()})
@@ -224,7 +220,7 @@ def load_cached(
         return cached
     store = _load_with_ticks(data, size, label, fmt, max_bytes, actors, report)
     del data, found
-    if any(p.action == "error" for p in store.problems):
+    if store.problems.has("error"):
         return store  # nothing worth keeping; a fixed loader or file gets a fresh try
     if persist:
         report(0.92, f"Saving a fast copy of {label}…")

@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 
 from dashboard.ingest.formats.vector import as_series, per_combo, spread
 from dashboard.ingest.readcsv import STR
-from dashboard.model.problems import Action, Problem, clip
+from dashboard.model.problems import Action, Problem, ProblemTable, clip, text_array
 from dashboard.model.schema import ACTOR_SEPARATOR, OUR_COLUMNS, OUR_OPTIONAL_GEO
 from dashboard.model.text import fold
 
@@ -64,7 +64,7 @@ class Report:
         self.label = label
         self.lines = lines
         self.dropped = np.zeros(len(lines), dtype=bool)
-        self.problems: list[Problem] = []
+        self.problems = ProblemTable()
 
     def rows(self, mask: np.ndarray, field: str | None, reason: str | Values,
              values: Values | Sequence[Values] | None = None,
@@ -77,15 +77,15 @@ class Report:
             self.dropped[where] = True
         if not len(where):
             return
-        why = [reason] * len(where) if isinstance(reason, str) else _pick(reason, where)
-        shown = [""] * len(where)
+        why = reason if isinstance(reason, str) else np.asarray(_pick(reason, where), dtype=object)
+        shown = None
         if values is not None:
             parts = values if isinstance(values, list | tuple) else [values]
-            shown = [", ".join(map(str, cells)) for cells in
-                     zip(*(_pick(part, where) for part in parts), strict=True)]
-        for row, text, value in zip(where, why, shown, strict=True):
-            self.problems.append(Problem(self.label, int(self.lines[row]), field, str(text),
-                                         clip(value), action))
+            texts = [text_array(_pick(part, where)) for part in parts]
+            shown = texts[0] if len(texts) == 1 else pc.binary_join_element_wise(
+                *texts, pa.scalar(", ", pa.large_string()))
+        self.problems.add_rows(file=self.label, lines=self.lines[where], field=field, reason=why,
+                               values=shown, action=action)
 
     def once(self, mask: np.ndarray, field: str | None, reason: str, value: str = "",
              action: Action = "warning") -> None:
@@ -117,10 +117,10 @@ class Report:
         self.problems.append(Problem(self.label, None, None, reason, action=action))
 
 
-def _pick(values: Values, rows: np.ndarray) -> list[object]:
+def _pick(values: Values, rows: np.ndarray) -> pd.Series | np.ndarray:
     if isinstance(values, pd.Series):
-        return values.iloc[rows].tolist()
-    return np.asarray(values, dtype=object)[rows].tolist()
+        return values.iloc[rows]
+    return np.asarray(values, dtype=object)[rows]
 
 
 def actor_names(parts: list[pd.Series], aliases: Mapping[str, str] | None) -> pd.Series:
