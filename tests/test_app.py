@@ -184,10 +184,11 @@ def test_a_bad_file_lists_every_problem_and_keeps_good_rows(app):
     upload(app, "out_of_range.csv")
     assert not app.exception
     assert shown(app)[0] == len(expected)
-    problems = next(d.value for d in app.dataframe if "reason" in d.value.columns)
+    problems = next(d.value for d in app.dataframe if "value" in d.value.columns)
     assert len(problems) == len(expected.problems)
     assert set(problems["line"].dropna().astype(int)) == {p.line for p in expected.problems if p.line}
-    assert any(b.label.startswith("Download the problems") for b in app.get("download_button"))
+    count = len(expected.problems)
+    assert any(b.label == f"Download all {count} problems (CSV)" for b in app.get("download_button"))
 
 
 @pytest.mark.parametrize("name", ["binary_garbage.csv", "empty.csv", "unknown_format.csv"])

@@ -47,6 +47,16 @@ def test_the_summary_counts_rows_by_field_reason_and_action():
     assert table.summary() is summary  # computed once, however often a page asks
 
 
+def test_reasons_that_differ_only_by_the_line_they_name_are_one_kind():
+    table = ProblemTable()
+    table.add_rows(file="f", lines=np.array([3, 4, 9]), field="id", reason=np.array(
+        [f"repeats the id of line {n}; the first one is kept" for n in (2, 2, 5)], dtype=object))
+    table.add_rows(file="f", lines=np.array([6]), field="fatalities", reason="not 12 or 3")
+    assert table.summary()[["reason", "rows", "first line"]].values.tolist() == [
+        ["repeats the id of line …; the first one is kept", 3, 3], ["not 12 or 3", 1, 6]]
+    assert table[2].reason == "repeats the id of line 5; the first one is kept"  # kept as found
+
+
 def test_a_million_duplicates_cost_bytes_each_not_objects(tmp_path):
     """100,000 rows repeating one id: 99,999 problems held in a few tens of bytes each (as
     Problem objects they took about 330 bytes each, and most of the load's time)."""
