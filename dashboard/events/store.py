@@ -38,6 +38,9 @@ class EventStore:
     facets: Facets = field(default_factory=Facets)  # codes for the per-view counts
     # Answers about the whole dataset worked out once (the app's legend): reruns never redo them.
     memo: dict[str, list[str]] = field(default_factory=dict, repr=False, compare=False)
+    # Actor names of the data that the actor book does not know, with the events naming each
+    unmatched_actors: pd.DataFrame = field(default_factory=lambda: unmatched_frame([], []),
+                                           repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.events)
@@ -67,11 +70,12 @@ def index_store(
     events = events.reset_index(drop=True)[list(CANONICAL_COLUMNS)]
     names, link_row, link_actor = actor_links(events["actors"])
     governorates = _governorates(events)
+    actors = actors or ActorBook()
     return EventStore(
         name=name,
         events=events,
         problems=problems if isinstance(problems, ProblemTable) else ProblemTable(problems or ()),
-        actors=actors or ActorBook(),
+        actors=actors,
         fmt=fmt,
         start_days=to_days(events["start"]),
         end_days=to_days(events["end"]),
@@ -80,7 +84,23 @@ def index_store(
         link_actor=link_actor,
         governorates=governorates,
         facets=build_facets(events, governorates),
+        unmatched_actors=unmatched_actors(names, link_actor, actors),
     )
+
+
+def unmatched_frame(names: list[str], counts: list[int]) -> pd.DataFrame:
+    return pd.DataFrame({"name": pd.Series(names, dtype="str"),
+                         "events": pd.Series(counts, dtype="int64")})
+
+
+def unmatched_actors(names: np.ndarray, link_actor: np.ndarray, book: ActorBook) -> pd.DataFrame:
+    """The data's actor names that match no actor (or alias, or dataset name) of the book, with
+    how many events name each, most first: what to add to the book to filter by them."""
+    counts = np.bincount(link_actor, minlength=len(names))
+    unknown = [i for i, name in enumerate(names) if book.canonical(str(name)) is None]
+    frame = unmatched_frame([str(names[i]) for i in unknown], [int(counts[i]) for i in unknown])
+    return frame.sort_values(["events", "name"], ascending=[False, True],
+                             kind="stable").reset_index(drop=True)
 
 
 # An event is counted in a governorate only when its place is known at least that well: a point

@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from dashboard import DATA_DIR, PACKAGE_DIR
-from dashboard.books.actors import DEFAULT_ACTORS, ActorBook
+from dashboard.books.actors import DEFAULT_ACTORS, DEFAULT_NAMES, ActorBook
 from dashboard.books.gazetteer import DEFAULT_GAZETTEER
 from dashboard.events.store import EventStore, index_store
 from dashboard.ingest.columnmap import ColumnMap
@@ -43,6 +43,7 @@ LOADER_FILES: tuple[Path, ...] = (
     *sorted(path for layer in ("model", "books", "ingest")  # all the code a load runs
             for path in (PACKAGE_DIR / layer).rglob("*.py")),
     DEFAULT_ACTORS,
+    DEFAULT_NAMES,
     DEFAULT_GAZETTEER,
     DATA_DIR / "basemap" / "syria_region.geojson",
 )

@@ -4,7 +4,7 @@ mapped once per distinct value, and problems tied to the file's lines."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -123,11 +123,13 @@ def _pick(values: Values, rows: np.ndarray) -> pd.Series | np.ndarray:
     return np.asarray(values, dtype=object)[rows]
 
 
-def actor_names(parts: list[pd.Series], aliases: Mapping[str, str] | None) -> pd.Series:
+def actor_names(parts: list[pd.Series], aliases: Mapping[str, str] | None, *,
+                groups: str = "") -> pd.Series:
     """One ";"-joined list of canonical names per row from several actor columns.
 
-    Each column may itself hold several names separated by ";" (ACLED's associated actors).
-    Names found in ``aliases`` (keys compared by :func:`alias_key`) become the canonical name;
+    Each column may itself hold several names separated by ";" (ACLED's associated actors), or
+    by ``groups`` as well (UCDP writes a side of several groups as "Syrian insurgents, HTS").
+    Names found in ``aliases`` (keys compared by :func:`fold`) become the canonical name;
     unknown names are kept as written. Repeats within a row are dropped.
     """
     lookup = {fold(k): v for k, v in (aliases or {}).items()}
@@ -135,13 +137,35 @@ def actor_names(parts: list[pd.Series], aliases: Mapping[str, str] | None) -> pd
     def join(*cells: str) -> str:
         names: dict[str, None] = {}
         for cell in cells:
-            for name in cell.split(ACTOR_SEPARATOR):
-                name = " ".join(name.split())
-                if name:
+            for written in cell.split(ACTOR_SEPARATOR):
+                for name in split_groups(written, groups, known=lookup):
                     names.setdefault(lookup.get(fold(name), name), None)
         return ACTOR_SEPARATOR.join(names)
 
     return per_combo(parts, join)
+
+
+def split_groups(text: str, separator: str, *, known: Collection[str] = frozenset()) -> list[str]:
+    """The names in a cell that lists several groups ("Syrian insurgents, HTS"), spaces squashed.
+
+    Careful, since a name may hold the separator itself: a cell that is one known name (folded,
+    in ``known``) stays whole, and a separator inside brackets ("Forces of X (A, B)") or
+    one that leaves an empty part is not a split."""
+    name = " ".join(text.split())
+    if not name:
+        return []
+    if not separator or separator not in name or fold(name) in known:
+        return [name]
+    parts, depth, current = [], 0, []
+    for char in name:
+        depth += (char in "([{") - (char in ")]}")
+        if char == separator and depth <= 0:
+            parts.append("".join(current).strip())
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current).strip())
+    return parts if all(parts) else [name]
 
 
 def coded(values: pd.Series, meaning: Mapping[str, str], report: Report | None,
