@@ -85,3 +85,40 @@ def test_a_few_problems_are_simply_listed(count):
     assert len(at.dataframe) == 1 and len(at.dataframe[0].value) == count
     label = "1 problem" if count == 1 else "2 problems"
     assert at.expander[0].label.startswith(f"⚠️ {label} in the data")
+
+
+def unmatched_script() -> None:
+    """A page with only the panel, for the ACLED sample loaded with the bundled actor book."""
+    from pathlib import Path
+
+    import streamlit as st
+
+    from dashboard.ingest.load import load_events
+    from dashboard.ui.problems_panel import problems_panel
+
+    if "store" not in st.session_state:
+        fixtures = Path(st.session_state["fixtures"])
+        st.session_state.store = load_events(fixtures / "acled_syria_sample.csv",
+                                             name="<i>acled</i>.csv")
+    problems_panel(st.session_state.store)
+
+
+def test_the_names_that_matched_no_actor_are_listed_with_their_counts():
+    from pathlib import Path
+
+    at = AppTest.from_function(unmatched_script, default_timeout=30)
+    at.session_state["fixtures"] = str(Path(__file__).resolve().parent / "fixtures")
+    at.run()
+    assert not at.exception
+    store = at.session_state["store"]
+    expected = store.unmatched_actors
+    assert len(expected) == 4 and expected["events"].tolist() == [10, 3, 2, 1]
+    label = "🔎 4 actor names matched no actor in the book"
+    (expander,) = [e for e in at.expander if e.label.startswith("🔎")]
+    assert expander.label == label
+    table = next(d.value for d in at.dataframe if "events" in d.value.columns)
+    assert table.to_dict("records") == expected.to_dict("records")
+    assert table["name"].tolist()[0] == "Civilians (Syria)"
+    bodies = [m.proto.body for m in at.get("html")]
+    assert any("In &lt;i&gt;acled&lt;/i&gt;.csv, 4 actor names matched no actor" in b
+               for b in bodies)  # plain text: the file's name is escaped, never Markdown
