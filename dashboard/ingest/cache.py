@@ -32,6 +32,7 @@ from dashboard.books.actors import DEFAULT_ACTORS, DEFAULT_NAMES, ActorBook
 from dashboard.books.gazetteer import DEFAULT_GAZETTEER
 from dashboard.events.store import EventStore, index_store
 from dashboard.ingest.columnmap import ColumnMap
+from dashboard.ingest.eviction import evict, mark_used
 from dashboard.ingest.load import MAX_UPLOAD_BYTES, load_events
 from dashboard.model.atomic import PRIVATE, write_atomic
 from dashboard.model.problems import PROBLEM_COLUMNS, ProblemTable
@@ -51,8 +52,12 @@ Progress = Callable[[float, str], None]
 
 
 def default_cache_dir() -> Path:
-    """$ATLAS_CACHE_DIR, else ~/.cache/event-atlas."""
-    return Path(os.environ.get("ATLAS_CACHE_DIR") or Path.home() / ".cache" / "event-atlas")
+    """$ATLAS_CACHE_DIR, else event-atlas in the XDG cache folder ($XDG_CACHE_HOME when it is an
+    absolute path, as the XDG spec asks, else ~/.cache)."""
+    if os.environ.get("ATLAS_CACHE_DIR"):
+        return Path(os.environ["ATLAS_CACHE_DIR"])
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    return (Path(xdg) if os.path.isabs(xdg) else Path.home() / ".cache") / "event-atlas"
 
 
 def private_folder(folder: Path) -> Path:
@@ -217,6 +222,7 @@ def load_cached(
     key = cache_key(digest, fmt=fmt)
     cached = _read_entry(folder, key, name=label, actors=actors) if persist else None
     if cached is not None:
+        mark_used(folder, key)
         report(1.0, f"{label}: {len(cached):,} events (from the cache)")
         return cached
     store = _load_with_ticks(data, size, label, fmt, max_bytes, actors, report)
@@ -231,6 +237,7 @@ def load_cached(
     if persist:
         with contextlib.suppress(OSError):  # a read-only or full disk costs speed next time only
             _write_entry(private_folder(folder), key, table, problems, label)
+            evict(folder, keep=key)  # the cap: least recently used entries go first
     result = _store_from(table, problems, name=label, fmt=json.loads(
         table.schema.metadata[b"atlas"])["fmt"], actors=actors)
     report(1.0, f"{label}: {len(result):,} events")
