@@ -184,10 +184,21 @@ def test_a_bad_file_lists_every_problem_and_keeps_good_rows(app):
     upload(app, "out_of_range.csv")
     assert not app.exception
     assert shown(app)[0] == len(expected)
-    problems = next(d.value for d in app.dataframe if "reason" in d.value.columns)
+    problems = next(d.value for d in app.dataframe if "value" in d.value.columns)
     assert len(problems) == len(expected.problems)
     assert set(problems["line"].dropna().astype(int)) == {p.line for p in expected.problems if p.line}
-    assert any(b.label.startswith("Download the problems") for b in app.get("download_button"))
+    count = len(expected.problems)
+    assert any(b.label == f"Download all {count} problems (CSV)" for b in app.get("download_button"))
+
+
+def test_an_upload_says_which_actor_names_matched_no_actor(app):
+    upload(app, "acled_syria_sample.csv")
+    assert not app.exception
+    assert "🔎 4 actor names matched no actor in the book" in [e.label for e in app.expander]
+    table = next(d.value for d in app.dataframe if "events" in d.value.columns)
+    assert dict(zip(table["name"], table["events"], strict=True)) == {
+        "Civilians (Syria)": 10, "Protesters (Syria)": 3, "Unidentified Armed Group (Syria)": 2,
+        "Rioters (Syria)": 1}
 
 
 @pytest.mark.parametrize("name", ["binary_garbage.csv", "empty.csv", "unknown_format.csv"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -136,6 +137,68 @@ def test_progress_goes_from_zero_to_one(tmp_path, csv_bytes):
 
 def test_the_cache_folder_follows_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("ATLAS_CACHE_DIR", str(tmp_path / "elsewhere"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert cache.default_cache_dir() == tmp_path / "elsewhere"
     monkeypatch.delenv("ATLAS_CACHE_DIR")
+    assert cache.default_cache_dir() == tmp_path / "xdg" / "event-atlas"
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/path")  # the XDG spec: ignored, not relative
     assert cache.default_cache_dir() == Path.home() / ".cache" / "event-atlas"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    assert cache.default_cache_dir() == Path.home() / ".cache" / "event-atlas"
+
+
+def entry_keys(folder: Path) -> set[str]:
+    return {p.name.split(".")[0] for p in folder.iterdir() if p.name.endswith(".parquet")}
+
+
+def test_the_cache_keeps_to_its_size_evicting_the_least_recently_used(tmp_path, monkeypatch):
+    files = [to_csv_bytes(synthetic_events(200, seed=seed)) for seed in (1, 2, 3)]
+    load_cached(files[0], name="a.csv", cache_dir=tmp_path)
+    (first,) = entry_keys(tmp_path)
+    one_entry = sum(p.stat().st_size for p in tmp_path.iterdir())
+    # room for two entries, not three
+    monkeypatch.setenv("ATLAS_CACHE_MAX_MB", str(2.5 * one_entry / 1e6))
+    load_cached(files[1], name="b.csv", cache_dir=tmp_path)
+    (second,) = entry_keys(tmp_path) - {first}
+    for path in tmp_path.iterdir():  # both used a while ago, the first one earlier
+        stamp = 1_000 if path.name.startswith(first) else 2_000
+        os.utime(path, (stamp, stamp))
+    load_cached(files[0], name="a.csv", cache_dir=tmp_path)  # a hit: now the first is recent
+    load_cached(files[2], name="c.csv", cache_dir=tmp_path)
+    keys = entry_keys(tmp_path)
+    assert first in keys and second not in keys and len(keys) == 2
+    assert sum(p.stat().st_size for p in tmp_path.iterdir()) <= 2.5 * one_entry
+
+
+def test_an_entry_over_the_cap_is_not_kept_and_the_load_still_works(tmp_path, monkeypatch,
+                                                                     csv_bytes):
+    monkeypatch.setenv("ATLAS_CACHE_MAX_MB", "0")
+    store = load_cached(csv_bytes, name="big.csv", cache_dir=tmp_path)
+    assert len(store) == 300 and not list(tmp_path.glob("*.parquet"))
+
+
+def test_eviction_leaves_other_files_alone_and_skips_what_another_process_removed(tmp_path):
+    from dashboard.ingest.eviction import evict
+
+    (tmp_path / "notes.txt").write_text("mine")
+    (tmp_path / ".k1.events.parquet.123.ab.tmp").write_bytes(b"x" * 100)  # a write in progress
+    for number, key in enumerate(("k1", "k2")):
+        for suffix in (".events.parquet", ".problems.parquet"):
+            (tmp_path / f"{key}{suffix}").write_bytes(b"x" * 100)
+            os.utime(tmp_path / f"{key}{suffix}", (1000 + number, 1000 + number))
+    assert evict(tmp_path, limit=250) == ["k1"]
+    assert evict(tmp_path, limit=250) == []
+    assert {p.name for p in tmp_path.iterdir()} == {
+        "notes.txt", ".k1.events.parquet.123.ab.tmp", "k2.events.parquet", "k2.problems.parquet"}
+    assert evict(tmp_path / "missing", limit=0) == []
+
+
+def test_the_cap_defaults_to_2_gb_and_reads_megabytes(monkeypatch):
+    from dashboard.ingest.eviction import cache_limit
+
+    monkeypatch.delenv("ATLAS_CACHE_MAX_MB", raising=False)
+    assert cache_limit() == 2 * 10**9
+    monkeypatch.setenv("ATLAS_CACHE_MAX_MB", "500")
+    assert cache_limit() == 500 * 10**6
+    monkeypatch.setenv("ATLAS_CACHE_MAX_MB", "lots")
+    assert cache_limit() == 2 * 10**9

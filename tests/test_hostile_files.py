@@ -60,6 +60,12 @@ def _nuls_everywhere_but_text(path: Path) -> None:
                      * 50_000)
 
 
+def _tiny_rejected_rows(path: Path) -> None:
+    """~5 MB of rows that are each rejected: a problem per row, 200,000 of them."""
+    path.write_text(OURS_HEADER + "\n" + "".join(f"r{i:06d},3023-99-99,,,,,,,\n"
+                                                for i in range(200_000)), encoding="utf-8")
+
+
 HOSTILE = {
     "commas.csv": _commas,
     "wide_header.csv": _wide_header,
@@ -67,6 +73,7 @@ HOSTILE = {
     "duplicate_ids.csv": _duplicate_ids,
     "ragged.csv": _ragged,
     "nul_per_row.csv": _nuls_everywhere_but_text,
+    "tiny_rejected_rows.csv": _tiny_rejected_rows,
 }
 
 CHILD = textwrap.dedent("""

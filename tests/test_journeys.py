@@ -341,6 +341,31 @@ def test_country_level_events_are_counted_and_outlined_not_drawn_as_points(page,
     wait_until(lambda: shown_counts(page)[0] == len(russia), page=page, message="Russia's events")
     wait_until(lambda: frame.evaluate(OUTLINED_JS) == [russia_vague, len(russia) - russia_vague],
                page=page, message="Russia's country-level events outlined")
+
+
+def test_a_file_of_many_problems_shows_a_summary_the_first_rows_and_a_full_download(page, tmp_path):
+    """2,000 rows repeating one id: the page lists 200 and counts the rest; the download has
+    every one; the one kept row's unknown actor is listed as matching no actor."""
+    mine = tmp_path / "repeats.csv"
+    mine.write_text("id,date,place,actors,event_type,summary,source,quote,latitude,longitude\n"
+                    + "dup,2016-02-01,Aleppo,IRGC;Nobody Known,battle,s,src,q,36.2,37.1\n" * 2000)
+    wait_for_map(page)
+    page.get_by_text("My file").click()
+    wait_until(lambda: page.locator('input[type="file"]').count() > 0, page=page, message="the uploader")
+    page.locator('input[type="file"]').set_input_files(str(mine))
+    wait_until(lambda: shown_counts(page) == (1, 1), page=page, message="the one kept event")
+    no_exception(page)
+    page.get_by_text("⚠️ 2,000 problems in the data").click()
+    wait_until(lambda: page.get_by_text("The first 200 of 2,000, by line").count() > 0, page=page,
+               message="the first rows of the problems")
+    button = page.get_by_role("button", name="Download all 2,000 problems (CSV)")
+    with page.expect_download() as download:
+        button.click()
+    text = download.value.path().read_bytes().decode("utf-8-sig")
+    assert text.count("\r\n") == 2001 and "repeats the id of line 2" in text
+    page.get_by_text("🔎 1 actor name matched no actor in the book").click()
+    wait_until(lambda: page.get_by_text("1 actor name matched no actor, alias").count() > 0,
+               page=page, message="the unmatched actor names")
     no_exception(page)
 
 

@@ -1,7 +1,9 @@
 """The actor book: canonical names, aliases, the parent chain and coalitions (data/actors.csv).
 
 Users filter by one actor, an actor with its sub-units (Quds Force is part of the IRGC), or a whole
-side; imported datasets map their own actor names onto ours through the aliases.
+side; imported datasets map their own actor names onto ours through the aliases, and through the
+datasets' standard names in data/actor_names.csv ("Islamic State (Syria)" is ACLED's ISIS,
+"Syrian insurgents" UCDP's rebels), each with the source of its spelling.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from dashboard.model.schema import ACTOR_SEPARATOR
 from dashboard.model.text import fold
 
 DEFAULT_ACTORS = DATA_DIR / "actors.csv"
+DEFAULT_NAMES = DATA_DIR / "actor_names.csv"
+NAMES_FILE = "actor_names.csv"
 COALITION_PREFIX = "coalition:"
 NO_COALITION = "unaffiliated"
 
@@ -39,17 +43,37 @@ class ActorRow(BaseModel):
         return value.strip()
 
 
+class ActorNameRow(BaseModel):
+    """One row of actor_names.csv: a dataset's name for an actor of the book, and its source."""
+
+    name: str
+    actor: str
+    dataset: str
+    source: str
+
+    @field_validator("name", "actor", "dataset", "source")
+    @classmethod
+    def _present(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("required")
+        return value.strip()
+
+
 @dataclass
 class ActorBook:
     """Actors by canonical name, with lookups by any alias."""
 
     rows: dict[str, ActorRow] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    names: dict[str, list[ActorNameRow]] = field(default_factory=dict)  # by folded name
     _by_key: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, path: str | Path = DEFAULT_ACTORS) -> ActorBook:
-        """Read actors.csv; bad rows are reported with their line and left out."""
+    def load(cls, path: str | Path = DEFAULT_ACTORS, *,
+             names: str | Path | None = None) -> ActorBook:
+        """Read actors.csv and the datasets' names for its actors (``names``; by default the
+        actor_names.csv beside it, else the bundled one); bad rows are reported with their line
+        and left out."""
         book = cls()
         path = Path(path)
         rows, book.problems = read_model_rows(path, ActorRow)
@@ -60,7 +84,32 @@ class ActorBook:
                 book.problems.append(
                     Problem(path.name, None, "parent", f"{actor.name}: unknown parent", actor.parent)
                 )
+        if names is None:
+            names = path.parent / NAMES_FILE if (path.parent / NAMES_FILE).exists() else DEFAULT_NAMES
+        book.add_dataset_names(Path(names))
         return book
+
+    def add_dataset_names(self, path: Path) -> None:
+        """The datasets' names of actors (actor_names.csv). A name for an actor the book lacks,
+        or one that an alias already gives to another actor, is reported and not used."""
+        rows, problems = read_model_rows(path, ActorNameRow)
+        self.problems += problems
+        for row in rows:
+            key = fold(row.name)
+            known = self._by_key.get(key)
+            if row.actor not in self.rows:
+                self.problems.append(Problem(path.name, None, "actor", f"{row.name}: not an "
+                                             "actor in the actor book", row.actor))
+            elif known is not None and known != row.actor:
+                self.problems.append(Problem(path.name, None, "name", f"{row.name}: already an "
+                                             f"alias of {known}, not of {row.actor}", row.name))
+            else:
+                self._by_key[key] = row.actor
+                self.names.setdefault(key, []).append(row)
+
+    def source_of(self, name: str) -> str:
+        """Where a dataset's spelling of a name comes from ("" for the book's own names)."""
+        return "; ".join(f"{row.dataset}: {row.source}" for row in self.names.get(fold(name), []))
 
     def add(self, actor: ActorRow) -> None:
         """Register an actor and its aliases."""

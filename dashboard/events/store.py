@@ -6,6 +6,7 @@ per load, so that every slider move filters a million rows with numpy comparison
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -15,7 +16,7 @@ from dashboard.books.actors import ActorBook
 from dashboard.books.regions import governorate_of
 from dashboard.events.facets import Facets, build_facets
 from dashboard.model.dates import to_days
-from dashboard.model.problems import Problem
+from dashboard.model.problems import Problem, ProblemTable
 from dashboard.model.schema import ACTOR_SEPARATOR, CANONICAL_COLUMNS
 
 
@@ -25,7 +26,7 @@ class EventStore:
 
     name: str
     events: pd.DataFrame
-    problems: list[Problem] = field(default_factory=list)
+    problems: ProblemTable = field(default_factory=ProblemTable)
     actors: ActorBook = field(default_factory=ActorBook)
     fmt: str = "ours"
     start_days: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
@@ -37,6 +38,9 @@ class EventStore:
     facets: Facets = field(default_factory=Facets)  # codes for the per-view counts
     # Answers about the whole dataset worked out once (the app's legend): reruns never redo them.
     memo: dict[str, list[str]] = field(default_factory=dict, repr=False, compare=False)
+    # Actor names of the data that the actor book does not know, with the events naming each
+    unmatched_actors: pd.DataFrame = field(default_factory=lambda: unmatched_frame([], []),
+                                           repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.events)
@@ -58,7 +62,7 @@ def index_store(
     name: str,
     events: pd.DataFrame,
     *,
-    problems: list[Problem] | None = None,
+    problems: Iterable[Problem] | None = None,
     actors: ActorBook | None = None,
     fmt: str = "ours",
 ) -> EventStore:
@@ -66,11 +70,12 @@ def index_store(
     events = events.reset_index(drop=True)[list(CANONICAL_COLUMNS)]
     names, link_row, link_actor = actor_links(events["actors"])
     governorates = _governorates(events)
+    actors = actors or ActorBook()
     return EventStore(
         name=name,
         events=events,
-        problems=list(problems or []),
-        actors=actors or ActorBook(),
+        problems=problems if isinstance(problems, ProblemTable) else ProblemTable(problems or ()),
+        actors=actors,
         fmt=fmt,
         start_days=to_days(events["start"]),
         end_days=to_days(events["end"]),
@@ -79,7 +84,23 @@ def index_store(
         link_actor=link_actor,
         governorates=governorates,
         facets=build_facets(events, governorates),
+        unmatched_actors=unmatched_actors(names, link_actor, actors),
     )
+
+
+def unmatched_frame(names: list[str], counts: list[int]) -> pd.DataFrame:
+    return pd.DataFrame({"name": pd.Series(names, dtype="str"),
+                         "events": pd.Series(counts, dtype="int64")})
+
+
+def unmatched_actors(names: np.ndarray, link_actor: np.ndarray, book: ActorBook) -> pd.DataFrame:
+    """The data's actor names that match no actor (or alias, or dataset name) of the book, with
+    how many events name each, most first: what to add to the book to filter by them."""
+    counts = np.bincount(link_actor, minlength=len(names))
+    unknown = [i for i, name in enumerate(names) if book.canonical(str(name)) is None]
+    frame = unmatched_frame([str(names[i]) for i in unknown], [int(counts[i]) for i in unknown])
+    return frame.sort_values(["events", "name"], ascending=[False, True],
+                             kind="stable").reset_index(drop=True)
 
 
 # An event is counted in a governorate only when its place is known at least that well: a point

@@ -28,13 +28,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from dashboard import DATA_DIR, PACKAGE_DIR
-from dashboard.books.actors import DEFAULT_ACTORS, ActorBook
+from dashboard.books.actors import DEFAULT_ACTORS, DEFAULT_NAMES, ActorBook
 from dashboard.books.gazetteer import DEFAULT_GAZETTEER
 from dashboard.events.store import EventStore, index_store
 from dashboard.ingest.columnmap import ColumnMap
+from dashboard.ingest.eviction import evict, mark_used
 from dashboard.ingest.load import MAX_UPLOAD_BYTES, load_events
 from dashboard.model.atomic import PRIVATE, write_atomic
-from dashboard.model.problems import PROBLEM_COLUMNS, Problem, problems_frame
+from dashboard.model.problems import PROBLEM_COLUMNS, ProblemTable
 from dashboard.model.schema import CANONICAL_COLUMNS
 
 CACHE_FORMAT = "1"  # bump when the layout of an entry changes
@@ -43,6 +44,7 @@ LOADER_FILES: tuple[Path, ...] = (
     *sorted(path for layer in ("model", "books", "ingest")  # all the code a load runs
             for path in (PACKAGE_DIR / layer).rglob("*.py")),
     DEFAULT_ACTORS,
+    DEFAULT_NAMES,
     DEFAULT_GAZETTEER,
     DATA_DIR / "basemap" / "syria_region.geojson",
 )
@@ -50,8 +52,12 @@ Progress = Callable[[float, str], None]
 
 
 def default_cache_dir() -> Path:
-    """$ATLAS_CACHE_DIR, else ~/.cache/event-atlas."""
-    return Path(os.environ.get("ATLAS_CACHE_DIR") or Path.home() / ".cache" / "event-atlas")
+    """$ATLAS_CACHE_DIR, else event-atlas in the XDG cache folder ($XDG_CACHE_HOME when it is an
+    absolute path, as the XDG spec asks, else ~/.cache)."""
+    if os.environ.get("ATLAS_CACHE_DIR"):
+        return Path(os.environ["ATLAS_CACHE_DIR"])
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    return (Path(xdg) if os.path.isabs(xdg) else Path.home() / ".cache") / "event-atlas"
 
 
 def private_folder(folder: Path) -> Path:
@@ -112,17 +118,13 @@ def _write_parquet(path: Path, table: pa.Table) -> None:
     write_atomic(path, lambda handle: pq.write_table(table, handle, compression="zstd"), mode=PRIVATE)
 
 
-def _problems_from(frame: pd.DataFrame, name: str, old_name: str) -> list[Problem]:
-    problems = []
-    for row in frame.itertuples(index=False):
-        line = None if pd.isna(row.line) else int(row.line)
-        field = None if pd.isna(row.field) else str(row.field)
-        file = name if row.file == old_name else str(row.file)
-        problems.append(Problem(file, line, field, str(row.reason), str(row.value), row.action))
-    return problems
+def _problems_from(frame: pd.DataFrame, name: str, old_name: str) -> ProblemTable:
+    """The cached problems under the name the file has now (columns, not a Problem per row)."""
+    files = frame["file"].astype("str")
+    return ProblemTable.from_frame(frame.assign(file=files.where(files != old_name, name)))
 
 
-def _store_from(events_table: pa.Table, problems: list[Problem], *, name: str, fmt: str,
+def _store_from(events_table: pa.Table, problems: ProblemTable, *, name: str, fmt: str,
                 actors: ActorBook) -> EventStore:
     # split_blocks + self_destruct free each Arrow column once converted: a lower peak.
     events = events_table.to_pandas(split_blocks=True, self_destruct=True)[list(CANONICAL_COLUMNS)]
@@ -150,9 +152,9 @@ def _read_entry(folder: Path, key: str, *, name: str, actors: ActorBook) -> Even
         return None
 
 
-def _write_entry(folder: Path, key: str, table: pa.Table, problems: list[Problem], name: str) -> None:
+def _write_entry(folder: Path, key: str, table: pa.Table, problems: ProblemTable, name: str) -> None:
     """Problems first, events last: an entry counts only once its events file exists."""
-    frame = problems_frame(problems).astype({"line": "Int64"})
+    frame = problems.frame.astype({column: "str" for column in ("file", "field", "reason", "action")})
     problem_table = pa.Table.from_pandas(frame, preserve_index=False)
     problem_table = problem_table.replace_schema_metadata(
         {**(problem_table.schema.metadata or {}), b"atlas-name": name.encode()})
@@ -220,11 +222,12 @@ def load_cached(
     key = cache_key(digest, fmt=fmt)
     cached = _read_entry(folder, key, name=label, actors=actors) if persist else None
     if cached is not None:
+        mark_used(folder, key)
         report(1.0, f"{label}: {len(cached):,} events (from the cache)")
         return cached
     store = _load_with_ticks(data, size, label, fmt, max_bytes, actors, report)
     del data, found
-    if any(p.action == "error" for p in store.problems):
+    if store.problems.has("error"):
         return store  # nothing worth keeping; a fixed loader or file gets a fresh try
     if persist:
         report(0.92, f"Saving a fast copy of {label}…")
@@ -234,6 +237,7 @@ def load_cached(
     if persist:
         with contextlib.suppress(OSError):  # a read-only or full disk costs speed next time only
             _write_entry(private_folder(folder), key, table, problems, label)
+            evict(folder, keep=key)  # the cap: least recently used entries go first
     result = _store_from(table, problems, name=label, fmt=json.loads(
         table.schema.metadata[b"atlas"])["fmt"], actors=actors)
     report(1.0, f"{label}: {len(result):,} events")

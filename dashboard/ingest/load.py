@@ -7,7 +7,7 @@ the app never shows data that ``validate`` would reject without saying so.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -25,7 +25,7 @@ from dashboard.ingest.columnmap import ColumnMap, remap
 from dashboard.ingest.formats import adapt, detect_format
 from dashboard.ingest.readcsv import read_table
 from dashboard.model.dates import period_end, period_start, read_dates
-from dashboard.model.problems import Action, Problem, clip
+from dashboard.model.problems import Action, Problem, ProblemTable
 from dashboard.model.schema import (
     ACTOR_SEPARATOR,
     CANONICAL_COLUMNS,
@@ -48,7 +48,7 @@ class _Report:
         self.name = name
         self.lines = lines
         self.dropped = np.zeros(len(lines), dtype=bool)
-        self.problems: list[Problem] = []
+        self.problems = ProblemTable()
 
     def add(
         self, mask: np.ndarray, field: str, reason: str | np.ndarray, values: pd.Series,
@@ -59,13 +59,9 @@ class _Report:
         rows = np.flatnonzero(np.asarray(mask, dtype=bool) & ~self.dropped)
         if not len(rows):
             return
-        shown = values.iloc[rows].to_numpy(dtype=object)
-        why = ([reason] * len(rows) if isinstance(reason, str)
-               else np.asarray(reason, dtype=object)[rows].tolist())
-        self.problems.extend(
-            Problem(self.name, int(self.lines[i]), field, str(text), clip(value), action)
-            for i, text, value in zip(rows, why, shown, strict=True)
-        )
+        why = reason if isinstance(reason, str) else np.asarray(reason, dtype=object)[rows]
+        self.problems.add_rows(file=self.name, lines=self.lines[rows], field=field, reason=why,
+                               values=values.iloc[rows], action=action)
         if action == "discarded":
             self.dropped[rows] = True
 
@@ -141,7 +137,7 @@ def normalise(
     actors: ActorBook,
     sources: SourceBook | None = None,
     fmt: str = "ours",
-) -> tuple[pd.DataFrame, list[Problem]]:
+) -> tuple[pd.DataFrame, ProblemTable]:
     """Turn an adapted frame (our columns as text, plus ``line``) into canonical events."""
     frame = frame.reset_index(drop=True)  # copy-on-write: the caller's frame is not changed
     for column in (*OUR_COLUMNS, *OUR_OPTIONAL_GEO):
@@ -255,8 +251,8 @@ def load_events(
     actors = actors or ActorBook.load()
     raw = read_table(source, name=name, max_bytes=max_bytes, on_progress=on_progress)
     label = raw.name
-    problems = list(raw.problems)
-    if any(p.action == "error" for p in problems) or raw.frame.empty:
+    problems = ProblemTable(raw.problems)
+    if problems.has("error") or raw.frame.empty:
         return index_store(label, pd.DataFrame(columns=list(CANONICAL_COLUMNS)),
                            problems=problems, actors=actors, fmt="unknown")
     if isinstance(fmt, ColumnMap):  # the user said which of their columns is which
@@ -267,23 +263,24 @@ def load_events(
     adapted, adapt_problems = adapt(raw, adapt_as, actor_aliases=actors.alias_map())
     del raw  # the file's own columns: a large file's peak memory is each step's copies at once
     _return_freed_memory()
-    problems += adapt_problems
-    if any(p.action == "error" for p in adapt_problems):
+    problems.extend(adapt_problems)
+    if adapt_problems.has("error"):
         return index_store(label, pd.DataFrame(columns=list(CANONICAL_COLUMNS)),
                            problems=problems, actors=actors, fmt=fmt)
     events, more = normalise(adapted, name=label, gazetteer=gazetteer, actors=actors,
                              sources=sources, fmt=fmt)
     del adapted
     _return_freed_memory()
-    return index_store(label, events, problems=in_line_order(problems + more), actors=actors,
-                       fmt=fmt)
+    problems.extend(more)
+    return index_store(label, events, problems=in_line_order(problems), actors=actors, fmt=fmt)
 
 
-def in_line_order(problems: list[Problem]) -> list[Problem]:
+def in_line_order(problems: Iterable[Problem]) -> ProblemTable:
     """Problems by line, the file's own first: reading, adapting and normalising each find their
     own, and a user fixing a file goes through it from the top (stable, so a line's problems keep
     the order they were found in)."""
-    return sorted(problems, key=lambda p: -1 if p.line is None else p.line)
+    table = problems if isinstance(problems, ProblemTable) else ProblemTable(problems)
+    return table.in_line_order()
 
 
 def load_bundled(path: str | Path = DEFAULT_EVENTS) -> EventStore:
@@ -299,5 +296,6 @@ def load_bundled(path: str | Path = DEFAULT_EVENTS) -> EventStore:
     actors = ActorBook.load(beside("actors.csv", DEFAULT_ACTORS))
     sources = SourceBook.load(beside("sources.csv", DEFAULT_SOURCES))
     store = load_events(path, fmt="ours", gazetteer=gazetteer, actors=actors, sources=sources)
-    store.problems = [*gazetteer.problems, *actors.problems, *sources.problems, *store.problems]
+    store.problems = ProblemTable.concat([gazetteer.problems, actors.problems, sources.problems,
+                                          store.problems])
     return store

@@ -35,6 +35,12 @@ def neutralise_cell(text: str) -> str:
     return "'" + text if _FORMULA.match(text) else text
 
 
+def neutralise_column(values: pd.Series) -> pd.Series:
+    """:func:`neutralise_cell` over a column of text, vectorised (a problems table of five
+    million rows took a Python call per cell)."""
+    return values.astype("str").fillna("").str.replace(r"^('*[=+\-@\t\r])", r"'\1", regex=True)
+
+
 def unneutralise_cell(text: str) -> str:
     """The inverse of :func:`neutralise_cell` (for a loader reading our own exports back)."""
     return text[1:] if _NEUTRALISED.match(text) else text

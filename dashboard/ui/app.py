@@ -45,13 +45,13 @@ from dashboard.mapping.layers import LAYER_NAMES
 from dashboard.mapping.popup import id_from_tooltip, popup_html
 from dashboard.mapping.style import TYPE_COLOURS, ColourMode
 from dashboard.model.place import drawable
-from dashboard.model.problems import problems_csv, problems_frame
 from dashboard.model.schema import EVENT_TYPES, MAX_UPLOAD_MB
 from dashboard.ui import interaction as ix
 from dashboard.ui.columns_form import columns_form
 from dashboard.ui.interaction import Interaction
 from dashboard.ui.plain import CSS as PLAIN_CSS
 from dashboard.ui.plain import plain
+from dashboard.ui.problems_panel import problems_panel
 from dashboard.ui.urlstate import parse_params, to_params
 
 st.set_page_config(page_title="Event Atlas", page_icon="🗺️", layout="wide")
@@ -352,14 +352,7 @@ def main() -> None:
     st.html(PAGE_CSS)
     st.html('<p class="atlas-title">Event Atlas · where, when, who, and which source says so</p>')
     store = choose_data()
-    if store.problems:
-        bad = problems_frame(store.problems)
-        noun = "problem" if len(bad) == 1 else "problems"
-        with st.expander(f"⚠️ {len(bad):,} {noun} in the data: rows left out or repaired"):
-            plain(f"In {store.name}:")
-            st.dataframe(bad, hide_index=True, width="stretch")
-            st.download_button("Download the problems (CSV)", lambda: problems_csv(bad), on_click="ignore",
-                               file_name=f"{store.name}.problems.csv", mime="text/csv")
+    problems_panel(store)
     if store.span is None:
         plain(f"No usable events in {store.name}. See the problems above.", tone="error")
         return

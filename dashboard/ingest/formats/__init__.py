@@ -16,7 +16,7 @@ from dashboard.ingest.formats import acled, ours, ucdp
 from dashboard.ingest.formats.common import OUT_COLUMNS, Columns, Report, column_key
 from dashboard.ingest.formats.finish import assemble, coordinates, duplicate_ids
 from dashboard.ingest.readcsv import STR, RawTable
-from dashboard.model.problems import Problem
+from dashboard.model.problems import ProblemTable
 
 # Tried in this order: ACLED and UCDP signatures are distinctive; ours is the most generic.
 FORMATS: dict[str, ModuleType] = {"acled": acled, "ucdp": ucdp, "ours": ours}
@@ -35,7 +35,7 @@ def detect_format(columns: Iterable[object]) -> str:
 
 
 def adapt(raw: RawTable, fmt: str, *,
-          actor_aliases: Mapping[str, str] | None = None) -> tuple[pd.DataFrame, list[Problem]]:
+          actor_aliases: Mapping[str, str] | None = None) -> tuple[pd.DataFrame, ProblemTable]:
     """``raw`` in our columns (all str, plus int ``line``) and the problems adapting found.
 
     ``raw.problems`` are not repeated (the caller already has them). Rows with problems that
@@ -44,7 +44,7 @@ def adapt(raw: RawTable, fmt: str, *,
     """
     report = Report(raw.name, raw.lines)
     if any(p.action == "error" for p in raw.problems):
-        return _empty(), []
+        return _empty(), ProblemTable()
     module = FORMATS.get(fmt)
     if module is None:
         found = ", ".join(map(str, raw.frame.columns[:12])) or "none"
@@ -66,8 +66,7 @@ def adapt(raw: RawTable, fmt: str, *,
     out = module.convert(cols, report, actor_aliases)
     coordinates(out, report)
     duplicate_ids(out, report)
-    problems = sorted(report.problems, key=lambda p: -1 if p.line is None else p.line)
-    return assemble(out, report), problems
+    return assemble(out, report), report.problems.in_line_order()
 
 
 def _with_synonyms(keys: set[str], module: ModuleType) -> set[str]:

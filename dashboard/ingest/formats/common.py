@@ -4,7 +4,7 @@ mapped once per distinct value, and problems tied to the file's lines."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 
 from dashboard.ingest.formats.vector import as_series, per_combo, spread
 from dashboard.ingest.readcsv import STR
-from dashboard.model.problems import Action, Problem, clip
+from dashboard.model.problems import Action, Problem, ProblemTable, clip, text_array
 from dashboard.model.schema import ACTOR_SEPARATOR, OUR_COLUMNS, OUR_OPTIONAL_GEO
 from dashboard.model.text import fold
 
@@ -64,7 +64,7 @@ class Report:
         self.label = label
         self.lines = lines
         self.dropped = np.zeros(len(lines), dtype=bool)
-        self.problems: list[Problem] = []
+        self.problems = ProblemTable()
 
     def rows(self, mask: np.ndarray, field: str | None, reason: str | Values,
              values: Values | Sequence[Values] | None = None,
@@ -77,15 +77,15 @@ class Report:
             self.dropped[where] = True
         if not len(where):
             return
-        why = [reason] * len(where) if isinstance(reason, str) else _pick(reason, where)
-        shown = [""] * len(where)
+        why = reason if isinstance(reason, str) else np.asarray(_pick(reason, where), dtype=object)
+        shown = None
         if values is not None:
             parts = values if isinstance(values, list | tuple) else [values]
-            shown = [", ".join(map(str, cells)) for cells in
-                     zip(*(_pick(part, where) for part in parts), strict=True)]
-        for row, text, value in zip(where, why, shown, strict=True):
-            self.problems.append(Problem(self.label, int(self.lines[row]), field, str(text),
-                                         clip(value), action))
+            texts = [text_array(_pick(part, where)) for part in parts]
+            shown = texts[0] if len(texts) == 1 else pc.binary_join_element_wise(
+                *texts, pa.scalar(", ", pa.large_string()))
+        self.problems.add_rows(file=self.label, lines=self.lines[where], field=field, reason=why,
+                               values=shown, action=action)
 
     def once(self, mask: np.ndarray, field: str | None, reason: str, value: str = "",
              action: Action = "warning") -> None:
@@ -117,17 +117,19 @@ class Report:
         self.problems.append(Problem(self.label, None, None, reason, action=action))
 
 
-def _pick(values: Values, rows: np.ndarray) -> list[object]:
+def _pick(values: Values, rows: np.ndarray) -> pd.Series | np.ndarray:
     if isinstance(values, pd.Series):
-        return values.iloc[rows].tolist()
-    return np.asarray(values, dtype=object)[rows].tolist()
+        return values.iloc[rows]
+    return np.asarray(values, dtype=object)[rows]
 
 
-def actor_names(parts: list[pd.Series], aliases: Mapping[str, str] | None) -> pd.Series:
+def actor_names(parts: list[pd.Series], aliases: Mapping[str, str] | None, *,
+                groups: str = "") -> pd.Series:
     """One ";"-joined list of canonical names per row from several actor columns.
 
-    Each column may itself hold several names separated by ";" (ACLED's associated actors).
-    Names found in ``aliases`` (keys compared by :func:`alias_key`) become the canonical name;
+    Each column may itself hold several names separated by ";" (ACLED's associated actors), or
+    by ``groups`` as well (UCDP writes a side of several groups as "Syrian insurgents, HTS").
+    Names found in ``aliases`` (keys compared by :func:`fold`) become the canonical name;
     unknown names are kept as written. Repeats within a row are dropped.
     """
     lookup = {fold(k): v for k, v in (aliases or {}).items()}
@@ -135,13 +137,35 @@ def actor_names(parts: list[pd.Series], aliases: Mapping[str, str] | None) -> pd
     def join(*cells: str) -> str:
         names: dict[str, None] = {}
         for cell in cells:
-            for name in cell.split(ACTOR_SEPARATOR):
-                name = " ".join(name.split())
-                if name:
+            for written in cell.split(ACTOR_SEPARATOR):
+                for name in split_groups(written, groups, known=lookup):
                     names.setdefault(lookup.get(fold(name), name), None)
         return ACTOR_SEPARATOR.join(names)
 
     return per_combo(parts, join)
+
+
+def split_groups(text: str, separator: str, *, known: Collection[str] = frozenset()) -> list[str]:
+    """The names in a cell that lists several groups ("Syrian insurgents, HTS"), spaces squashed.
+
+    Careful, since a name may hold the separator itself: a cell that is one known name (folded,
+    in ``known``) stays whole, and a separator inside brackets ("Forces of X (A, B)") or
+    one that leaves an empty part is not a split."""
+    name = " ".join(text.split())
+    if not name:
+        return []
+    if not separator or separator not in name or fold(name) in known:
+        return [name]
+    parts, depth, current = [], 0, []
+    for char in name:
+        depth += (char in "([{") - (char in ")]}")
+        if char == separator and depth <= 0:
+            parts.append("".join(current).strip())
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current).strip())
+    return parts if all(parts) else [name]
 
 
 def coded(values: pd.Series, meaning: Mapping[str, str], report: Report | None,

@@ -88,12 +88,15 @@ def duplicate_ids(out: dict[str, object], report: Report) -> None:
 
 
 def assemble(out: dict[str, object], report: Report) -> pd.DataFrame:
-    """Our columns as strings plus ``line``, without the discarded rows."""
-    keep = ~report.dropped
+    """Our columns as strings plus ``line``, without the discarded rows. Columns are taken out of
+    ``out`` one at a time, so each full column can be freed once its kept rows are copied."""
+    keep = np.flatnonzero(~report.dropped)
     count = len(report.lines)
-    columns = {name: _text(out.get(name, ""), count) for name in OUT_COLUMNS}
-    columns["line"] = pd.Series(report.lines, dtype=np.int64)
-    frame = pd.DataFrame(columns)
-    if not keep.all():
-        frame = frame.loc[keep].reset_index(drop=True)
-    return frame
+    everything = len(keep) == count
+
+    def kept(column: pd.Series) -> pd.Series:  # column by column: no full frame of dropped rows
+        return column if everything else column.take(keep).reset_index(drop=True)
+
+    columns = {name: kept(_text(out.pop(name, ""), count)) for name in OUT_COLUMNS}
+    columns["line"] = kept(pd.Series(report.lines, dtype=np.int64))
+    return pd.DataFrame(columns)
