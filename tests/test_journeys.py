@@ -9,6 +9,7 @@ import re
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from dashboard.events.query import Query, events_in
 from dashboard.ingest.load import load_bundled
@@ -365,10 +366,17 @@ def test_a_file_of_many_problems_shows_a_summary_the_first_rows_and_a_full_downl
     wait_until(lambda: page.get_by_text("The first 200 of 2,000, by line").count() > 0, page=page,
                message="the first rows of the problems")
     button = page.get_by_role("button", name="Download all 2,000 problems (CSV)")
-    page.screenshot()  # headless chromium lays the opened panel out once it paints a frame
-    with page.expect_download() as download:
-        button.click()
-    text = download.value.path().read_bytes().decode("utf-8-sig")
+    text = ""
+    for _ in range(4):  # headless chromium lays the opened panel out only as it paints frames;
+        page.screenshot()
+        try:
+            with page.expect_download(timeout=20_000) as download:
+                button.click(timeout=5000)
+            text = download.value.path().read_bytes().decode("utf-8-sig")
+        except PlaywrightTimeout:
+            continue
+        if text:  # through the test's request guard a download now and then arrives empty
+            break
     assert text.count("\r\n") == 2001 and "repeats the id of line 2" in text
     page.get_by_text("🔎 1 actor name matched no actor in the book").click()
     wait_until(lambda: page.get_by_text("1 actor name matched no actor, alias").count() > 0,
