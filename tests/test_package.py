@@ -215,3 +215,29 @@ def test_online_tile_layers_come_from_xyzservices():
         assert f'"attribution": {htmlsafe_json_dumps(provider.html_attribution)}' in html
     assert [provider for _, provider in basemap.TILE_LAYERS] == [xyz.OpenStreetMap.Mapnik,
                                                                    xyz.Esri.WorldImagery]
+
+
+# -- the floors -----------------------------------------------------------------------------------
+
+def _floors(requirements: list[str]) -> dict[str, str]:
+    found = {}
+    for requirement in requirements:
+        name, _, floor = requirement.partition(">=")
+        found[name.strip().lower()] = floor.strip()
+    return found
+
+
+def test_constraints_min_pins_every_declared_floor():
+    """constraints-min.txt is what CI installs to test the floors: it must pin each one, exactly."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    declared = _floors(project["dependencies"] + project["optional-dependencies"]["snapshot"])
+    assert all(declared.values()), declared  # every dependency has a floor
+    pins = {}
+    for line in (ROOT / "constraints-min.txt").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, pinned = line.partition("==")
+            pins[name.strip().lower()] = pinned.strip()
+    assert set(pins) == set(declared)
+    for name, floor in declared.items():
+        assert pins[name].split(".")[:len(floor.split("."))] == floor.split(".") and \
+            all(part == "0" for part in pins[name].split(".")[len(floor.split(".")):]), (name, floor)
