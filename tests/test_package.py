@@ -23,6 +23,7 @@ from dashboard.ingest.cache import load_cached
 from dashboard.mapping import basemap
 from dashboard.mapping.assets import ASSETS, IMAGES, SOURCES, STATIC_DIR, asset_url, missing_assets
 from dashboard.model.atomic import remove_stale_temporaries
+from tests.conftest import plain_messages
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(PACKAGE_DIR / "ui" / "app.py")
@@ -41,6 +42,17 @@ def test_every_asset_a_map_names_is_built_into_static():
 def test_missing_assets_are_named(tmp_path):
     (tmp_path / "leaflet.js").write_text("L")
     assert missing_assets(tmp_path) == [name for name in SOURCES if name != "leaflet.js"]
+
+
+def test_the_app_says_when_the_leaflet_files_are_missing(monkeypatch):
+    import dashboard.mapping.assets as assets
+
+    monkeypatch.setattr(assets, "missing_assets", lambda: ["leaflet.js"])
+    st.cache_resource.clear()
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert any("Leaflet files are missing (leaflet.js)" in text for text in plain_messages(at, "error"))
+    st.cache_resource.clear()
 
 
 def test_package_data_patterns_cover_the_bundled_data_and_the_streamlit_config():
