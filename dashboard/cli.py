@@ -1,11 +1,13 @@
-"""The command line: one sub-command per job, each a thin wrapper over the package's functions."""
+"""The command line (``atlas``): one sub-command per job, each a thin wrapper over the package's functions."""
 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from dashboard import PACKAGE_DIR
@@ -25,11 +27,31 @@ SERVE_FLAGS = (
 )
 
 
-def serve(args: argparse.Namespace) -> int:
-    """Start the Streamlit app (replaces this process)."""
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+def package_version() -> str:
+    """The installed distribution's version: pyproject.toml is its one home."""
+    try:
+        return version("event-atlas")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown (not installed)"
+
+
+def serve_command(args: argparse.Namespace) -> list[str]:
+    """``streamlit run`` on the app with our settings, then the user's Streamlit options, which win
+    (``--server.baseUrlPath /atlas`` behind a proxy); the log level is Streamlit's ``logger.level``,
+    which the app's own loggers follow too."""
     command = [sys.executable, "-m", "streamlit", "run", str(PACKAGE_DIR / "ui" / "app.py"), *SERVE_FLAGS,
                f"--server.port={args.port}", f"--server.address={args.address}"]
-    os.execv(sys.executable, command)
+    if args.log_level:
+        command.append(f"--logger.level={args.log_level}")
+    return [*command, *args.streamlit_options]
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Start the Streamlit app (replaces this process)."""
+    os.execv(sys.executable, serve_command(args))
     return 0  # pragma: no cover - execv does not return
 
 
@@ -56,9 +78,15 @@ def validate(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m dashboard", description=__doc__)
+    parser = argparse.ArgumentParser(prog="atlas", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
+    parser.add_argument("--log-level", choices=LOG_LEVELS, type=str.lower,
+                        help="what the cache and loader report on stderr (default: warning; "
+                             "for serve: Streamlit's logger.level, info)")
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("serve", help="start the dashboard")
+    p = sub.add_parser("serve", help="start the dashboard (other --section.option arguments go to Streamlit)",
+                       epilog="Any Streamlit option may follow, e.g. --server.baseUrlPath /atlas "
+                              "(see `streamlit run --help`).")
     p.add_argument("--port", type=int, default=8501)
     p.add_argument("--address", default="127.0.0.1")
     p.set_defaults(func=serve)
@@ -71,6 +99,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _streamlit_options(parser: argparse.ArgumentParser, extra: list[str]) -> list[str]:
+    """The arguments ``serve`` hands to Streamlit: options named ``--section.option``, with values."""
+    for item in extra:
+        if item.startswith("-") and "." not in item.split("=", 1)[0]:
+            parser.error(f"unrecognised argument {item} (Streamlit options look like --server.baseUrlPath)")
+    if extra and not extra[0].startswith("--"):
+        parser.error(f"unrecognised argument {extra[0]}")
+    return extra
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if args.command != "serve" and extra:
+        parser.error(f"unrecognised arguments: {' '.join(extra)}")
+    args.streamlit_options = _streamlit_options(parser, extra) if args.command == "serve" else []
+    if args.command != "serve":
+        logging.basicConfig(level=(args.log_level or "warning").upper(),
+                            format="%(levelname)s %(name)s: %(message)s")
     return int(args.func(args))

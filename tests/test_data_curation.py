@@ -1,4 +1,4 @@
-"""Integrity tests for the curated data in data/ (events, sources, actors, gazetteer).
+"""Integrity tests for the curated data in dashboard/data/ (events, sources, actors, gazetteer).
 
 Pure standard library + pytest; no project imports.  The seed articles are looked up in
 $ATLAS_SEEDS, else in <repo>/../shared/seeds.
@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "data"
+DATA = ROOT / "dashboard" / "data"
 SEEDS = Path(os.environ.get("ATLAS_SEEDS") or Path(__file__).resolve().parents[2] / "shared" / "seeds")
 # The articles live outside the repository: a checkout without them skips the checks that read
 # them; under CI=true their absence fails instead.

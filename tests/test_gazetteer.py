@@ -276,7 +276,7 @@ def test_saving_an_unchanged_file_reproduces_its_bytes(tmp_path):
     assert path.read_bytes() == before  # same indent, same member order: an empty diff
 
 
-@pytest.mark.skipif(not DEFAULT_GAZETTEER.exists(), reason="data/places.geojson not there yet")
+@pytest.mark.skipif(not DEFAULT_GAZETTEER.exists(), reason="dashboard/data/places.geojson not there yet")
 def test_the_shipped_gazetteer_is_clean_and_saves_unchanged(tmp_path):
     gaz = Gazetteer.load(DEFAULT_GAZETTEER)
     assert [str(p) for p in gaz.problems if p.action in ("error", "discarded")] == []

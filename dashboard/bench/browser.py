@@ -20,7 +20,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from dashboard.mapping.assets import install_static
+from dashboard.mapping.assets import STATIC_DIR
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -76,7 +76,7 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 def serving(root: Path) -> Iterator[str]:
     """``root`` (with the harness page and the local assets under static/) on 127.0.0.1."""
     (root / "index.html").write_text(HARNESS, encoding="utf-8")
-    install_static(root / "static")
+    shutil.copytree(STATIC_DIR, root / "static", dirs_exist_ok=True)
     handler = functools.partial(_Quiet, directory=str(root))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -4,7 +4,7 @@ Real exports cannot ship with the project (licence) and a benchmark needs a mill
 makes rows that look like an ACLED export of Syria: events clustered on a few thousand sites around
 real towns, each town with its own years of heavy fighting, 20 actors, and day/week/month time
 precision and exact/near/regional geo precision mixed as in real exports. The places are a fixed
-list (not data/places.geojson) so that the benchmark's figures do not drift when curators edit the
+list (not dashboard/data/places.geojson) so that the benchmark's figures do not drift when curators edit the
 gazetteer; ACLED rows carry their own coordinates, so the importer never needs the gazetteer for them.
 Everything is vectorised: a million rows take a few seconds.
 """

@@ -1,8 +1,8 @@
-"""The actor book: canonical names, aliases, the parent chain and coalitions (data/actors.csv).
+"""The actor book: canonical names, aliases, the parent chain and coalitions (dashboard/data/actors.csv).
 
 Users filter by one actor, an actor with its sub-units (Quds Force is part of the IRGC), or a whole
 side; imported datasets map their own actor names onto ours through the aliases, and through the
-datasets' standard names in data/actor_names.csv ("Islamic State (Syria)" is ACLED's ISIS,
+datasets' standard names in dashboard/data/actor_names.csv ("Islamic State (Syria)" is ACLED's ISIS,
 "Syrian insurgents" UCDP's rebels), each with the source of its spelling.
 """
 

@@ -1,4 +1,4 @@
-"""The place gazetteer: named places with coordinates, read from and written to data/places.geojson.
+"""The place gazetteer: named places with coordinates, read from and written to dashboard/data/places.geojson.
 
 Events name places as the sources spell them ("Khan Touman", "Jisr ash-Shughur"), so lookups go
 through :func:`~dashboard.model.place.normalize_name`, and each place may carry aliases. The loader resolves

@@ -1,6 +1,6 @@
 """The vector basemap (countries, governorates, rivers) and which governorate a point lies in.
 
-The basemap ships with the project (data/basemap/, from Natural Earth and geoBoundaries/OCHA), so
+The basemap ships with the project (dashboard/data/basemap/, from Natural Earth and geoBoundaries/OCHA), so
 the map stays readable with no tile server. Governorates are found by point-in-polygon on the
 points' unique coordinates rather than by admin1 names, which every dataset spells differently.
 """

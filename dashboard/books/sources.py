@@ -1,4 +1,4 @@
-"""The articles events come from (data/sources.csv) and the check that quotes are verbatim.
+"""The articles events come from (dashboard/data/sources.csv) and the check that quotes are verbatim.
 
 Every curated event carries the sentence that supports it; this module proves that sentence is in
 the article, so a typo or a paraphrase cannot pass as a quote.

@@ -22,11 +22,13 @@ from dashboard.events.query import BBox, Query
 from dashboard.events.scene import MapSpec
 from dashboard.exports.snapshot_png import (
     ChromiumMissingError,
+    ExtraMissingError,
     SnapshotError,
     gif_frame,
     gif_from_frames,
     render_png,
     render_pngs,
+    require_extra,
 )
 from dashboard.mapping.layers import DEFAULT_LAYERS, LAYER_NAMES
 from dashboard.mapping.style import ColourMode
@@ -213,9 +215,12 @@ def _single(args: argparse.Namespace, store, query: Query, sources: dict) -> Pat
 
 
 def run(args: argparse.Namespace) -> int:
-    """Write the snapshot(s); 0 on success, 2 for bad arguments, 3 without chromium, 1 otherwise."""
+    """Write the snapshot(s); 0 on success, 2 for bad arguments, 3 without chromium or the snapshot
+    extra (for a PNG or a series), 1 otherwise."""
     try:
         _check(args)
+        if args.series or args.out.suffix.lower() == ".png":
+            require_extra()  # before any work: say at once how to get PNGs
         if args.html_in is not None:
             png = render_png(args.html_in.read_text(encoding="utf-8"), width=args.width,
                              height=args.height, scale=args.scale, chromium=args.chromium,
@@ -232,7 +237,7 @@ def run(args: argparse.Namespace) -> int:
     except UsageError as err:
         print(f"snapshot: error: {err}", file=sys.stderr)
         return 2
-    except ChromiumMissingError as err:
+    except (ChromiumMissingError, ExtraMissingError) as err:
         print(f"snapshot: {err}", file=sys.stderr)
         return 3
     except (SnapshotError, OSError) as err:

@@ -1,7 +1,8 @@
 """A standalone map page photographed by headless Chromium, with nothing allowed off the machine.
 
 Only a real browser draws a Leaflet map exactly as the user saw it, so the PNG comes from
-Debian's chromium driven by Playwright. Every request that is not file:, data:, blob: or about:
+Debian's chromium driven by Playwright (with Pillow for GIFs: the ``snapshot`` extra, which a plain
+install leaves out). Every request that is not file:, data:, blob: or about:
 is aborted, so a snapshot can never leak what an analyst is looking at. Playwright's sync API
 refuses to run in a thread with a running asyncio loop; there the render moves to a subprocess.
 """
@@ -28,6 +29,8 @@ LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:")
 INSTALL_HINT = ("Map snapshots (PNG) need Chromium: install it with `sudo apt-get install chromium` "
                 "(Debian/Ubuntu), or set ATLAS_CHROMIUM to a Chromium or Chrome executable. The HTML "
                 "map, CSV and GeoJSON downloads work without it.")
+EXTRA_HINT = ("PNG and GIF export need the snapshot extra (Playwright and Pillow): "
+              "pip install 'event-atlas[snapshot]'. The HTML map, CSV and GeoJSON work without it.")
 SETTLE_MS = 250
 SUBPROCESS_TIMEOUT_S = 300
 GIF_WIDTH = 1000
@@ -40,6 +43,19 @@ class SnapshotError(RuntimeError):
 
 class ChromiumMissingError(SnapshotError):
     """No Chromium to render with; the message says how to get one."""
+
+
+class ExtraMissingError(SnapshotError):
+    """Playwright or Pillow is not installed; the message says how to install them."""
+
+
+def require_extra() -> None:
+    """Raise ExtraMissingError unless the snapshot extra (Playwright and Pillow) is installed."""
+    try:
+        import PIL.Image  # noqa: F401
+        import playwright.sync_api  # noqa: F401
+    except ImportError as err:
+        raise ExtraMissingError(f"{EXTRA_HINT} ({err.name or 'a package'} is not installed)") from None
 
 
 def find_chromium(chromium: str | os.PathLike[str] | None = None) -> str:
@@ -63,12 +79,10 @@ def find_chromium(chromium: str | os.PathLike[str] | None = None) -> str:
 def chromium_problem(chromium: str | None = None) -> str | None:
     """Why a PNG cannot be made here (for the app to show), or None when it can."""
     try:
+        require_extra()
         find_chromium(chromium)
-        import playwright.sync_api  # noqa: F401
-    except ChromiumMissingError as err:
+    except SnapshotError as err:
         return str(err)
-    except ImportError:
-        return "Map snapshots (PNG) need the playwright package: `pip install playwright`."
     return None
 
 
@@ -89,6 +103,7 @@ def render_pngs(
     timeout_s: float = 60,
 ) -> Iterator[bytes]:
     """A PNG of each page, of ``width * scale`` by ``height * scale`` pixels, from one browser."""
+    require_extra()
     executable = find_chromium(chromium)
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
@@ -155,6 +170,7 @@ def render_png_subprocess(
 ) -> bytes:
     """:func:`render_png` in a fresh Python process
     (``python -m dashboard.exports.snapshot_cli --html-in``)."""
+    require_extra()
     executable = find_chromium(chromium)
     with tempfile.TemporaryDirectory(prefix="atlas-snapshot-") as tmp:
         page_file, png_file = Path(tmp) / "map.html", Path(tmp) / "map.png"
@@ -177,6 +193,7 @@ def render_png_subprocess(
 
 def gif_frame(png: bytes, *, width: int = GIF_WIDTH):
     """A PNG shrunk to ``width`` and reduced to a palette: one frame of an animated series."""
+    require_extra()
     from PIL import Image
 
     image = Image.open(io.BytesIO(png)).convert("RGB")

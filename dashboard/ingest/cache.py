@@ -12,9 +12,9 @@ equal stores; its text columns are Arrow strings, several times smaller than Pyt
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
+import logging
 import math
 import os
 import time
@@ -49,6 +49,7 @@ LOADER_FILES: tuple[Path, ...] = (
     DATA_DIR / "basemap" / "syria_region.geojson",
 )
 Progress = Callable[[float, str], None]
+log = logging.getLogger(__name__)
 
 
 def default_cache_dir() -> Path:
@@ -99,7 +100,8 @@ def _fingerprint(source: str | Path | bytes | BinaryIO,
             return digest.hexdigest(), size, source
         data = source if isinstance(source, bytes) else \
             bytes(source) if isinstance(source, bytearray | memoryview) else source.read(max_bytes + 1)
-    except (OSError, ValueError):
+    except (OSError, ValueError) as err:
+        log.warning("cache: cannot read %s to fingerprint it (%s); loading it uncached", source, err)
         return None
     if not isinstance(data, bytes) or len(data) > max_bytes:
         return None
@@ -148,7 +150,9 @@ def _read_entry(folder: Path, key: str, *, name: str, actors: ActorBook) -> Even
         if missing or set(problem_table.column_names) != set(PROBLEM_COLUMNS):
             return None
         return _store_from(table, problems, name=name, fmt=str(meta["fmt"]), actors=actors)
-    except (OSError, KeyError, TypeError, ValueError, pa.ArrowException):
+    except (OSError, KeyError, TypeError, ValueError, pa.ArrowException) as err:
+        log.warning("cache: entry %s in %s is damaged (%s: %s); rebuilding it",
+                    key, folder, type(err).__name__, err)
         return None
 
 
@@ -220,11 +224,16 @@ def load_cached(
     digest, size, data = found
     folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     key = cache_key(digest, fmt=fmt)
+    begun = time.monotonic()
     cached = _read_entry(folder, key, name=label, actors=actors) if persist else None
     if cached is not None:
         mark_used(folder, key)
+        log.info("cache hit: %s, %s events from %s in %.2f s", label, f"{len(cached):,}", folder,
+                 time.monotonic() - begun)
         report(1.0, f"{label}: {len(cached):,} events (from the cache)")
         return cached
+    log.info("cache %s: %s (%s bytes), loading it", "miss" if persist else "not used (upload)",
+             label, f"{size:,}")
     store = _load_with_ticks(data, size, label, fmt, max_bytes, actors, report)
     del data, found
     if store.problems.has("error"):
@@ -235,9 +244,13 @@ def load_cached(
     problems = store.problems
     del store
     if persist:
-        with contextlib.suppress(OSError):  # a read-only or full disk costs speed next time only
+        try:
             _write_entry(private_folder(folder), key, table, problems, label)
             evict(folder, keep=key)  # the cap: least recently used entries go first
+            log.info("cache: saved %s as %s in %s", label, key, folder)
+        except OSError as err:  # a read-only or full disk costs speed next time only
+            log.warning("cache: cannot save %s in %s (%s); it will be loaded again next time",
+                        label, folder, err)
     result = _store_from(table, problems, name=label, fmt=json.loads(
         table.schema.metadata[b"atlas"])["fmt"], actors=actors)
     report(1.0, f"{label}: {len(result):,} events")

@@ -7,6 +7,8 @@ the app never shows data that ``validate`` would reject without saying so.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import BinaryIO
@@ -39,6 +41,7 @@ from dashboard.model.schema import (
 from dashboard.model.text import unneutralise_column
 
 DEFAULT_EVENTS = DATA_DIR / "events.csv"
+log = logging.getLogger(__name__)
 
 
 class _Report:
@@ -247,12 +250,14 @@ def load_events(
 
     ``fmt`` is "auto", a format's name, or the user's :class:`ColumnMap` for a file in none of
     them."""
+    begun = time.monotonic()
     gazetteer = gazetteer or Gazetteer.load(DEFAULT_GAZETTEER)
     actors = actors or ActorBook.load()
     raw = read_table(source, name=name, max_bytes=max_bytes, on_progress=on_progress)
     label = raw.name
     problems = ProblemTable(raw.problems)
     if problems.has("error") or raw.frame.empty:
+        log.info("%s: nothing usable (%s problems)", label, len(problems))
         return index_store(label, pd.DataFrame(columns=list(CANONICAL_COLUMNS)),
                            problems=problems, actors=actors, fmt="unknown")
     if isinstance(fmt, ColumnMap):  # the user said which of their columns is which
@@ -265,6 +270,7 @@ def load_events(
     _return_freed_memory()
     problems.extend(adapt_problems)
     if adapt_problems.has("error"):
+        log.info("%s: not usable as %s (%s problems)", label, fmt, len(problems))
         return index_store(label, pd.DataFrame(columns=list(CANONICAL_COLUMNS)),
                            problems=problems, actors=actors, fmt=fmt)
     events, more = normalise(adapted, name=label, gazetteer=gazetteer, actors=actors,
@@ -272,7 +278,10 @@ def load_events(
     del adapted
     _return_freed_memory()
     problems.extend(more)
-    return index_store(label, events, problems=in_line_order(problems), actors=actors, fmt=fmt)
+    store = index_store(label, events, problems=in_line_order(problems), actors=actors, fmt=fmt)
+    log.info("loaded %s (format %s): %s events usable, %s problems, in %.2f s", label, fmt,
+             f"{len(store):,}", f"{len(store.problems):,}", time.monotonic() - begun)
+    return store
 
 
 def in_line_order(problems: Iterable[Problem]) -> ProblemTable:

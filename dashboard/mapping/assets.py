@@ -1,44 +1,43 @@
-"""Leaflet and its plugins from installed packages instead of CDNs.
+"""Leaflet and its plugins shipped inside the package instead of loaded from CDNs.
 
 Analysts work offline and must not leak what they look at, so no map may load a script from a third
 party. folium names its scripts and stylesheets with CDN URLs; :func:`localize` rewrites every one of
-them to a file shipped by an installed package (XStatic packages, folium's own templates), served by
-Streamlit's static file serving in the app and inlined into exported HTML files.
+them to a file of the package's ``ui/static/`` folder, served by Streamlit's static file serving in
+the app and inlined into exported HTML files.
+
+The files come from installed packages (XStatic packages, folium's own templates) and are copied
+into the package when it is built (``setup.py``, :func:`copy_assets`), never at run time: an
+installed package is read-only, so serving must not write into it.
 """
 
 from __future__ import annotations
 
 import base64
+import importlib.util
 import re
 import shutil
 from pathlib import Path
-
-import folium
-import xstatic.pkg.jquery as xjquery
-import xstatic.pkg.leaflet as xleaflet
-import xstatic.pkg.leaflet_markercluster as xcluster
-from branca.element import Element
+from typing import TYPE_CHECKING
 
 from dashboard import PACKAGE_DIR
 
-STATIC_DIR = PACKAGE_DIR / "ui" / "static"  # Streamlit serves <app folder>/static at /app/static/
+if TYPE_CHECKING:  # the build loads this module (setup.py) with only the asset packages installed
+    from branca.element import Element
+
+STATIC_DIR = PACKAGE_DIR / "ui" / "static"  # Streamlit serves <app folder>/static at <base>/app/static/
 APP_BASE_URL = "/app/static/"
 INLINE_MARK = "atlas-asset:"
 
-_LEAFLET = Path(xleaflet.BASE_DIR)
-_CLUSTER = Path(xcluster.BASE_DIR)
-_FOLIUM_TEMPLATES = Path(folium.__file__).parent / "templates"
-
-# folium's asset names -> (our file name, where the installed file is). None: not needed, dropped.
-ASSETS: dict[str, tuple[str, Path] | None] = {
-    "leaflet": ("leaflet.js", _LEAFLET / "leaflet.js"),
-    "leaflet_css": ("leaflet.css", _LEAFLET / "leaflet.css"),
-    "markerclusterjs": ("leaflet.markercluster.js", _CLUSTER / "leaflet.markercluster.js"),
-    "markerclustercss": ("MarkerCluster.css", _CLUSTER / "MarkerCluster.css"),
-    "markerclusterdefaultcss": ("MarkerCluster.Default.css", _CLUSTER / "MarkerCluster.Default.css"),
-    "leaflet-heat.js": ("leaflet-heat.js", _FOLIUM_TEMPLATES / "leaflet_heat.min.js"),
+# folium's asset names -> our file name in static/. None: not needed, dropped.
+ASSETS: dict[str, str | None] = {
+    "leaflet": "leaflet.js",
+    "leaflet_css": "leaflet.css",
+    "markerclusterjs": "leaflet.markercluster.js",
+    "markerclustercss": "MarkerCluster.css",
+    "markerclusterdefaultcss": "MarkerCluster.Default.css",
+    "leaflet-heat.js": "leaflet-heat.js",
     # branca builds popup contents with jQuery's $().
-    "jquery": ("jquery.min.js", Path(xjquery.BASE_DIR) / "jquery.min.js"),
+    "jquery": "jquery.min.js",
     # Bootstrap and awesome-markers serve folium's icon markers, which we do not use.
     "bootstrap": None,
     "awesome_markers": None,
@@ -48,7 +47,53 @@ ASSETS: dict[str, tuple[str, Path] | None] = {
     "awesome_markers_css": None,
     "awesome_rotate_css": None,
 }
-_IMAGES = ("layers.png", "layers-2x.png", "marker-icon.png", "marker-icon-2x.png", "marker-shadow.png")
+IMAGES = ("layers.png", "layers-2x.png", "marker-icon.png", "marker-icon-2x.png", "marker-shadow.png")
+# Where each file of static/ is copied from at build time: (installed package, path inside it).
+SOURCES: dict[str, tuple[str, str]] = {
+    "leaflet.js": ("xstatic.pkg.leaflet", "data/leaflet.js"),
+    "leaflet.css": ("xstatic.pkg.leaflet", "data/leaflet.css"),
+    "leaflet.markercluster.js": ("xstatic.pkg.leaflet_markercluster", "data/leaflet.markercluster.js"),
+    "MarkerCluster.css": ("xstatic.pkg.leaflet_markercluster", "data/MarkerCluster.css"),
+    "MarkerCluster.Default.css": ("xstatic.pkg.leaflet_markercluster", "data/MarkerCluster.Default.css"),
+    "leaflet-heat.js": ("folium", "templates/leaflet_heat.min.js"),
+    "jquery.min.js": ("xstatic.pkg.jquery", "data/jquery.min.js"),
+    **{f"images/{image}": ("xstatic.pkg.leaflet", f"data/images/{image}") for image in IMAGES},
+}
+
+
+def _installed(package: str, inner: str) -> Path:
+    """A file of an installed package, found without importing it (folium pulls in numpy)."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError(f"{package} is not installed: it provides {inner}")
+    return Path(next(iter(spec.submodule_search_locations))) / inner
+
+
+def copy_assets(target: Path) -> Path:
+    """Copy every file of static/ from the installed packages into ``target``.
+
+    Run by the build (into the wheel, or into the checkout for an editable install), never by the
+    app. Raises FileNotFoundError when a package or one of its files is missing.
+    """
+    for name, (package, inner) in SOURCES.items():
+        source = _installed(package, inner)
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        tmp = target / (name + ".tmp")
+        shutil.copyfile(source, tmp)
+        tmp.replace(target / name)
+    return target
+
+
+def missing_assets(folder: Path = STATIC_DIR) -> list[str]:
+    """The files of static/ that ``folder`` lacks: a checkout installed before the build step
+    existed, or a package built without it."""
+    return [name for name in SOURCES if not (folder / name).is_file()]
+
+
+def asset_url(base_url_path: str = "") -> str:
+    """Where the app serves static/ under Streamlit's ``server.baseUrlPath`` (behind a proxy)."""
+    base = base_url_path.strip("/")
+    return f"/{base}{APP_BASE_URL}" if base else APP_BASE_URL
 
 
 class UnknownAssetError(RuntimeError):
@@ -76,29 +121,11 @@ def localize(root: Element, base_url: str = APP_BASE_URL) -> Element:
             for name, url in links:
                 if name not in ASSETS:
                     raise UnknownAssetError(f"{type(element).__name__} needs {name} ({url})")
-                entry = ASSETS[name]
-                if entry is not None:
-                    local.append((name, base_url + entry[0]))
+                served = ASSETS[name]
+                if served is not None:
+                    local.append((name, base_url + served))
             setattr(element, attr, local)
     return root
-
-
-def install_static(target: Path = STATIC_DIR) -> Path:
-    """Copy the assets (and Leaflet's images) where Streamlit's static serving finds them."""
-    (target / "images").mkdir(parents=True, exist_ok=True)
-    for entry in ASSETS.values():
-        if entry is not None:
-            _copy_if_changed(entry[1], target / entry[0])
-    for image in _IMAGES:
-        _copy_if_changed(_LEAFLET / "images" / image, target / "images" / image)
-    return target
-
-
-def _copy_if_changed(source: Path, target: Path) -> None:
-    if not target.exists() or target.stat().st_size != source.stat().st_size:
-        tmp = target.with_suffix(target.suffix + ".tmp")
-        shutil.copyfile(source, tmp)
-        tmp.replace(target)
 
 
 def _data_uri(path: Path) -> str:
@@ -107,9 +134,9 @@ def _data_uri(path: Path) -> str:
 
 def _inline_css(path: Path) -> str:
     css = path.read_text(encoding="utf-8")
-    if path.parent == _LEAFLET:
-        for image in _IMAGES:
-            css = css.replace(f"images/{image}", _data_uri(_LEAFLET / "images" / image))
+    for image in IMAGES:  # only leaflet.css names them
+        if f"images/{image}" in css:
+            css = css.replace(f"images/{image}", _data_uri(path.parent / "images" / image))
     return css
 
 
@@ -118,7 +145,7 @@ def inline_assets(html: str) -> str:
 
     The result is one self-contained file that draws in any browser with no network.
     """
-    files = {entry[0]: entry[1] for entry in ASSETS.values() if entry is not None}
+    files = {served: STATIC_DIR / served for served in ASSETS.values() if served is not None}
     mark = re.escape(INLINE_MARK)
 
     def script(match: re.Match[str]) -> str:

@@ -10,11 +10,13 @@ from collections.abc import Mapping
 from typing import ClassVar
 
 import folium
+import xyzservices.providers as xyz
 from branca.element import MacroElement
 from folium.elements import JSCSSMixin
 from folium.map import CustomPane
 from folium.plugins import HeatMap, MarkerCluster
 from jinja2 import Template
+from xyzservices import TileProvider
 
 from dashboard.books.placenames import CREDIT
 from dashboard.books.regions import attribution
@@ -31,17 +33,11 @@ HEAT_PANE, EVENTS_PANE = "atlasHeat", "atlasEvents"
 # Place names above the markers and cluster badges (below popups), taking no pointer events:
 # a badge over a town hid its name.
 LABELS_PANE = "atlasLabels"
-TILE_LAYERS = (
-    (
-        "OpenStreetMap (online)",
-        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-        "© OpenStreetMap contributors",
-    ),
-    (
-        "Esri World Imagery (online)",
-        "https://server.arcgisonline.com/ArcGIS/rest/services/World_Imagery/MapServer/tile/{z}/{y}/{x}",
-        "Imagery © Esri, Maxar, Earthstar Geographics",
-    ),
+# The online tile layers (off until the user allows them): their URLs and credits come from
+# xyzservices, the registry of tile providers folium is built on, which keeps them current.
+TILE_LAYERS: tuple[tuple[str, TileProvider], ...] = (
+    ("OpenStreetMap (online)", xyz.OpenStreetMap.Mapnik),
+    ("Esri World Imagery (online)", xyz.Esri.WorldImagery),
 )
 
 
@@ -149,9 +145,9 @@ def base_map(
     CityLabels(pane=LABELS_PANE).add_to(names)
     names.add_to(fmap)
     if online_tiles:
-        for name, url, attr in TILE_LAYERS:
-            folium.TileLayer(url, name=name, attr=attr, overlay=True, show=False, max_zoom=18,
-                             opacity=0.85).add_to(fmap)
+        for name, provider in TILE_LAYERS:
+            folium.TileLayer(provider.build_url(), name=name, attr=provider.html_attribution,
+                             overlay=True, show=False, max_zoom=18, opacity=0.85).add_to(fmap)
     fmap.get_root().html.add_child(RawHtml(legend_html(colour_mode, legend_present, folded=legend_folded)))
     _Credit(f"{attribution()} | {CREDIT}").add_to(fmap)
     _LayerPlugins().add_to(fmap)

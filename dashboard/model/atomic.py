@@ -7,7 +7,7 @@ temporary file, so the next write to the same target removes every one whose pro
 
 from __future__ import annotations
 
-import contextlib
+import logging
 import os
 import re
 import tempfile
@@ -19,6 +19,7 @@ from typing import BinaryIO
 SHARED = 0o644  # exports and the gazetteer: files the user hands on
 PRIVATE = 0o600  # anything derived from a user's file (the cache): readable by its owner only
 OLD_TEMPORARY_S = 3600
+log = logging.getLogger(__name__)
 
 
 def _alive(pid: int) -> bool:
@@ -35,7 +36,7 @@ def remove_stale_temporaries(target: Path) -> list[Path]:
     """Remove the temporary files of earlier writes to ``target`` whose writer no longer runs."""
     pattern = re.compile(rf"\.{re.escape(target.name)}\.(?:(\d+)\.)?[^.]+\.tmp")
     removed = []
-    with contextlib.suppress(OSError):
+    try:
         for path in target.parent.iterdir():
             found = pattern.fullmatch(path.name)
             if not found:
@@ -44,9 +45,15 @@ def remove_stale_temporaries(target: Path) -> list[Path]:
             stale = (not _alive(int(found.group(1))) if found.group(1)
                      else time.time() - path.stat().st_mtime > OLD_TEMPORARY_S)
             if stale:
-                with contextlib.suppress(OSError):
+                try:
                     path.unlink()
                     removed.append(path)
+                except FileNotFoundError:  # another writer removed it first
+                    pass
+                except OSError as err:  # a leftover temporary costs disk space only
+                    log.warning("cannot remove the stale temporary file %s: %s", path, err)
+    except OSError as err:  # the write itself goes on
+        log.warning("cannot look for stale temporary files of %s: %s", target, err)
     return removed
 
 

@@ -28,7 +28,7 @@ DATE_PRECISIONS: tuple[str, ...] = ("day", "week", "month", "season", "year")
 # of a governorate, region or country.
 LOC_PRECISIONS: tuple[str, ...] = ("exact", "approximate", "centroid")
 
-# The columns of data/events.csv ("our" format). latitude/longitude/loc_precision/uncertainty_km
+# The columns of dashboard/data/events.csv ("our" format). latitude/longitude/loc_precision/uncertainty_km
 # are optional: without them the place is looked up in the gazetteer.
 OUR_REQUIRED: tuple[str, ...] = ("id", "date", "place", "actors", "event_type", "summary", "source")
 OUR_COLUMNS: tuple[str, ...] = (

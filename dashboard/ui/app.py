@@ -19,6 +19,7 @@ from pathlib import Path
 import folium
 import pandas as pd
 import streamlit as st
+from streamlit.logger import get_logger
 from streamlit_folium import st_folium
 
 from dashboard.books.sources import SourceBook
@@ -39,7 +40,7 @@ from dashboard.ingest.cache import load_cached
 from dashboard.ingest.columnmap import ColumnMap
 from dashboard.ingest.load import load_bundled
 from dashboard.ingest.readcsv import read_table
-from dashboard.mapping.assets import install_static
+from dashboard.mapping.assets import asset_url, missing_assets
 from dashboard.mapping.framing import MAP_HEIGHT_PX, fit_bounds
 from dashboard.mapping.layers import LAYER_NAMES
 from dashboard.mapping.popup import id_from_tooltip, popup_html
@@ -55,6 +56,7 @@ from dashboard.ui.problems_panel import problems_panel
 from dashboard.ui.urlstate import parse_params, to_params
 
 st.set_page_config(page_title="Event Atlas", page_icon="🗺️", layout="wide")
+get_logger("dashboard")  # the package's log lines print as Streamlit's do, at its logger.level
 # Map first: at 1440x900 the slider, the count, the map and the list fit without scrolling.
 PAGE_CSS = ("<style>.block-container{padding:1.6rem 1.4rem 1rem;max-width:none}"
             ".atlas-title{font-size:1.15rem;font-weight:600;margin:0}"
@@ -71,9 +73,9 @@ LIST_IDS = "atlas_list_ids"  # the event ids of the list as last drawn, for its 
 ss = st.session_state
 
 
-@st.cache_resource(show_spinner=False)
-def _static() -> str:
-    return str(install_static())
+def assets_at() -> str:
+    """Where the map's Leaflet files are served: under ``server.baseUrlPath`` behind a proxy."""
+    return asset_url(str(st.get_option("server.baseUrlPath") or ""))
 
 
 @st.cache_resource(show_spinner="Loading the bundled events…")
@@ -348,8 +350,11 @@ def play_timer(store: EventStore, state: Interaction) -> None:
 # -- the page -------------------------------------------------------------------------------------
 
 def main() -> None:
-    _static()
     st.html(PAGE_CSS)
+    missing = missing_assets()
+    if missing:  # the build copies them (setup.py); a checkout installed before that lacks them
+        plain(f"The map's Leaflet files are missing ({', '.join(missing)}): reinstall the package "
+              "(pip install -e . in a checkout).", tone="error")
     st.html('<p class="atlas-title">Event Atlas · where, when, who, and which source says so</p>')
     store = choose_data()
     problems_panel(store)
@@ -396,7 +401,7 @@ def draw_map(store: EventStore, view: View, state: Interaction) -> None:
     camera = state.camera
     assert camera is not None  # settled before drawing
     screen = Screen(zoom=state.view_zoom or camera.zoom, online_tiles=ss.get("online", False),
-                    ring=state.ring)
+                    ring=state.ring, asset_url=assets_at())
     scene = compose(store, state.map_spec(), sources=sources(), view=view, screen=screen)
     fmap = scene.fmap
     # The key names the colour mode: st_folium reads its legend (part of the fixed map) only when

@@ -1,4 +1,4 @@
-"""Our own event table (the columns of data/events.csv), from the user or from data/.
+"""Our own event table (the columns of dashboard/data/events.csv), from the user or from dashboard/data/.
 
 Values pass through as written (the normaliser parses dates, numbers and places); this only
 checks that the required columns exist, accepts common short names for coordinates, and says
