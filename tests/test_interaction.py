@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 import pandas as pd
 import pytest
 
+from dashboard.events.timeline import play_windows
 from dashboard.mapping.framing import Camera
 from dashboard.ui import interaction as ix
 from dashboard.ui.interaction import INITIAL, Interaction
@@ -98,6 +100,17 @@ def test_play_starts_at_the_chosen_range_and_stops_at_its_end():
             windows.append((state.start, state.end))
     assert windows == [(T("2016-01-01"), T("2016-01-31")), (T("2016-02-01"), T("2016-02-29")),
                        (T("2016-03-01"), T("2016-03-15"))]
+
+
+@pytest.mark.parametrize("step", ["week", "month", "quarter"])
+@pytest.mark.parametrize("first", ["2016-01-31", "2016-02-29", "2016-03-10"])
+def test_play_shows_the_windows_the_exported_series_photographs(step, first):
+    """The app's Play and ``snapshot --series`` step by one rule (events.timeline.play_window)."""
+    state = ix.play(replace(ix.dates_changed(INITIAL, T(first), T("2016-12-31")), step=step), SPAN)
+    shown = [(state.start, state.end)]
+    while (state := ix.tick(state)).playing:
+        shown.append((state.start, state.end))
+    assert shown == play_windows(T(first), T("2016-12-31"), step=step)
 
 
 def test_play_skips_empty_windows_and_pauses_at_once():

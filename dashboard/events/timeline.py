@@ -37,27 +37,34 @@ def counts_over_time(events: pd.DataFrame, *, by: str = "event_type", freq: str 
     return table
 
 
-def play_windows(
-    start: pd.Timestamp, end: pd.Timestamp, *, step: str = "month"
-) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
-    """Consecutive windows of one step each, from the span's start to its end."""
-    windows = []
-    current = start
-    while current <= end:
-        following = current + STEPS[step]
-        windows.append((current, min(following - pd.Timedelta(days=1), end)))
-        current = following
-    return windows
+def play_window(start: pd.Timestamp, last: pd.Timestamp, *, step: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The window of one ``step`` that begins on ``start`` (its last day included), cut at ``last``.
+
+    The one rule for Play's windows: the app's Play, the exported series and the tests use it.
+    """
+    return start, min(start + STEPS[step] - pd.Timedelta(days=1), last)
 
 
 def next_window(
     current: tuple[pd.Timestamp, pd.Timestamp], span: tuple[pd.Timestamp, pd.Timestamp], *, step: str
 ) -> tuple[pd.Timestamp, pd.Timestamp] | None:
-    """The window after ``current`` (same step), or None at the end of the span."""
-    start = current[0] + STEPS[step]
+    """The window that begins the day after ``current`` ends, or None past the end of the span."""
+    start = current[1] + pd.Timedelta(days=1)
     if start > span[1]:
         return None
-    return start, min(start + STEPS[step] - pd.Timedelta(days=1), span[1])
+    return play_window(start, span[1], step=step)
+
+
+def play_windows(
+    start: pd.Timestamp, end: pd.Timestamp, *, step: str = "month"
+) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    """Consecutive windows of one step each, from the span's start to its end."""
+    if start > end:
+        return []
+    windows = [play_window(start, end, step=step)]
+    while (following := next_window(windows[-1], (start, end), step=step)) is not None:
+        windows.append(following)
+    return windows
 
 
 LABELS = {"day": "%Y-%m-%d", "week": "%Y-%m-%d", "month": "%Y-%m", "quarter": "%Y-%m", "year": "%Y"}

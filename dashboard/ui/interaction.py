@@ -26,7 +26,7 @@ import pandas as pd
 
 from dashboard.events.query import BBox, Query
 from dashboard.events.scene import MapSpec
-from dashboard.events.timeline import STEPS
+from dashboard.events.timeline import next_window, play_window
 from dashboard.mapping.framing import Bounds, Camera, fit_camera, follow_camera
 from dashboard.mapping.layers import DEFAULT_LAYERS
 from dashboard.mapping.style import ColourMode
@@ -168,7 +168,7 @@ def play(state: Interaction, span: tuple[pd.Timestamp, pd.Timestamp]) -> Interac
     last = state.end if state.end is not None else span[1]
     if first >= last:
         first, last = span
-    window_end = min(first + STEPS[state.step] - pd.Timedelta(days=1), last)
+    first, window_end = play_window(first, last, step=state.step)
     return replace(state, playing=True, play_end=last, start=first, end=window_end, ring=state.selected)
 
 
@@ -178,14 +178,14 @@ def tick(state: Interaction, has_events: Callable[[pd.Timestamp, pd.Timestamp], 
     are passed over (``has_events`` says whether a window has any)."""
     if not state.playing or state.end is None or state.play_end is None:
         return replace(state, playing=False)
-    start = state.end + pd.Timedelta(days=1)
+    window: tuple[pd.Timestamp, pd.Timestamp] = (state.start or state.end, state.end)
     for _ in range(max_skip):
-        if start > state.play_end:
+        following = next_window(window, (window[0], state.play_end), step=state.step)
+        if following is None:
             return replace(state, playing=False)
-        end = min(start + STEPS[state.step] - pd.Timedelta(days=1), state.play_end)
-        if not state.skip_empty or has_events is None or has_events(start, end):
-            return replace(state, start=start, end=end, ring=state.selected)
-        start = end + pd.Timedelta(days=1)
+        window = following
+        if not state.skip_empty or has_events is None or has_events(*window):
+            return replace(state, start=window[0], end=window[1], ring=state.selected)
     return replace(state, playing=False)
 
 
