@@ -12,10 +12,11 @@ from urllib.parse import urlparse
 import pandas as pd
 import pytest
 
+from dashboard.bench.apprun import running_app
 from dashboard.books.actors import ActorBook, ActorRow
 from dashboard.books.sources import seeds_dir
 from dashboard.events.store import EventStore, index_store
-from tests import apprunner
+from dashboard.exports.snapshot_png import CHROMIUM_ARGS
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
@@ -114,8 +115,8 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 
 @pytest.fixture(scope="module")
 def app_url():
-    with apprunner.running_app() as url:
-        yield url
+    with running_app() as app:
+        yield app.url
 
 
 @pytest.fixture
@@ -123,7 +124,7 @@ def page(app_url):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=apprunner.CHROMIUM_ARGS)
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1500, "height": 1100})
         outside: list[str] = []
 

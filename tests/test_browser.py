@@ -9,18 +9,11 @@ from urllib.parse import quote, urlencode
 import pandas as pd
 import pytest
 
+from dashboard.bench.apprun import MAP_IFRAME, wait_for_map
 from dashboard.events.query import Query, events_in
 from dashboard.ingest.load import load_bundled
 
-from .apprunner import (
-    MAP_IFRAME,
-    click_visible_marker,
-    drag_slider_start,
-    marker_count,
-    shown_counts,
-    wait_for_map,
-    wait_until,
-)
+from .apprunner import click_visible_marker, drag_slider_start, marker_count, shown_counts, wait_until
 from .conftest import ARTIFACTS, CHROMIUM
 
 pytestmark = [

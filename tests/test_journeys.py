@@ -11,16 +11,11 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from dashboard.bench.apprun import MAP_IFRAME, wait_for_map
 from dashboard.events.query import Query, events_in
+from dashboard.exports.snapshot_png import CHROMIUM_ARGS
 from dashboard.ingest.load import load_bundled
-from tests.apprunner import (
-    MAP_IFRAME,
-    drag_slider_start,
-    marker_count,
-    shown_counts,
-    wait_for_map,
-    wait_until,
-)
+from tests.apprunner import drag_slider_start, marker_count, shown_counts, wait_until
 from tests.conftest import CHROMIUM
 from tests.test_columnmap import ARCHIVE
 
@@ -144,8 +139,6 @@ def test_the_heat_layer_is_drawn_above_the_basemap(app_url, page):
 
 def test_at_1440x900_slider_count_map_and_list_show_without_scrolling(app_url):
     from playwright.sync_api import sync_playwright
-
-    from tests.apprunner import CHROMIUM_ARGS
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

@@ -22,7 +22,10 @@ from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
 
-from .apprunner import CHROMIUM_ARGS, MAP_IFRAME, marker_count, running_app, wait_for_map
+from dashboard.bench.apprun import MAP_IFRAME, map_frame, running_app, wait_for_map
+from dashboard.exports.snapshot_png import CHROMIUM_ARGS
+
+from .apprunner import marker_count
 from .conftest import ARTIFACTS, CHROMIUM
 
 pytestmark = [
@@ -113,8 +116,8 @@ def payloads(listener) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def app_url():
-    with running_app() as url:
-        yield url
+    with running_app() as app:
+        yield app.url
 
 
 # No host but this machine resolves (the app and the listener are on 127.0.0.1), so nothing leaves the
@@ -170,12 +173,6 @@ def poll(predicate, *, page, timeout: float = 30, message: str = "condition") ->
                 return
         time.sleep(0.15)
     raise AssertionError(f"timed out waiting for {message}")
-
-
-def map_frame(page):
-    """The map iframe's frame, as it is now (None while it is replaced)."""
-    handle = page.query_selector(MAP_IFRAME)
-    return handle.content_frame() if handle else None
 
 
 # -- what every step checks -----------------------------------------------------------------------

@@ -21,7 +21,7 @@ from dashboard.exports import snapshot_png
 from dashboard.exports.export import to_csv_bytes
 from dashboard.exports.snapshot import standalone_html
 from dashboard.exports.snapshot_cli import main
-from dashboard.exports.snapshot_png import ChromiumMissingError, find_chromium, render_png
+from dashboard.exports.snapshot_png import CHROMIUM_ARGS, ChromiumMissingError, find_chromium, render_png
 from dashboard.mapping.framing import FIT_MAX_ZOOM, VIEW_MAX_ZOOM, fit_bounds
 
 try:
@@ -138,7 +138,7 @@ def page_in_browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         requests: list[str] = []
         context = chromium.new_context(viewport={"width": 900, "height": 600})
         context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(

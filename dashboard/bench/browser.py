@@ -20,11 +20,9 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+from dashboard.exports.snapshot_png import CHROMIUM_ARGS, chromium_problem, find_chromium
 from dashboard.mapping.assets import STATIC_DIR
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 HARNESS = """<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>redraw</title>
 <style>#map_div{width:900px;height:620px}</style></head>
@@ -89,12 +87,8 @@ def serving(root: Path) -> Iterator[str]:
 
 
 def available() -> bool:
-    """Whether Debian's chromium and Playwright are there to measure with."""
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return False
-    return Path(CHROMIUM).exists() or shutil.which("chromium") is not None
+    """Whether Chromium and Playwright are there to measure with (found as the snapshots find them)."""
+    return chromium_problem() is None
 
 
 class Redraws:
@@ -110,7 +104,7 @@ class Redraws:
         self._stack = contextlib.ExitStack()
         self.url = self._stack.enter_context(serving(self.root))
         self._pw = self._stack.enter_context(sync_playwright())
-        self._browser = self._pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        self._browser = self._pw.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS)
         self._stack.callback(self._browser.close)
         return self
 

@@ -13,18 +13,13 @@ import asyncio
 import contextlib
 import os
 import random
-import socket
 import statistics
-import subprocess
-import sys
 import time
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
-from dashboard.bench.browser import CHROMIUM, CHROMIUM_ARGS
+from dashboard.bench.apprun import running_app, wait_for_map_async
+from dashboard.exports.snapshot_png import CHROMIUM_ARGS, find_chromium
 
-MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 THUMB = '[data-testid="stSlider"] input[type="range"]'
 ARM = """() => {
   const before = document.querySelector('.leaflet-control-layers');
@@ -40,12 +35,6 @@ ARM = """() => {
   });
   return before !== null;
 }"""
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def rss_mb(pid: int) -> float:
@@ -86,56 +75,15 @@ def _cpu(server: int) -> tuple[float, float]:
     return cpu_seconds(server), sum(cpu_seconds(pid) for pid in descendants(os.getpid()))
 
 
-@contextlib.contextmanager
-def running_app(events_csv: Path, log: Path, *, timeout: float = 300) -> Iterator[tuple[str, int]]:
-    """``python -m dashboard serve`` on a free port with ATLAS_EVENTS set; (url, pid)."""
-    port = _free_port()
-    env = {**os.environ, "ATLAS_EVENTS": str(events_csv),
-           "ATLAS_CACHE_DIR": str(log.parent / "app-cache")}  # not the user's own cache
-    with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "dashboard", "serve", "--port", str(port)],
-                                env=env, stdout=out, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + timeout
-            while True:
-                with contextlib.suppress(OSError), \
-                        urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-                    if answer.status == 200:
-                        break
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the app did not start; see {log}")
-                time.sleep(0.3)
-            yield url, proc.pid
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-
-
-async def _map_frame(page, timeout: float):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        handle = await page.query_selector(MAP_IFRAME)
-        frame = await handle.content_frame() if handle else None
-        if frame is not None:
-            with contextlib.suppress(Exception):
-                if await frame.evaluate("() => !!document.querySelector('.leaflet-control-layers')"):
-                    return frame
-        await page.screenshot()  # headless chromium creates the component's iframe once it paints
-        await asyncio.sleep(0.3)
-    raise TimeoutError("the map did not draw")
-
-
 async def _open(browser, url: str, timeout: float):
     """A new session (its own browser context) with its map drawn: (context, page, map frame)."""
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
     page = await context.new_page()
     page.set_default_timeout(timeout * 1000)
     await page.goto(url, wait_until="domcontentloaded")
-    return context, page, await _map_frame(page, timeout)
+    # the layer control too: a redraw is seen by its replacement (ARM)
+    return context, page, await wait_for_map_async(
+        page, drawn="() => !!document.querySelector('.leaflet-control-layers')", timeout=timeout)
 
 
 async def _redrawn(page, frame, deadline: float) -> bool:
@@ -179,7 +127,7 @@ async def _run(url: str, pid: int, sessions: int, moves: int, timeout: float,
     times: list[float] = []
     failures: list[str] = []
     async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = await pw.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS)
         opened = []
         for _ in range(sessions):
             try:
@@ -213,11 +161,13 @@ def measure(events_csv: Path, log: Path, *, sessions: int, moves: int = 8,
     change the map, the move is not redrawn and counts as a failure), PageUp by a tenth.
     ``think`` is the range of seconds a session waits after a redraw before its next move.
     """
-    with running_app(events_csv, log) as (url, pid):
-        lone, lone_fail, lone_rss, _ = asyncio.run(_run(url, pid, 1, moves, timeout, key, think))
+    env = {"ATLAS_EVENTS": str(events_csv),
+           "ATLAS_CACHE_DIR": str(log.parent / "app-cache")}  # not the user's own cache
+    with running_app(env=env, log=log, timeout=300) as app:
+        lone, lone_fail, lone_rss, _ = asyncio.run(_run(app.url, app.pid, 1, moves, timeout, key, think))
         crowd, crowd_fail, crowd_rss, (server_cpu, browser_cpu) = asyncio.run(
-            _run(url, pid, sessions, moves, timeout, key, think))
-        moved_rss = rss_mb(pid)
+            _run(app.url, app.pid, sessions, moves, timeout, key, think))
+        moved_rss = rss_mb(app.pid)
     return {
         "lone_median_s": statistics.median(lone) if lone else float("nan"),
         "lone_p95_s": p95(lone), "lone_moves": len(lone),

@@ -21,9 +21,11 @@ from pathlib import Path
 
 from dashboard import REPO_DIR
 
+# Every headless Chromium the project starts (snapshots, the bench, the browser tests): no sandbox
+# (containers, CI), no GPU, and none of the browser's own traffic (updates, sync, QUIC).
 CHROMIUM_ARGS = (
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run",
+    "--disable-sync", "--no-first-run", "--disable-quic",
 )
 LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:")
 INSTALL_HINT = ("Map snapshots (PNG) need Chromium: install it with `sudo apt-get install chromium` "
