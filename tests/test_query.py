@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from dashboard.books.actors import coalition_key, selection_label, side_of
 from dashboard.events.query import Query, events_in, select
 
 
@@ -66,6 +67,16 @@ def test_describe_names_every_active_filter():
     words = " | ".join(query.describe())
     for part in ("2016-01-01 to 2016-03-01", "IRGC", "side: jihadist groups", "battle", "Aleppo"):
         assert part in words
+
+
+def test_a_side_is_spelled_in_one_place(small_store):
+    key = coalition_key("armed opposition")
+    assert side_of(key) == "armed opposition" and side_of("IRGC") is None
+    assert key in small_store.actors.coalition_keys()
+    assert selection_label(key) == "Side: armed opposition"
+    # only the prefix makes a side: a name that holds the word elsewhere stays as it is
+    assert selection_label("Front (coalition: north)") == "Front (coalition: north)"
+    assert ids(small_store, Query(actors=(key,))) == ids(small_store, Query(actors=("Syrian rebels",)))
 
 
 def test_search_finds_places_and_actors_by_their_other_names():

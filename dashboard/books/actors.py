@@ -22,8 +22,26 @@ from dashboard.model.text import fold
 DEFAULT_ACTORS = DATA_DIR / "actors.csv"
 DEFAULT_NAMES = DATA_DIR / "actor_names.csv"
 NAMES_FILE = "actor_names.csv"
+# A whole side in an actor selection (the filter, a link's actors, ``snapshot --actor``) is
+# ``coalition:NAME``; these helpers are the only code that knows how that is spelled.
 COALITION_PREFIX = "coalition:"
 NO_COALITION = "unaffiliated"
+
+
+def coalition_key(side: str) -> str:
+    """The selection entry that stands for every actor of ``side``."""
+    return f"{COALITION_PREFIX}{side}"
+
+
+def side_of(item: str) -> str | None:
+    """The side a selection entry names, or None when it names an actor."""
+    return item[len(COALITION_PREFIX):] if item.startswith(COALITION_PREFIX) else None
+
+
+def selection_label(item: str, *, side: str = "Side: ") -> str:
+    """A selection entry for people: an actor as it is, a side behind ``side`` ("Side: Kurdish forces")."""
+    found = side_of(item)
+    return item if found is None else f"{side}{found}"
 
 
 class ActorRow(BaseModel):
@@ -142,6 +160,10 @@ class ActorBook:
         """Every coalition named in the book, sorted."""
         return sorted({self.coalition_of(name) for name in self.rows} - {NO_COALITION})
 
+    def coalition_keys(self) -> list[str]:
+        """A selection entry for every coalition in the book (``coalition_key``), sorted by side."""
+        return [coalition_key(side) for side in self.coalitions()]
+
     def children(self, name: str) -> list[str]:
         """Direct sub-units of an actor."""
         return sorted(a.name for a in self.rows.values() if a.parent == name)
@@ -166,8 +188,8 @@ class ActorBook:
         names: set[str] = set()
         known = list(known)
         for item in selection:
-            if item.startswith(COALITION_PREFIX):
-                side = item[len(COALITION_PREFIX) :]
+            side = side_of(item)
+            if side is not None:
                 pool = set(self.rows) | set(known)
                 names |= {n for n in pool if self.coalition_of(self.canonical(n) or n) == side}
             else:

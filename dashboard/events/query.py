@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from dashboard.books.actors import selection_label
 from dashboard.books.gazetteer import DEFAULT_GAZETTEER, Gazetteer
 from dashboard.events.store import EventStore
 from dashboard.model.box import BBox, in_box
@@ -42,7 +43,7 @@ class Query:
             last = self.end.date().isoformat() if self.end is not None else "…"
             parts.append(f"{first} to {last}")
         if self.actors:
-            parts.append("actors: " + ", ".join(a.replace("coalition:", "side: ") for a in self.actors)
+            parts.append("actors: " + ", ".join(selection_label(a, side="side: ") for a in self.actors)
                          + ("" if self.include_subunits else " (without sub-units)"))
         if self.event_types:
             parts.append("types: " + ", ".join(self.event_types))

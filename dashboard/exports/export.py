@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from dashboard.books.actors import selection_label
 from dashboard.events.query import Query, events_in
 from dashboard.events.scene import MapSpec
 from dashboard.events.store import EventStore
@@ -99,7 +100,7 @@ def to_geojson_bytes(events: pd.DataFrame, sources: Mapping[str, Mapping] | None
 
 def _slug(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^A-Za-z0-9]+", "-", ascii_text.replace("coalition:", "side-")).strip("-")
+    return re.sub(r"[^A-Za-z0-9]+", "-", ascii_text).strip("-")
 
 
 def export_name(query: Query, ext: str) -> str:
@@ -107,7 +108,8 @@ def export_name(query: Query, ext: str) -> str:
     first = query.start.date().isoformat() if query.start is not None else "start"
     last = query.end.date().isoformat() if query.end is not None else "end"
     parts = ["atlas", first, last]
-    for group in (query.actors, query.event_types, (query.text,) if query.text else ()):
+    actors = tuple(selection_label(a, side="side-") for a in query.actors)
+    for group in (actors, query.event_types, (query.text,) if query.text else ()):
         slugs = [s for s in (_slug(item) for item in group) if s]
         if slugs:
             parts.append("+".join(slugs))

@@ -148,7 +148,7 @@ def _store(args: argparse.Namespace):
         reasons = "; ".join(str(p) for p in store.problems[:3])
         raise UsageError(f"no usable events in {store.name}" + (f": {reasons}" if reasons else ""))
     known = set(store.actor_names)
-    sides = {f"coalition:{c}" for c in store.actors.coalitions()}
+    sides = set(store.actors.coalition_keys())
     for actor in args.actor:
         if actor not in known | sides and store.actors.canonical(actor) is None:
             close = difflib.get_close_matches(actor, sorted(known | sides), n=3)

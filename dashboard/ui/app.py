@@ -22,6 +22,7 @@ import streamlit as st
 from streamlit.logger import get_logger
 from streamlit_folium import st_folium
 
+from dashboard.books.actors import selection_label
 from dashboard.books.sources import SourceBook
 from dashboard.events.query import select
 from dashboard.events.scene import Screen, compose
@@ -219,7 +220,7 @@ def ask_columns(digest: str, data: bytes, name: str, mapped: ColumnMap | None) -
 
 
 def coalition_options(store: EventStore) -> list[str]:
-    return [f"coalition:{c}" for c in store.actors.coalitions()]
+    return store.actors.coalition_keys()
 
 
 def enter(store: EventStore) -> None:
@@ -261,7 +262,7 @@ def sidebar_filters(store: EventStore, state: Interaction) -> None:
         st.header("Filters")
         st.multiselect("Actors (any of)", options, key="actors",
                        on_change=on_filter("actors", "actors", tuple),
-                       format_func=lambda a: a.replace("coalition:", "Side: "))
+                       format_func=selection_label)
         st.checkbox("Include sub-units (IRGC → Quds Force)", key="subunits",
                     on_change=on_filter("subunits", "subunits", bool))
         st.multiselect("Event types", list(EVENT_TYPES), key="types",
