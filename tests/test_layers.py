@@ -199,3 +199,13 @@ def test_the_list_shows_each_events_stated_fatalities():
     assert list(frame.columns[:8]) == ["", "Date", "Summary", "Place", "Type", "Actors", "Fatalities",
                                        "Claimed by"]
     assert frame["Fatalities"].iloc[0] == 42 and frame["Fatalities"].isna().sum() == len(events) - 1
+
+
+def test_an_event_takes_the_side_of_its_first_actor_however_the_list_is_spaced():
+    from dashboard.mapping.layers import event_colours
+    from dashboard.mapping.style import ColourMode, side_colour
+
+    book = make_actor_book()
+    spaced = pd.DataFrame({"actors": [" Syrian rebels ; IRGC", ";Syrian rebels"], "event_type": "battle"})
+    assert event_colours(spaced, ColourMode.SIDE, book) == [side_colour("armed opposition")] * 2
+    assert book.lead_coalition(" Syrian rebels ; IRGC") == book.lead_coalition("Syrian rebels")

@@ -16,7 +16,7 @@ from pydantic import BaseModel, field_validator
 
 from dashboard import DATA_DIR
 from dashboard.model.problems import Problem, read_model_rows
-from dashboard.model.schema import ACTOR_SEPARATOR
+from dashboard.model.schema import first_actor, split_actors
 from dashboard.model.text import fold
 
 DEFAULT_ACTORS = DATA_DIR / "actors.csv"
@@ -133,9 +133,8 @@ class ActorBook:
         """Register an actor and its aliases."""
         self.rows[actor.name] = actor
         self._by_key[fold(actor.name)] = actor.name
-        for alias in actor.aliases.split(ACTOR_SEPARATOR):
-            if alias.strip():
-                self._by_key.setdefault(fold(alias), actor.name)
+        for alias in split_actors(actor.aliases):
+            self._by_key.setdefault(fold(alias), actor.name)
 
     def canonical(self, name: str) -> str | None:
         """The canonical name for a name or alias, or None when the book does not know it."""
@@ -155,6 +154,11 @@ class ActorBook:
             seen.add(current.name)
             current = self.rows.get(current.parent)
         return NO_COALITION
+
+    def lead_coalition(self, actors: str) -> str:
+        """The coalition of an event's first actor (``actors`` as in the "actors" column): the side
+        its marker and the legend are coloured by."""
+        return self.coalition_of(first_actor(actors))
 
     def coalitions(self) -> list[str]:
         """Every coalition named in the book, sorted."""

@@ -17,7 +17,7 @@ from dashboard.books.regions import governorate_of
 from dashboard.events.facets import Facets, build_facets
 from dashboard.model.dates import to_days
 from dashboard.model.problems import Problem, ProblemTable
-from dashboard.model.schema import ACTOR_SEPARATOR, CANONICAL_COLUMNS
+from dashboard.model.schema import CANONICAL_COLUMNS, split_actors
 
 
 @dataclass
@@ -122,7 +122,7 @@ def actor_links(actors: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     takes tens of milliseconds where splitting every row took over a second.
     """
     combo_of_row, combos = pd.factorize(actors.astype("string").fillna(""), use_na_sentinel=False)
-    split = [[n.strip() for n in str(c).split(ACTOR_SEPARATOR) if n.strip()] for c in combos]
+    split = [split_actors(str(c)) for c in combos]
     names = np.asarray(sorted({n for parts in split for n in parts}), dtype=object)
     code = {n: i for i, n in enumerate(names)}
     sizes = np.array([len(parts) for parts in split], dtype=np.int64)

@@ -18,6 +18,7 @@ from dashboard.events.store import EventStore
 from dashboard.mapping.framing import fit_bounds
 from dashboard.mapping.popup import date_label
 from dashboard.model.place import drawable
+from dashboard.model.schema import ACTOR_SEPARATOR, shown_actors
 
 LIST_LIMIT = 2000
 LIST_COLUMNS = {
@@ -80,7 +81,7 @@ def list_frame(events: pd.DataFrame, *, selected: str | None = None, limit: int 
             "summary": head["summary"],  # what happened, before the columns a narrow list cuts off
             "place": head["place"],
             "event_type": head["event_type"],
-            "actors": head["actors"].str.replace(";", ", ", regex=False),
+            "actors": head["actors"].fillna("").map(shown_actors),
             "fatalities": pd.to_numeric(head["fatalities"], errors="coerce").astype("Int64"),
             "claimed_by": head["claimed_by"],
             "source": head["source"],
@@ -121,7 +122,7 @@ def summary_line(events: pd.DataFrame, *, top: int = 3) -> str:
     types = events["event_type"].value_counts().head(top)
     parts.append("types: " + ", ".join(f"{name} {count:,}" for name, count in types.items()))
     if len(events) <= SUMMARY_ACTOR_ROWS:
-        actors = events["actors"].astype("string").str.split(";").explode().str.strip()
+        actors = events["actors"].astype("string").str.split(ACTOR_SEPARATOR).explode().str.strip()
         counts = actors[actors.fillna("") != ""].value_counts().head(top)
         if len(counts):
             parts.append("actors: " + ", ".join(f"{name} {count:,}" for name, count in counts.items()))

@@ -29,7 +29,6 @@ from dashboard.ingest.readcsv import read_table
 from dashboard.model.dates import period_end, period_start, read_dates
 from dashboard.model.problems import Action, Problem, ProblemTable
 from dashboard.model.schema import (
-    ACTOR_SEPARATOR,
     CANONICAL_COLUMNS,
     DATE_PRECISIONS,
     EVENT_TYPES,
@@ -37,6 +36,8 @@ from dashboard.model.schema import (
     MAX_UPLOAD_BYTES,
     OUR_COLUMNS,
     OUR_OPTIONAL_GEO,
+    join_actors,
+    split_actors,
 )
 from dashboard.model.text import unneutralise_column
 
@@ -75,10 +76,10 @@ def _actor_lookup(values: pd.Series, actors: ActorBook) -> tuple[pd.Series, pd.S
     canon: list[str] = []
     unknown: list[str] = []
     for text in uniques:
-        names = [n.strip() for n in str(text).split(ACTOR_SEPARATOR) if n.strip()]
+        names = split_actors(str(text))
         mapped = [actors.canonical(n) or n for n in names]
-        canon.append(ACTOR_SEPARATOR.join(dict.fromkeys(mapped)))
-        unknown.append(ACTOR_SEPARATOR.join(n for n in names if actors.canonical(n) is None))
+        canon.append(join_actors(dict.fromkeys(mapped)))
+        unknown.append(join_actors(n for n in names if actors.canonical(n) is None))
 
     def per_row(texts: list[str]) -> pd.Series:
         return pd.Series(pd.array(texts, dtype="str").take(codes), index=values.index)

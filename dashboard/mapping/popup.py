@@ -13,6 +13,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from dashboard.mapping.safe import esc
+from dashboard.model.schema import shown_actors
 
 SEASONS = {3: "spring", 6: "summer", 9: "autumn", 12: "winter"}
 POPUP_QUOTE_LIMIT = 600
@@ -90,7 +91,7 @@ def popup_html(event: Mapping, source: Mapping | None = None) -> str:
                  f"<small>({esc(event['date_precision'])})</small>"),
         ("Place", esc(place_label(event))),
         ("Type", esc(event.get("event_type"))),
-        ("Actors", esc(str(event.get("actors") or "").replace(";", ", "))),
+        ("Actors", esc(shown_actors(str(event.get("actors") or "")))),
         ("Claimed by", esc(event.get("claimed_by"))),
     ]
     for column, label in (("fatalities", "Fatalities"), ("wounded", "Wounded")):

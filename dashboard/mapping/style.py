@@ -9,7 +9,7 @@ import pandas as pd
 
 from dashboard.books.actors import ActorBook
 from dashboard.mapping.safe import esc
-from dashboard.model.schema import ACTOR_SEPARATOR, EVENT_TYPES
+from dashboard.model.schema import EVENT_TYPES
 
 
 class ColourMode(StrEnum):
@@ -61,8 +61,7 @@ def first_sides(actors_column: pd.Series, book: ActorBook) -> pd.Series:
     """The side each event is coloured by: the coalition of its first actor, worked out once per
     distinct actor list (a million rows hold a few hundred)."""
     codes, combos = pd.factorize(actors_column.astype("string").fillna(""), use_na_sentinel=False)
-    sides = np.array([book.coalition_of(str(combo).split(ACTOR_SEPARATOR)[0].strip())
-                      for combo in combos], dtype=object)
+    sides = np.array([book.lead_coalition(str(combo)) for combo in combos], dtype=object)
     return pd.Series(sides[codes] if len(combos) else [], index=actors_column.index, dtype=object)
 
 

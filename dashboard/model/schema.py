@@ -6,6 +6,8 @@ exports agree on what an event is.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 EVENT_TYPES: dict[str, str] = {
     "battle": "armed clash, offensive, assault or siege",
     "airstrike": "air, drone or missile strike",
@@ -81,7 +83,31 @@ CANONICAL_COLUMNS: tuple[str, ...] = (
     "line",  # line of the input file the row came from
 )
 
+# Between the names of one event's actors: in our files, in the frame (the "actors" column) and in
+# actors.csv's aliases. People read the names with SHOWN_ACTOR_SEPARATOR between them.
 ACTOR_SEPARATOR = ";"
+SHOWN_ACTOR_SEPARATOR = ", "
+
+
+def split_actors(text: str) -> list[str]:
+    """The names of an ``ACTOR_SEPARATOR``-joined list, stripped, empty ones left out."""
+    return [name for name in (part.strip() for part in text.split(ACTOR_SEPARATOR)) if name]
+
+
+def join_actors(names: Iterable[str]) -> str:
+    """Names as one list for the "actors" column (the inverse of :func:`split_actors`)."""
+    return ACTOR_SEPARATOR.join(names)
+
+
+def first_actor(text: str) -> str:
+    """The list's first name ("" for none): the actor an event's side colour follows."""
+    names = split_actors(text)
+    return names[0] if names else ""
+
+
+def shown_actors(text: str) -> str:
+    """The list as people read it: "IRGC, Hezbollah"."""
+    return SHOWN_ACTOR_SEPARATOR.join(split_actors(text))
 
 # The largest upload, in the unit Streamlit's uploader counts (MB = 10**6 bytes, as its browser
 # check does): one number for the browser, the server flag, the loader's check and the captions.
