@@ -122,7 +122,12 @@ def test_url_restores_filters(app_url, page):
     wait_until(lambda: shown_counts(page)[0] == expected, page=page, message="the URL's filter")
     wait_until(lambda: marker_count(frame) == expected or marker_count(wait_for_map(page)) == expected,
                page=page, message="markers for the URL's filter")
-    assert MAP_IFRAME
+    # the widgets show the link's filter too, not only the map and the count
+    assert [pd.Timestamp(v) for v in slider_values(page)] == [pd.Timestamp("2016-01-01"),
+                                                               pd.Timestamp("2016-03-31")]
+    chosen = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').first
+    assert "IRGC" in chosen.inner_text()
+    assert page.get_by_text("2016-01-01 to 2016-03-31 · actors: IRGC").count() == 1  # the filter line
 
 
 def test_a_hostile_upload_is_shown_as_text_and_runs_nothing(page):
