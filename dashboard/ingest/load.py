@@ -93,15 +93,15 @@ _FROM_GAZETTEER = ("lat", "lon", "precision", "uncertainty_km", "admin1", "count
 def _coordinates(
     frame: pd.DataFrame, report: _Report, gazetteer: Gazetteer
 ) -> pd.DataFrame:
-    """lat, lon, precision, uncertainty, admin1 and country: from the file, else the gazetteer."""
+    """lat, lon, precision, uncertainty, admin1 and country: from the file, else the gazetteer.
+
+    The adapter (formats.finish.coordinates) has already checked the coordinates: each is "" or a
+    plain decimal in range, and a row with only one of them is gone.
+    """
     lat_text, lon_text = frame["latitude"].str.strip(), frame["longitude"].str.strip()
     lat = pd.to_numeric(lat_text, errors="coerce")
     lon = pd.to_numeric(lon_text, errors="coerce")
     given = (lat_text != "") | (lon_text != "")
-    report.add(given & (lat.isna() | lon.isna()), "latitude", "not a number", lat_text, "discarded")
-    report.add(given & ~lat.between(-90, 90), "latitude", "outside -90..90", lat_text, "discarded")
-    report.add(given & ~lon.between(-180, 180), "longitude", "outside -180..180", lon_text,
-               "discarded")
     places = frame["place"].str.strip()
     found = {name: gazetteer.lookup(name) for name in places[~given].unique() if name}
     known = pd.DataFrame.from_records(
