@@ -66,8 +66,7 @@ class SourceBook:
         if source_id not in self._texts:
             row = self.rows.get(source_id)
             path = self.seeds / row.file if row else None
-            ok = path is not None and path.is_file()
-            text = path.read_text(encoding="utf-8") if ok else None
+            text = path.read_text(encoding="utf-8") if path is not None and path.is_file() else None
             self._texts[source_id] = squash_spaces(text) if text is not None else None
         return self._texts[source_id]
 

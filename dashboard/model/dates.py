@@ -163,14 +163,14 @@ def parse_distinct(texts: Sequence[str], order: str | None
     if plain.any():
         # The bulk: YYYY-MM-DD in one step; years out of range fall through for their reason.
         chosen = np.flatnonzero(plain)
-        candidates = pd.Series([texts[i] for i in chosen])
+        candidates = pd.Series([texts[i] for i in chosen.tolist()])
         years = candidates.str.slice(0, 4).astype(int)
         in_range = years.between(FIRST_YEAR, LAST_YEAR).to_numpy()
         parsed = pd.to_datetime(candidates.where(in_range), format="%Y-%m-%d", errors="coerce")
         good = parsed.notna().to_numpy()
         days[chosen[good]] = parsed[good].to_numpy(dtype="datetime64[ns]")
         plain[chosen[~good]] = False
-    for position in np.flatnonzero(~plain):
+    for position in np.flatnonzero(~plain).tolist():
         try:
             day, implied[position] = read_date(texts[position], order)
         except ValueError as exc:
