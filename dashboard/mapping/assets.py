@@ -17,12 +17,14 @@ import importlib.util
 import re
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from dashboard import PACKAGE_DIR
 
 if TYPE_CHECKING:  # the build loads this module (setup.py) with only the asset packages installed
     from branca.element import Element
+
+AnyElement = TypeVar("AnyElement", bound="Element")  # localize gives back what it was given
 
 STATIC_DIR = PACKAGE_DIR / "ui" / "static"  # Streamlit serves <app folder>/static at <base>/app/static/
 APP_BASE_URL = "/app/static/"
@@ -106,7 +108,7 @@ def _walk(element: Element):
         yield from _walk(child)
 
 
-def localize(root: Element, base_url: str = APP_BASE_URL) -> Element:
+def localize(root: AnyElement, base_url: str = APP_BASE_URL) -> AnyElement:
     """Point every script and stylesheet of ``root`` and its children at ``base_url``.
 
     Raises UnknownAssetError for an asset we have no local copy of, so a new plugin can never

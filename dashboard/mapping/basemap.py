@@ -7,7 +7,6 @@ streamlit-folium keeps its iframe (and the user's zoom and pan) and only swaps t
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import ClassVar
 
 import folium
 import xyzservices.providers as xyz
@@ -23,7 +22,7 @@ from dashboard.books.regions import attribution
 from dashboard.mapping.assets import APP_BASE_URL, localize
 from dashboard.mapping.framing import SYRIA_BOUNDS, Bounds, fit_view
 from dashboard.mapping.labels import CityLabels, Outlines
-from dashboard.mapping.safe import DataScript, RawHtml, esc, script_json
+from dashboard.mapping.safe import DataScript, RawHtml, esc, figure_of, script_json
 from dashboard.mapping.style import ColourMode, legend_html
 
 # Leaflet draws canvas layers (heat) below SVG ones in the same pane: the heat would sit under the
@@ -85,9 +84,10 @@ class _LayerPlugins(JSCSSMixin):
     "L.markerClusterGroup is not a function".
     """
 
-    default_js: ClassVar[list[tuple[str, str]]] = [*MarkerCluster.default_js, *HeatMap.default_js]
-    default_css: ClassVar[list[tuple[str, str]]] = [*MarkerCluster.default_css,
-                                                    *HeatMap.default_css]
+    def __init__(self) -> None:
+        super().__init__()
+        self.default_js = [*MarkerCluster.default_js, *HeatMap.default_js]
+        self.default_css = [*MarkerCluster.default_css, *HeatMap.default_css]
 
 
 def _country_style(feature: Mapping) -> dict[str, object]:
@@ -148,11 +148,12 @@ def base_map(
         for name, provider in TILE_LAYERS:
             folium.TileLayer(provider.build_url(), name=name, attr=provider.html_attribution,
                              overlay=True, show=False, max_zoom=18, opacity=0.85).add_to(fmap)
-    fmap.get_root().html.add_child(RawHtml(legend_html(colour_mode, legend_present, folded=legend_folded)))
+    page = figure_of(fmap)
+    page.html.add_child(RawHtml(legend_html(colour_mode, legend_present, folded=legend_folded)))
     _Credit(f"{attribution()} | {CREDIT}").add_to(fmap)
     _LayerPlugins().add_to(fmap)
     _FocusWithoutScrolling().add_to(fmap)
-    fmap.get_root().header.add_child(RawHtml(
+    page.header.add_child(RawHtml(
         "<style>.leaflet-container{background:#cfe0ee}.atlas-popup th{padding-right:6px;"
         "color:#555;font-weight:600}.leaflet-tooltip{font:12px sans-serif}"
         ".atlas-cluster div{width:100%;height:100%;border-radius:50%;display:flex;align-items:center;"

@@ -74,6 +74,11 @@ CLUSTER_ICON = """function (cluster) {
 }"""
 
 
+class EventsGroup(folium.FeatureGroup):
+    """The layer of the events themselves (markers or grid cells), told apart from the others by
+    its class: the export draws its count and framing from it."""
+
+
 def _cluster(approximate: bool) -> MarkerCluster:
     kind = ("≈", "atlas-cluster-approx") if approximate else ("", "atlas-cluster-exact")
     return MarkerCluster(
@@ -83,9 +88,8 @@ def _cluster(approximate: bool) -> MarkerCluster:
 
 
 def _markers(events: pd.DataFrame, opts: LayerOptions, actors: ActorBook,
-             sources: Mapping[str, Mapping]) -> tuple[folium.FeatureGroup, folium.FeatureGroup]:
-    group = folium.FeatureGroup(name=f"Events ({len(events)})")
-    group.role = "events"
+             sources: Mapping[str, Mapping]) -> tuple[EventsGroup, folium.FeatureGroup]:
+    group = EventsGroup(name=f"Events ({len(events)})")
     radii = folium.FeatureGroup(name="Uncertainty radii")
     rows = events.to_dict("records")
     if not rows:
@@ -99,9 +103,9 @@ def _markers(events: pd.DataFrame, opts: LayerOptions, actors: ActorBook,
          "dashArray": None if x else "3 2", "fill": True, "fillColor": c,
          "fillOpacity": 0.9 if x else 0.35, "className": "atlas-event", "pane": EVENTS_PANE}
         for c, x in zip(colours, exact, strict=True)])
-    popups: list[str] | None = [popup_html(event, sources.get(event["source"])) for event in rows]
-    if sum(map(len, popups)) > POPUP_BUDGET:
-        popups = None  # a click still selects the event, and its record shows beside the map
+    texts = [popup_html(event, sources.get(event["source"])) for event in rows]
+    # Over the budget, a click still selects the event, and its record shows beside the map.
+    popups = texts if sum(map(len, texts)) <= POPUP_BUDGET else None
     tooltips = [esc(tooltip_text(event)) for event in rows]
     for approximate in (False, True):
         pick = np.flatnonzero(exact != approximate)
@@ -126,10 +130,9 @@ def _markers(events: pd.DataFrame, opts: LayerOptions, actors: ActorBook,
     return group, radii
 
 
-def _cells(events: pd.DataFrame, opts: LayerOptions) -> folium.FeatureGroup:
+def _cells(events: pd.DataFrame, opts: LayerOptions) -> EventsGroup:
     cells = aggregate(events["lat"].to_numpy(float), events["lon"].to_numpy(float), zoom=opts.zoom)
-    group = folium.FeatureGroup(name=f"Events ({len(events):,}, grouped; zoom in for detail)")
-    group.role = "events"
+    group = EventsGroup(name=f"Events ({len(events):,}, grouped; zoom in for detail)")
     if cells.empty:
         return group
     counts = cells["count"].to_numpy()
@@ -137,8 +140,9 @@ def _cells(events: pd.DataFrame, opts: LayerOptions) -> folium.FeatureGroup:
     styles, index = style_table([
         {"radius": float(r), "color": "#333", "weight": 1, "fill": True, "fillColor": "#d62728",
          "fillOpacity": 0.55, "className": "atlas-cell"} for r in radius])
-    PointLayer(cells["lat"], cells["lon"], styles=styles, style_index=index, digits=4,
-               tooltips=[f"{int(c):,} events here (zoom in for detail)" for c in counts]).add_to(group)
+    tooltips = [f"{int(c):,} events here (zoom in for detail)" for c in counts]
+    PointLayer(cells["lat"].to_numpy(float), cells["lon"].to_numpy(float), styles=styles,
+               style_index=index, digits=4, tooltips=tooltips).add_to(group)
     return group
 
 
@@ -214,7 +218,7 @@ def _places(events: pd.DataFrame) -> folium.FeatureGroup:
     if len(places) < PLACE_LIMIT and len(events) > len(head):
         places = events.drop_duplicates(["place", "lat", "lon"]).head(PLACE_LIMIT)
     if len(places):
-        PointLayer(places["lat"], places["lon"], styles=[
+        PointLayer(places["lat"].to_numpy(float), places["lon"].to_numpy(float), styles=[
             {"radius": 3, "color": "#000", "weight": 1, "fill": True, "fillColor": "#fff",
              "fillOpacity": 1}], tooltips=[
             esc(f"{p['place']} ({p['loc_precision']}) {p['admin1']}")
@@ -288,4 +292,4 @@ def in_view(events: pd.DataFrame, bbox: tuple[float, float, float, float] | None
 
 def events_layer(layers: list[folium.FeatureGroup]) -> folium.FeatureGroup | None:
     """The layer that holds the events themselves (markers or grid cells), if it was asked for."""
-    return next((layer for layer in layers if getattr(layer, "role", "") == "events"), None)
+    return next((layer for layer in layers if isinstance(layer, EventsGroup)), None)

@@ -25,7 +25,7 @@ import html
 import json
 from typing import Any
 
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, MacroElement
 
 
 def esc(value: object) -> str:
@@ -64,6 +64,15 @@ class RawHtml(Element):
         return self.text
 
 
+def figure_of(element: Element) -> Figure:
+    """The page ``element`` is drawn in: its header, html and script sections (branca types
+    ``get_root()`` as a bare Element; an element outside a Figure cannot be rendered at all)."""
+    root = element.get_root()
+    if not isinstance(root, Figure):
+        raise TypeError(f"{type(element).__name__} is not in a page (its root is {type(root).__name__})")
+    return root
+
+
 class DataScript(MacroElement):
     """A macro element whose script is added to the page as plain text.
 
@@ -73,8 +82,11 @@ class DataScript(MacroElement):
     unparsed. (streamlit-folium calls the macro directly, which never parsed it twice.)
     """
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> str:
+        """Adds the script to the page and renders the children; the element itself is no text
+        (as with branca's MacroElement)."""
         script = self._template.module.__dict__["script"](self, kwargs)
-        self.get_root().script.add_child(RawHtml(script), name=self.get_name())
+        figure_of(self).script.add_child(RawHtml(script), name=self.get_name())
         for element in self._children.values():
             element.render(**kwargs)
+        return ""
