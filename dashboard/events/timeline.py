@@ -6,7 +6,9 @@ import altair as alt
 import pandas as pd
 
 PERIODS = {"day": "D", "week": "W", "month": "M", "quarter": "Q", "year": "Y"}
-STEPS = {"week": pd.Timedelta(days=7), "month": pd.DateOffset(months=1), "quarter": pd.DateOffset(months=3)}
+STEPS: dict[str, pd.Timedelta | pd.DateOffset] = {
+    "week": pd.Timedelta(days=7), "month": pd.DateOffset(months=1), "quarter": pd.DateOffset(months=3),
+}
 
 
 def bin_size(start: pd.Timestamp, end: pd.Timestamp) -> str:
@@ -91,7 +93,7 @@ def wide_counts(
     if freq is None or start is None or end is None:
         return _pivot(long, by)
     first = start.to_period(PERIODS[freq]).start_time
-    wide = _pivot(long.assign(period=long["period"].clip(lower=first)), by)
+    wide = _pivot(long.assign(period=long["period"].where(long["period"] >= first, first)), by)
     periods = pd.period_range(first, end, freq=PERIODS[freq]).start_time
     wide = wide.reindex(periods, fill_value=0)
     wide.index = pd.Index(periods.strftime(LABELS[freq]), name="period")

@@ -6,7 +6,9 @@ the script short.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -91,8 +93,10 @@ def list_frame(events: pd.DataFrame, *, selected: str | None = None, limit: int 
     return frame.rename(columns=LIST_COLUMNS).reset_index(drop=True)
 
 
-def bbox_from_bounds(bounds: dict | None) -> BBox | None:
+def bbox_from_bounds(bounds: Mapping[str, Any] | None) -> BBox | None:
     """The (south, west, north, east) box of the bounds st_folium returns, if they are usable."""
+    if bounds is None:
+        return None
     try:
         south_west, north_east = bounds["_southWest"], bounds["_northEast"]
         box = (float(south_west["lat"]), float(south_west["lng"]),
