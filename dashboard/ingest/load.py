@@ -55,7 +55,7 @@ class _Report:
         self.problems = ProblemTable()
 
     def add(
-        self, mask: np.ndarray, field: str, reason: str | np.ndarray, values: pd.Series,
+        self, mask: np.ndarray | pd.Series, field: str, reason: str | np.ndarray, values: pd.Series,
         action: Action
     ) -> None:
         """One problem per row in ``mask``; ``reason`` may be one per row (a date's reason says

@@ -16,6 +16,8 @@ from typing import BinaryIO, NamedTuple
 import charset_normalizer
 import numpy as np
 
+from dashboard.model.problems import Action
+
 Source = str | os.PathLike[str] | bytes | bytearray | memoryview | BinaryIO
 
 # What a "CSV" really is when it starts with these bytes, so the message can say so.
@@ -149,7 +151,7 @@ class EncodingNote(NamedTuple):
     line: int | None
     reason: str
     value: str
-    action: str
+    action: Action
 
 
 LINES_LISTED = 10  # a whole-file re-read names this many lines
@@ -175,7 +177,7 @@ def detect_legacy(data: bytes, context: str = "") -> str:
     Only a sample is looked at, so a 250 MB file costs what 256 KB does.
     """
     sample = data[:262144]
-    matches = [m.encoding for m in charset_normalizer.from_bytes(sample, cp_isolation=LEGACY)]
+    matches = [m.encoding for m in charset_normalizer.from_bytes(sample, cp_isolation=list(LEGACY))]
     choice = matches[0] if matches else "cp1252"
     for low, high, page in SCRIPTS:
         if page in matches and any(low <= ch <= high for ch in context):

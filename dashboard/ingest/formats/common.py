@@ -80,7 +80,7 @@ class Report:
         why = reason if isinstance(reason, str) else np.asarray(_pick(reason, where), dtype=object)
         shown = None
         if values is not None:
-            parts = values if isinstance(values, list | tuple) else [values]
+            parts = [values] if isinstance(values, pd.Series | np.ndarray) else values
             texts = [text_array(_pick(part, where)) for part in parts]
             shown = texts[0] if len(texts) == 1 else pc.binary_join_element_wise(
                 *texts, pa.scalar(", ", pa.large_string()))
