@@ -71,7 +71,7 @@ def validate(args: argparse.Namespace) -> int:
           f"(format: {store.fmt})", file=sys.stderr)
     book = SourceBook.load(path.parent / "sources.csv") if curated else None
     missing = book.unavailable() if book is not None else []
-    if missing:
+    if book is not None and missing:
         print(f"note: quotes from {len(missing)} article(s) not checked: {', '.join(missing)} "
               f"not in {book.seeds} (set ATLAS_SEEDS)", file=sys.stderr)
     return 1 if store.problems else 0

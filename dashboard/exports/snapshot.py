@@ -23,7 +23,7 @@ from dashboard.events.store import EventStore
 from dashboard.exports.snapshot_png import ChromiumMissingError, SnapshotError, render_png, render_pngs
 from dashboard.mapping.assets import inline_assets
 from dashboard.mapping.layers import events_layer
-from dashboard.mapping.safe import RawHtml, esc
+from dashboard.mapping.safe import RawHtml, esc, figure_of
 from dashboard.model.box import in_box
 from dashboard.model.place import drawable
 
@@ -179,7 +179,7 @@ def standalone_html(
         cited=source_credits(events, sources), view_bbox=view_bbox,
         made=made or datetime.now(UTC), marker_limit=opts.marker_limit,
     )
-    root = fmap.get_root()
+    root = figure_of(fmap)
     # RawHtml: the header and footer hold the user's text (escaped), which no template may parse.
     root.header.add_child(RawHtml(f"<title>{esc(title)}</title>{FRAME_CSS}"))
     root.html.add_child(RawHtml(head))

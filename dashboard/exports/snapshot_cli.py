@@ -46,8 +46,8 @@ def _date(text: str) -> pd.Timestamp:
     try:
         value = pd.Timestamp(text)
     except (ValueError, TypeError):
-        value = pd.NaT
-    if pd.isna(value):
+        value = None
+    if value is None or pd.isna(value):  # "" and "NaT" parse as NaT
         raise argparse.ArgumentTypeError(f"not a date: {text!r} (expected YYYY-MM-DD)")
     return value.normalize()
 
