@@ -115,6 +115,14 @@ def _border_style(feature: Mapping) -> dict[str, object]:
     return {"color": "#999", "weight": 0.8, "dashArray": "3 3", "fill": False}
 
 
+def start_view(fmap: folium.Map) -> tuple[tuple[float, float], float]:
+    """The centre and zoom ``fmap`` opens at (its own view, before the user or the camera moves it)."""
+    (lat, lon), zoom = fmap.location, fmap.options["zoom"]
+    if not isinstance(zoom, int | float):
+        raise TypeError(f"a map's zoom is a number, not {zoom!r}")
+    return (float(lat), float(lon)), float(zoom)
+
+
 def base_map(
     *,
     colour_mode: ColourMode = ColourMode.EVENT_TYPE,

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import folium
 import pandas as pd
@@ -42,6 +43,7 @@ from dashboard.ingest.columnmap import ColumnMap
 from dashboard.ingest.load import load_bundled
 from dashboard.ingest.readcsv import read_table
 from dashboard.mapping.assets import asset_url, missing_assets
+from dashboard.mapping.basemap import start_view
 from dashboard.mapping.framing import MAP_HEIGHT_PX, fit_bounds
 from dashboard.mapping.layers import LAYER_NAMES
 from dashboard.mapping.popup import id_from_tooltip, popup_html
@@ -146,11 +148,11 @@ def on_typed_dates() -> None:
         apply(ix.dates_changed, day(start), day(end))
 
 
-def on_filter(field: str, key: str, convert: Callable[[object], object]) -> Callable[[], None]:
+def on_filter(field: str, key: str, convert: Callable[[Any], object]) -> Callable[[], None]:
     return lambda: apply(ix.filter_changed, **{field: convert(ss[key])})
 
 
-def on_look(field: str, key: str, convert: Callable[[object], object]) -> Callable[[], None]:
+def on_look(field: str, key: str, convert: Callable[[Any], object]) -> Callable[[], None]:
     return lambda: apply(ix.look_changed, **{field: convert(ss[key])})
 
 
@@ -283,6 +285,7 @@ def sidebar_filters(store: EventStore, state: Interaction) -> None:
 
 
 def date_controls(store: EventStore, state: Interaction) -> None:
+    assert store.span is not None  # main() stops before the controls when there are no events
     lo, hi = (d.date() for d in store.span)
     hi = max(hi, lo + dt.timedelta(days=1))  # a slider needs two different ends
 
@@ -411,7 +414,7 @@ def draw_map(store: EventStore, view: View, state: Interaction) -> None:
     st_folium(fmap, key=key, height=MAP_HEIGHT_PX, use_container_width=True,
               feature_group_to_add=scene.layers, layer_control=folium.LayerControl(collapsed=True),
               center=camera.center, zoom=camera.zoom,
-              on_change=on_map(key, (tuple(fmap.location), fmap.options["zoom"])),
+              on_change=on_map(key, start_view(fmap)),
               returned_objects=["last_object_clicked_tooltip", "bounds", "zoom", "center"])
     vague = country_level_line(view.events)
     if vague:
