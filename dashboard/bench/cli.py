@@ -64,7 +64,7 @@ def measure_size(n: int, args: argparse.Namespace, work: Path, previous: dict | 
     log(f"[{n:,}] later start {row['warm_s']:.2f} s; filter {row['filter_ms']:.1f} ms, "
         f"payload {row['build_ms']:.0f} ms / {row['payload_kb_max']:.0f} KB at most")
     before = (previous or {}).get("naive_build_s")
-    estimate = before * n / previous["n"] if isinstance(before, float) else 0.0
+    estimate = before * n / previous["n"] if previous and isinstance(before, float) else 0.0
     if before == SKIPPED or estimate > args.naive_cap_seconds:
         row["naive_build_s"] = SKIPPED
     else:

@@ -16,6 +16,7 @@ import random
 import statistics
 import time
 from pathlib import Path
+from typing import TypedDict
 
 from dashboard.bench.apprun import running_app, wait_for_map_async
 from dashboard.exports.snapshot_png import CHROMIUM_ARGS, find_chromium
@@ -147,6 +148,25 @@ async def _run(url: str, pid: int, sessions: int, moves: int, timeout: float,
     return times, failures, opened_rss, cpu
 
 
+class SessionFigures(TypedDict):
+    """What :func:`measure` found: seconds per redraw, memory in MB, CPU seconds per move."""
+
+    lone_median_s: float
+    lone_p95_s: float
+    lone_moves: int
+    crowd_median_s: float
+    crowd_p95_s: float
+    crowd_moves: int
+    sessions: int
+    failures: list[str]
+    rss_lone_mb: float
+    rss_crowd_mb: float
+    rss_after_moves_mb: float
+    think_s: tuple[float, float]
+    server_cpu_per_move_s: float
+    browser_cpu_per_move_s: float
+
+
 def p95(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))] if ordered else float("nan")
@@ -154,7 +174,7 @@ def p95(values: list[float]) -> float:
 
 def measure(events_csv: Path, log: Path, *, sessions: int, moves: int = 8,
             timeout: float = 60, key: str = "ArrowRight",
-            think: tuple[float, float] = (0.3, 1.0)) -> dict:
+            think: tuple[float, float] = (0.3, 1.0)) -> SessionFigures:
     """Lone session, then ``sessions`` at once, against one app; seconds per redraw and memory.
 
     ``key`` moves the slider's start: ArrowRight by a day (with a day's events too few to

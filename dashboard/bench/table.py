@@ -6,6 +6,8 @@ import math
 import os
 from collections.abc import Mapping, Sequence
 
+from dashboard.bench.sessions import SessionFigures
+
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("n", "events"),
     ("csv_mb", "CSV MB"),
@@ -62,10 +64,10 @@ def markdown(rows: Sequence[Mapping[str, object]]) -> str:
     return "\n".join([head, rule, *body])
 
 
-def sessions_text(result: Mapping[str, object], rows: int) -> str:
+def sessions_text(result: SessionFigures, rows: int) -> str:
     """The concurrency figures in words."""
     lone, crowd = result["lone_p95_s"], result["crowd_p95_s"]
-    ratio = float(crowd) / float(lone) if lone and not math.isnan(float(lone)) else float("nan")
+    ratio = crowd / lone if lone and not math.isnan(lone) else float("nan")
     lines = [
         f"Concurrency: the real app (`python -m dashboard serve`, ATLAS_EVENTS = {rows:,} synthetic "
         f"events), time from a slider key press to the map's new layers drawn:",
@@ -79,13 +81,12 @@ def sessions_text(result: Mapping[str, object], rows: int) -> str:
         f"{cell(result['rss_after_moves_mb'])} MB after they all moved at once (the high-water "
         "mark of concurrent reruns' working copies; the data is one shared copy)",
     ]
-    if "server_cpu_per_move_s" in result:
-        lines.append(
-            f"- CPU per slider move: {cell(result['server_cpu_per_move_s'])} s in the app, "
-            f"{cell(result['browser_cpu_per_move_s'])} s in the browsers (which share this "
-            f"machine's {os.cpu_count()} cores with the app here; a user's browser runs on the "
-            "user's machine)")
-    failures = list(result.get("failures") or [])  # type: ignore[call-overload]
+    lines.append(
+        f"- CPU per slider move: {cell(result['server_cpu_per_move_s'])} s in the app, "
+        f"{cell(result['browser_cpu_per_move_s'])} s in the browsers (which share this "
+        f"machine's {os.cpu_count()} cores with the app here; a user's browser runs on the "
+        "user's machine)")
+    failures = result["failures"]
     if failures:
         lines.append(f"- {len(failures)} failed moves or sessions: " + "; ".join(sorted(set(failures)))[:400])
     return "\n".join(lines)

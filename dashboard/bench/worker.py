@@ -41,6 +41,8 @@ def peak_rss_mb() -> float:
 
 def windows(store: EventStore, count: int, *, seed: int = 0) -> list[Query]:
     """Date ranges a user might set with the slider: the whole span first, then random ones."""
+    if store.span is None:
+        raise ValueError(f"{store.name} has no events to set a date range over")
     first, last = store.span
     days = (last - first).days
     rng = np.random.default_rng(seed)
