@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set up .venv and Debian's chromium (if needed), then run ruff and the whole test suite.
+# Set up .venv and Debian's chromium (if needed), then run ruff, mypy and the whole test suite.
 # With --floors, or under CI=true, then also the pure and AppTest tests against the declared lower
 # bounds of the dependencies (constraints-min.txt, installed once into .venv-min).
 set -euo pipefail
@@ -18,6 +18,7 @@ fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
 .venv/bin/ruff check .
+.venv/bin/mypy
 .venv/bin/python -m pytest ${args[@]+"${args[@]}"}
 [ "$floors" = 1 ] || exit 0
 
