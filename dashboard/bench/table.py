@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Mapping, Sequence
+from typing import SupportsFloat
 
 from dashboard.bench.sessions import SessionFigures
 
@@ -46,7 +47,9 @@ def cell(value: object) -> str:
         return value
     if isinstance(value, int):
         return f"{value:,}"
-    number = float(value)  # type: ignore[arg-type]
+    if not isinstance(value, SupportsFloat):
+        return str(value)
+    number = float(value)
     if math.isnan(number):
         return "–"
     if abs(number) >= 100:

@@ -21,7 +21,7 @@ import pandas as pd
 from dashboard import DATA_DIR
 from dashboard.model.atomic import write_text_atomic
 from dashboard.model.place import Place, normalize_name, place_errors
-from dashboard.model.problems import Problem, clip
+from dashboard.model.problems import Action, Problem, clip
 
 DEFAULT_GAZETTEER = DATA_DIR / "places.geojson"
 FRAME_COLUMNS = ("name", "lat", "lon", "kind", "admin1", "country", "precision",
@@ -80,9 +80,8 @@ class Gazetteer:
     def _load_feature(self, file: str, number: int, feature: Any) -> None:
         where = f"features[{number}]"
 
-        def problem(field: str, reason: str, value: Any, action: str = "discarded") -> None:
-            self.problems.append(Problem(file, None, f"{where}.{field}", reason, clip(value),
-                                         action))  # type: ignore[arg-type]
+        def problem(field: str, reason: str, value: Any, action: Action = "discarded") -> None:
+            self.problems.append(Problem(file, None, f"{where}.{field}", reason, clip(value), action))
 
         props = feature.get("properties") if isinstance(feature, dict) else None
         geom = feature.get("geometry") if isinstance(feature, dict) else None

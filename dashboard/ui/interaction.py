@@ -105,6 +105,7 @@ def filter_changed(state: Interaction, **changes: object) -> Interaction:
     unknown = set(changes) - FILTER_FIELDS
     if unknown:
         raise TypeError(f"not filter fields: {sorted(unknown)}")
+    # The names are checked above; replace() cannot type values passed as **changes.
     new = replace(state, **changes)  # type: ignore[arg-type]
     if new.filter_key() == state.filter_key():
         return state
@@ -116,6 +117,7 @@ def look_changed(state: Interaction, **changes: object) -> Interaction:
     unknown = set(changes) - LOOK_FIELDS
     if unknown:
         raise TypeError(f"not look fields: {sorted(unknown)}")
+    # The names are checked above; replace() cannot type values passed as **changes.
     return replace(state, **changes, ring=state.selected)  # type: ignore[arg-type]
 
 
