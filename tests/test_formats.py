@@ -404,3 +404,18 @@ def test_ucdp_estimates_named_best_est_are_accepted(tmp_path):
     frame, problems = adapt(raw, "ucdp")
     assert not [p for p in problems if p.action == "error"]
     assert by_id(frame, "ucdp-171001")["fatalities"] == "9"
+
+
+def test_an_unknown_location_precision_is_taken_as_approximate(tmp_path):
+    from dashboard.books.gazetteer import Gazetteer
+    from dashboard.ingest.load import load_events
+
+    from .conftest import make_actor_book
+
+    path = tmp_path / "ours.csv"
+    path.write_text("id,date,place,actors,event_type,summary,source,quote,latitude,longitude,loc_precision\n"
+                    "a,2016-02-01,Aleppo,IRGC,battle,s,x,q,36.2,37.16,street\n", encoding="utf-8")
+    store = load_events(path, fmt="ours", gazetteer=Gazetteer(), actors=make_actor_book())
+    assert store.events["loc_precision"].tolist() == ["approximate"]
+    assert [(p.line, p.field, p.action) for p in store.problems if p.field == "loc_precision"] == [
+        (2, "loc_precision", "repaired")]

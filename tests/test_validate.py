@@ -69,6 +69,9 @@ BREAKAGES = [
     (6, "actors", "Klingon Empire", "actors: not in actors.csv"),
     (7, "fatalities", "many", "fatalities: not a whole number"),
     (8, "date_precision", "fortnight", "date_precision: not one of"),
+    (9, "id", "", "id: empty; named after its line"),
+    (10, "date", "", "date: no date"),
+    (11, "wounded", "-3", "wounded: not a whole number"),
 ]
 
 
