@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import os
 import re
-import shutil
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -16,9 +15,12 @@ from dashboard.bench.apprun import running_app
 from dashboard.books.actors import ActorBook, ActorRow
 from dashboard.books.sources import seeds_dir
 from dashboard.events.store import EventStore, index_store
-from dashboard.exports.snapshot_png import CHROMIUM_ARGS
+from dashboard.exports.snapshot_png import CHROMIUM_ARGS, ChromiumMissingError, find_chromium
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+try:  # the browser the snapshots use; the browser tests are skipped without one
+    CHROMIUM: str | None = find_chromium()
+except ChromiumMissingError:
+    CHROMIUM = None
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 # The seed articles live outside the repository (../shared/seeds or $ATLAS_SEEDS). A checkout
 # without them skips the checks that read them; under CI=true their absence fails instead.

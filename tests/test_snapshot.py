@@ -24,10 +24,8 @@ from dashboard.exports.snapshot_cli import main
 from dashboard.exports.snapshot_png import CHROMIUM_ARGS, ChromiumMissingError, find_chromium, render_png
 from dashboard.mapping.framing import FIT_MAX_ZOOM, VIEW_MAX_ZOOM, fit_bounds
 
-try:
-    CHROMIUM: str | None = find_chromium()
-except ChromiumMissingError:
-    CHROMIUM = None
+from .conftest import CHROMIUM
+
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed here "
                                     "(apt-get install chromium); CI installs it")
 browser = [pytest.mark.browser, needs_chromium]
