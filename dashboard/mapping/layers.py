@@ -112,7 +112,7 @@ def _markers(events: pd.DataFrame, opts: LayerOptions, actors: ActorBook,
         if not len(pick):
             continue
         target = _cluster(approximate).add_to(group) if opts.cluster else group
-        marked = np.flatnonzero(ids[pick] == opts.selected_id) if opts.selected_id else []
+        marked = np.flatnonzero(ids[pick] == opts.selected_id) if opts.selected_id else np.empty(0, int)
         PointLayer(lat[pick], lon[pick], styles=styles, style_index=np.asarray(index)[pick],
                    popups=[popups[i] for i in pick] if popups else None,
                    tooltips=[tooltips[i] for i in pick], picked=PICKED_STYLE,
@@ -184,10 +184,9 @@ def _country_level(events: pd.DataFrame) -> folium.FeatureGroup:
     """Events known only to their country, outlined on that country with their count: a point at
     its centroid would read as a place."""
     group = folium.FeatureGroup(name=f"Known only at country level ({len(events):,})")
-    group.role = "vague"
     counts: dict[str, tuple[dict, int]] = {}
     points = events.groupby(["lat", "lon"], sort=False).size()
-    for (lat, lon), count in points.items():
+    for (lat, lon), count in zip(points.index.tolist(), points.tolist(), strict=True):
         feature = world_country_at(lat, lon)
         if feature is None:
             continue

@@ -133,7 +133,9 @@ class PointLayer(DataScript):
 
 def _position(keep: np.ndarray, index: int | None) -> int | None:
     """Where point ``index`` is among the kept points (None if it is not drawn)."""
-    where = np.flatnonzero(keep == index) if index is not None else []
+    if index is None:
+        return None
+    where = np.flatnonzero(keep == index)
     return int(where[0]) if len(where) else None
 
 
