@@ -160,8 +160,6 @@ def test_at_1440x900_slider_count_map_and_list_show_without_scrolling(app_url):
 def test_on_a_phone_the_controls_stay_in_rows_and_the_map_starts_on_the_first_screen(app_url):
     from playwright.sync_api import sync_playwright
 
-    from tests.apprunner import CHROMIUM_ARGS
-
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 390, "height": 844})
