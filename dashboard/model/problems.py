@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Literal, TypeVar, overload
+from typing import Any, Literal, TypeVar, overload
 
 import numpy as np
 import pandas as pd
@@ -92,18 +92,20 @@ def text_array(values: object) -> pa.Array:
     """Any column of values as an Arrow (large) string array, "" for missing ones."""
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
-    if not isinstance(values, pa.Array):
+    if isinstance(values, pa.Array):
+        array = values
+    else:
         series = values if isinstance(values, pd.Series) else pd.Series(
             np.asarray(values, dtype=object) if not isinstance(values, np.ndarray) else values,
             dtype=object)
         if series.dtype == object:
             series = series.map(lambda v: "" if v is None or v is pd.NA or
                                 (isinstance(v, float) and v != v) else str(v))
-        values = pa.array(series.astype("str").array, type=pa.large_string()) \
+        array = pa.array(series.astype("str").array, type=pa.large_string()) \
             if len(series) else pa.array([], pa.large_string())
-    if not pa.types.is_large_string(values.type):
-        values = values.cast(pa.large_string())
-    return pc.fill_null(values, "")
+    if not pa.types.is_large_string(array.type):
+        array = array.cast(pa.large_string())
+    return pc.fill_null(array, "")
 
 
 class ProblemTable(Sequence[Problem]):
@@ -159,10 +161,11 @@ class ProblemTable(Sequence[Problem]):
         if not count:
             return
 
-        def same(text: str | None) -> pd.Categorical:
-            if text is None:
-                return pd.Categorical.from_codes(np.full(count, -1, np.int8), categories=[])
-            return pd.Categorical.from_codes(np.zeros(count, np.int8), categories=[text])
+        def same(text: str | None) -> pd.Categorical[Any]:
+            if text is None:  # every row missing: no category
+                none = pd.Index([], dtype=object)
+                return pd.Categorical.from_codes(np.full(count, -1, np.int8), categories=none)
+            return pd.Categorical.from_codes(np.zeros(count, np.int8), categories=pd.Index([text]))
 
         why = same(reason) if isinstance(reason, str) else reason \
             if isinstance(reason, pd.Categorical) else pd.Categorical(np.asarray(reason, dtype=object))

@@ -156,7 +156,9 @@ def split_groups(text: str, separator: str, *, known: Collection[str] = frozense
         return []
     if not separator or separator not in name or fold(name) in known:
         return [name]
-    parts, depth, current = [], 0, []
+    parts: list[str] = []
+    current: list[str] = []
+    depth = 0
     for char in name:
         depth += (char in "([{") - (char in ")]}")
         if char == separator and depth <= 0:
