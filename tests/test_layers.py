@@ -11,7 +11,7 @@ import pytest
 
 from dashboard.events.query import Query
 from dashboard.events.view import build_view, country_level_line, list_frame
-from dashboard.mapping.assets import ASSETS, INLINE_MARK, UnknownAssetError, inline_assets, localize
+from dashboard.mapping.assets import INLINE_MARK, STATIC_DIR, UnknownAssetError, inline_assets, localize
 from dashboard.mapping.basemap import base_map
 from dashboard.mapping.framing import fit_view
 from dashboard.mapping.layers import LayerOptions, event_layers
@@ -102,7 +102,7 @@ def test_inline_assets_makes_a_self_contained_page():
     assert INLINE_MARK not in html
     assert "<script src=" not in html and '<link rel="stylesheet"' not in html
     # Leaflet's own code and style are in the page (the map's script names Leaflet either way)
-    leaflet_js = ASSETS["leaflet"][1].read_text(encoding="utf-8")
+    leaflet_js = (STATIC_DIR / "leaflet.js").read_text(encoding="utf-8")
     assert f"<script>{leaflet_js}</script>" in html
     styles = "".join(re.findall(r"<style>(.*?)</style>", html, re.S))
     assert "/* required styles */" in styles and ".leaflet-zoom-box" in styles  # leaflet.css's own
