@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from dashboard.bench.apprun import free_port, wait_for_map
+from dashboard.exports.snapshot_png import CHROMIUM_ARGS
 from dashboard.mapping.assets import SOURCES
-from tests.apprunner import CHROMIUM_ARGS, free_port, wait_for_map
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = [
