@@ -9,6 +9,7 @@ from it. No other module touches ``st.session_state``.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import os
 import time
@@ -81,7 +82,11 @@ def assets_at() -> str:
 @st.cache_resource(show_spinner="Loading the bundled events…")
 def bundled() -> EventStore:
     override = os.environ.get("ATLAS_EVENTS")  # another file as the default data (tests, benchmark)
-    return load_cached(override, name=Path(override).name) if override else load_bundled()
+    store = load_cached(override, name=Path(override).name) if override else load_bundled()
+    # Streamlit collects every generation after each run: freezing what lives as long as the
+    # process (the store, the imported modules) spares that collection walking it on every rerun.
+    gc.freeze()
+    return store
 
 
 @st.cache_resource(show_spinner=False)
