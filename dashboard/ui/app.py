@@ -27,7 +27,7 @@ from dashboard.books.sources import SourceBook
 from dashboard.events.query import select
 from dashboard.events.scene import Screen, compose
 from dashboard.events.store import EventStore
-from dashboard.events.timeline import STEPS, timeline_chart, wide_counts
+from dashboard.events.timeline import STEPS, timeline_spec, wide_counts
 from dashboard.events.view import (
     View,
     bbox_from_bounds,
@@ -398,7 +398,7 @@ def main() -> None:
         if not chart.empty:
             st.caption(f"Events per {view.timeline_bin} by start date, by type (events that began "
                        f"before the range count in its first {view.timeline_bin})")
-            st.altair_chart(timeline_chart(chart, TYPE_COLOURS, height=110), width="stretch")
+            st.vega_lite_chart(*timeline_spec(chart, TYPE_COLOURS, height=110), width="stretch")
     play_timer(store, state)
 
 
