@@ -21,7 +21,6 @@ import folium
 import pandas as pd
 import streamlit as st
 from streamlit.logger import get_logger
-from streamlit_folium import st_folium
 
 from dashboard.books.sources import SourceBook
 from dashboard.events.query import select
@@ -51,6 +50,7 @@ from dashboard.model.schema import EVENT_TYPES, MAX_UPLOAD_MB
 from dashboard.ui import interaction as ix
 from dashboard.ui.columns_form import columns_form
 from dashboard.ui.interaction import Interaction
+from dashboard.ui.mapframe import map_component
 from dashboard.ui.plain import CSS as PLAIN_CSS
 from dashboard.ui.plain import plain
 from dashboard.ui.problems_panel import problems_panel
@@ -167,9 +167,9 @@ def on_list_pick() -> None:
         apply(ix.row_picked, ids[rows[0]])
 
 
-def on_map(key: str, initial: tuple[tuple[float, float], float]) -> Callable[[], None]:
-    def changed() -> None:
-        result = ss.get(key) or {}
+def on_map(key: str, initial: tuple[tuple[float, float], float]) -> Callable[[str], None]:
+    def changed(value_key: str) -> None:
+        ss[key] = result = ss.get(value_key) or {}  # as st_folium keeps the map's value under its key
         clicked = id_from_tooltip(result.get("last_object_clicked_tooltip"))
         if clicked and clicked != ss.get("atlas_last_click"):
             ss["atlas_last_click"] = clicked
@@ -412,11 +412,11 @@ def draw_map(store: EventStore, view: View, state: Interaction) -> None:
     # The key names the colour mode: st_folium reads its legend (part of the fixed map) only when
     # its key changes.
     key = f"map-{state.colour_mode}"
-    st_folium(fmap, key=key, height=MAP_HEIGHT_PX, use_container_width=True,
-              feature_group_to_add=scene.layers, layer_control=folium.LayerControl(collapsed=True),
-              center=camera.center, zoom=camera.zoom,
-              on_change=on_map(key, (tuple(fmap.location), fmap.options["zoom"])),
-              returned_objects=["last_object_clicked_tooltip", "bounds", "zoom", "center"])
+    # st_folium's call, with the fixed map rendered once per fixed key (ui/mapframe.py).
+    map_component(scene.fixed_key, fmap, key=key, height=MAP_HEIGHT_PX, layers=scene.layers,
+                  layer_control=folium.LayerControl(collapsed=True), center=camera.center, zoom=camera.zoom,
+                  on_change=on_map(key, (tuple(fmap.location), fmap.options["zoom"])),
+                  returned_objects=["last_object_clicked_tooltip", "bounds", "zoom", "center"])
     vague = country_level_line(view.events)
     if vague:
         plain(f"{vague}: outlined on the map, and in the list.")
