@@ -281,8 +281,8 @@ def chromium() -> Iterator[object]:
             browser.close()
 
 
-def run(events_csv: Path, work: Path, *, moves: int, timeout_s: float = 300) -> dict:
-    """Every figure for one export; see the module's docstring."""
+def run(events_csv: Path, work: Path, *, moves: int, clicks: bool = True, timeout_s: float = 300) -> dict:
+    """Every figure for one export; see the module's docstring (``clicks``: the marker clicks too)."""
     with running_app(events_csv, work / "app.log", timeout=timeout_s) as (url, pid), chromium() as browser:
         meter = Meter(pid)
         context, page, first = open_session(browser, url, meter, timeout_s=timeout_s)
@@ -295,11 +295,12 @@ def run(events_csv: Path, work: Path, *, moves: int, timeout_s: float = 300) -> 
         actions.append(map_pans(page, meter, moves))
         log(f"pans: app CPU {spread([s.app for s in actions[-1].samples])} s")
         context.close()
-        context, page, _ = open_session(browser, f"{url}/?{click_window(events_csv)}", meter,
-                                        timeout_s=timeout_s)
-        actions.append(marker_clicks(page, meter, moves))
-        log(f"clicks: app CPU {spread([s.app for s in actions[-1].samples])} s")
-        context.close()
+        if clicks:
+            context, page, _ = open_session(browser, f"{url}/?{click_window(events_csv)}", meter,
+                                            timeout_s=timeout_s)
+            actions.append(marker_clicks(page, meter, moves))
+            log(f"clicks: app CPU {spread([s.app for s in actions[-1].samples])} s")
+            context.close()
     return {"first": first, "second": second, "actions": actions}
 
 
@@ -332,6 +333,8 @@ def build_parser() -> argparse.ArgumentParser:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=100_000, help="synthetic events to serve")
     parser.add_argument("--moves", type=int, default=15, help="moves of each kind")
+    parser.add_argument("--clicks", action=argparse.BooleanOptionalAction, default=True,
+                        help="marker clicks too (a second session opened on a few hundred events)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--csv", type=Path, default=None, help="serve this export instead of a synthetic one")
     parser.add_argument("--workdir", type=Path, default=None, help="default: a temporary folder")
@@ -350,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
         if csv is None:
             csv = write_csv(work / f"events-{args.events}.csv", args.events, seed=args.seed)
         n = args.events if args.csv is None else sum(1 for _ in csv.open("rb")) - 1
-        figures = run(csv, work, moves=args.moves)
+        figures = run(csv, work, moves=args.moves, clicks=args.clicks)
     finally:
         if args.workdir is None:
             shutil.rmtree(work, ignore_errors=True)
