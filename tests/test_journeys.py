@@ -19,6 +19,7 @@ from tests.apprunner import (
     marker_count,
     shown_counts,
     wait_for_map,
+    wait_idle,
     wait_until,
 )
 from tests.conftest import CHROMIUM
@@ -43,6 +44,7 @@ def record_shown(page) -> bool:
 
 
 def tick_row(page, number: int) -> None:
+    wait_idle(page)  # a rerun still under way replaces the list under the pointer
     grid = page.locator('[data-testid="stDataFrame"]').first
     grid.scroll_into_view_if_needed()
     wait_until(lambda: grid.bounding_box() is not None, page=page, message="the event list")
