@@ -46,6 +46,22 @@ def wait_until(predicate, *, timeout: float = 30, page=None, message: str = "con
     raise AssertionError(f"timed out waiting for {message}")
 
 
+def wait_idle(page, *, quiet: float = 1.5, timeout: float = 30) -> None:
+    """Wait until the app's script has not run for ``quiet`` seconds: a rerun may still replace
+    what the last one drew (after an upload or a first map, the map reports its view and the app
+    reruns), and an element clicked while it is replaced is lost."""
+    deadline = time.monotonic() + timeout
+    last_busy = time.monotonic()
+    while time.monotonic() < deadline:
+        state = page.locator('[data-testid="stApp"]').get_attribute("data-test-script-state")
+        if state != "notRunning":
+            last_busy = time.monotonic()
+        elif time.monotonic() - last_busy >= quiet:
+            return
+        time.sleep(0.1)
+    raise AssertionError("the app kept rerunning")
+
+
 def click_visible_marker(page, frame, *, scroll: bool = True) -> str:
     """Click, as a user would, an event marker that nothing covers (and that is on screen);
     ``scroll`` first brings the map into view."""

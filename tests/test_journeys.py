@@ -15,7 +15,7 @@ from dashboard.bench.apprun import MAP_IFRAME, wait_for_map
 from dashboard.events.query import Query, events_in
 from dashboard.exports.snapshot_png import CHROMIUM_ARGS
 from dashboard.ingest.load import load_bundled
-from tests.apprunner import drag_slider_start, marker_count, shown_counts, wait_until
+from tests.apprunner import drag_slider_start, marker_count, shown_counts, wait_idle, wait_until
 from tests.conftest import CHROMIUM
 from tests.test_columnmap import ARCHIVE
 
@@ -38,6 +38,7 @@ def record_shown(page) -> bool:
 
 
 def tick_row(page, number: int) -> None:
+    wait_idle(page)  # a rerun still under way replaces the list under the pointer
     grid = page.locator('[data-testid="stDataFrame"]').first
     grid.scroll_into_view_if_needed()
     wait_until(lambda: grid.bounding_box() is not None, page=page, message="the event list")

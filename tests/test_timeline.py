@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from itertools import pairwise
 
+import altair as alt
 import pandas as pd
 import pytest
 
@@ -16,6 +17,7 @@ from dashboard.events.timeline import (
     counts_over_time,
     next_window,
     play_windows,
+    timeline_spec,
     wide_counts,
 )
 from dashboard.events.view import build_view
@@ -125,3 +127,18 @@ def test_play_steps_through_the_span_without_gaps():
         assert start == end + pd.Timedelta(days=1)
     assert next_window(windows[0], span, step="month") == windows[1]
     assert next_window(windows[-1], span, step="month") is None
+
+
+def test_the_timeline_spec_is_valid_vega_lite_with_the_map_colours():
+    wide = pd.DataFrame({"battle": [1, 0, 3], "protest": [0, 2, 0]},
+                        index=pd.Index(["2016-01", "2016-02", "2016-03"], name="period"))
+    colours = {"battle": "#d62728", "airstrike": "#1f77b4", "protest": "#bcbd22"}
+    data, spec = timeline_spec(wide, colours, height=110)
+    # Altair checks the spec against Vega-Lite's schema (the app no longer does, on every rerun).
+    alt.Chart.from_dict({**spec, "data": {"values": data.to_dict("records")}}).to_dict(validate=True)
+    assert spec["encoding"]["color"]["scale"] == {"domain": ["battle", "protest"],
+                                                  "range": ["#d62728", "#bcbd22"]}
+    assert spec["encoding"]["x"]["scale"]["domain"] == ["2016-01", "2016-02", "2016-03"]
+    assert spec["height"] == 110
+    assert sorted(map(tuple, data.to_numpy().tolist())) == [
+        ("2016-01", "battle", 1), ("2016-02", "protest", 2), ("2016-03", "battle", 3)]

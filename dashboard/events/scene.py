@@ -68,6 +68,9 @@ class Scene:
     view: View
     options: LayerOptions
     framed: Framing | None  # how a file is framed (None on screen: the camera moves the map)
+    # On screen, everything the fixed map is made of: equal keys, identical fixed maps, so the
+    # app renders it once per key (ui/mapframe.py). None for a file.
+    fixed_key: tuple | None = None
 
 
 def whole_data_legend(store: EventStore, mode: ColourMode) -> list[str]:
@@ -100,8 +103,10 @@ def compose(
         opts = LayerOptions(colour_mode=mode, zoom=screen.zoom, cluster=spec.cluster,
                             selected_id=screen.ring, layers=spec.layers,
                             bbox=spec.view_box if many else None, asset_url=screen.asset_url)
+        legend = whole_data_legend(store, mode)
         fmap = base_map(colour_mode=mode, online_tiles=screen.online_tiles, asset_url=screen.asset_url,
-                        legend_present=whole_data_legend(store, mode), legend_folded=True)
+                        legend_present=legend, legend_folded=True)
+        fixed_key = ("screen", mode, screen.online_tiles, screen.asset_url, tuple(legend))
     else:
         framed = framing(events, spec.view_box)
         opts = LayerOptions(colour_mode=mode, zoom=framed.zoom(width_px=EXPORT_MAP_PX[0],
@@ -110,6 +115,7 @@ def compose(
                             asset_url=INLINE_MARK)
         fmap = base_map(colour_mode=mode, bounds=framed.bounds, online_tiles=False, asset_url=INLINE_MARK,
                         legend_present=legend_values(events, mode, store.actors))
+        fixed_key = None
     layers = event_layers(events, view.governorate_counts, actors=store.actors, sources=sources,
                           opts=opts)
-    return Scene(fmap, layers, view, opts, framed)
+    return Scene(fmap, layers, view, opts, framed, fixed_key)

@@ -9,6 +9,7 @@ from it. No other module touches ``st.session_state``.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import os
 import time
@@ -21,14 +22,13 @@ import folium
 import pandas as pd
 import streamlit as st
 from streamlit.logger import get_logger
-from streamlit_folium import st_folium
 
 from dashboard.books.actors import selection_label
 from dashboard.books.sources import SourceBook
 from dashboard.events.query import select
 from dashboard.events.scene import Screen, compose
 from dashboard.events.store import EventStore
-from dashboard.events.timeline import STEPS, timeline_chart, wide_counts
+from dashboard.events.timeline import STEPS, timeline_spec, wide_counts
 from dashboard.events.view import (
     View,
     bbox_from_bounds,
@@ -53,6 +53,7 @@ from dashboard.model.schema import EVENT_TYPES, MAX_UPLOAD_MB
 from dashboard.ui import interaction as ix
 from dashboard.ui.columns_form import columns_form
 from dashboard.ui.interaction import Interaction
+from dashboard.ui.mapframe import map_component
 from dashboard.ui.plain import CSS as PLAIN_CSS
 from dashboard.ui.plain import plain
 from dashboard.ui.problems_panel import problems_panel
@@ -84,7 +85,11 @@ def assets_at() -> str:
 @st.cache_resource(show_spinner="Loading the bundled events…")
 def bundled() -> EventStore:
     override = os.environ.get("ATLAS_EVENTS")  # another file as the default data (tests, benchmark)
-    return load_cached(override, name=Path(override).name) if override else load_bundled()
+    store = load_cached(override, name=Path(override).name) if override else load_bundled()
+    # Streamlit collects every generation after each run: freezing what lives as long as the
+    # process (the store, the imported modules) spares that collection walking it on every rerun.
+    gc.freeze()
+    return store
 
 
 @st.cache_resource(show_spinner=False)
@@ -165,9 +170,9 @@ def on_list_pick() -> None:
         apply(ix.row_picked, ids[rows[0]])
 
 
-def on_map(key: str, initial: tuple[tuple[float, float], float]) -> Callable[[], None]:
-    def changed() -> None:
-        result = ss.get(key) or {}
+def on_map(key: str, initial: tuple[tuple[float, float], float]) -> Callable[[str], None]:
+    def changed(value_key: str) -> None:
+        ss[key] = result = ss.get(value_key) or {}  # as st_folium keeps the map's value under its key
         clicked = id_from_tooltip(result.get("last_object_clicked_tooltip"))
         if clicked and clicked != ss.get("atlas_last_click"):
             ss["atlas_last_click"] = clicked
@@ -397,7 +402,7 @@ def main() -> None:
         if not chart.empty:
             st.caption(f"Events per {view.timeline_bin} by start date, by type (events that began "
                        f"before the range count in its first {view.timeline_bin})")
-            st.altair_chart(timeline_chart(chart, TYPE_COLOURS, height=110), width="stretch")
+            st.vega_lite_chart(*timeline_spec(chart, TYPE_COLOURS, height=110), width="stretch")
     play_timer(store, state)
 
 
@@ -411,11 +416,11 @@ def draw_map(store: EventStore, view: View, state: Interaction) -> None:
     # The key names the colour mode: st_folium reads its legend (part of the fixed map) only when
     # its key changes.
     key = f"map-{state.colour_mode}"
-    st_folium(fmap, key=key, height=MAP_HEIGHT_PX, use_container_width=True,
-              feature_group_to_add=scene.layers, layer_control=folium.LayerControl(collapsed=True),
-              center=camera.center, zoom=camera.zoom,
-              on_change=on_map(key, start_view(fmap)),
-              returned_objects=["last_object_clicked_tooltip", "bounds", "zoom", "center"])
+    # st_folium's call, with the fixed map rendered once per fixed key (ui/mapframe.py).
+    map_component(scene.fixed_key, fmap, key=key, height=MAP_HEIGHT_PX, layers=scene.layers,
+                  layer_control=folium.LayerControl(collapsed=True), center=camera.center, zoom=camera.zoom,
+                  on_change=on_map(key, start_view(fmap)),
+                  returned_objects=["last_object_clicked_tooltip", "bounds", "zoom", "center"])
     vague = country_level_line(view.events)
     if vague:
         plain(f"{vague}: outlined on the map, and in the list.")
