@@ -151,7 +151,8 @@ def actor_queries(store: EventStore) -> Iterator[Query]:
     for side in book.coalitions():
         yield Query(actors=(f"coalition:{side}",))
         yield Query(actors=(f"coalition:{side}",), include_subunits=False)
-    aliases = [alias.strip() for row in book.rows.values() for alias in row.aliases.split(";") if alias.strip()]
+    aliases = [alias.strip() for row in book.rows.values()
+               for alias in row.aliases.split(";") if alias.strip()]
     for alias in aliases[:6]:
         yield Query(actors=(alias,))
     if len(named) >= 2:
@@ -294,4 +295,14 @@ def test_build_view_on_duckdb_is_the_numpy_view(bundled, monkeypatch, query):
     pd.testing.assert_frame_equal(view.events, expected.events)
     pd.testing.assert_frame_equal(view.timeline, expected.timeline)
     assert list(view.governorate_counts.items()) == list(expected.governorate_counts.items())
-    assert (view.total, view.timeline_bin, view.bounds) == (expected.total, expected.timeline_bin, expected.bounds)
+    assert (view.total, view.timeline_bin, view.bounds) == \
+        (expected.total, expected.timeline_bin, expected.bounds)
+
+
+def test_the_engine_benchmark_makes_its_table(capsys):
+    from dashboard.bench.engines import main
+
+    assert main(["--sizes", "300", "--repeats", "2"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].startswith("| events | moves | numpy ms | duckdb ms |")
+    assert "| 300 | dates |" in out and "| 300 | dates+side+type+text |" in out
