@@ -25,7 +25,7 @@ TEXT_COLUMNS = ("place", "actors", "summary", "quote")  # the columns search_ter
 
 
 def _strings(column: pd.Series) -> pa.Array:
-    return pa.array(column.astype("string").to_numpy(dtype=object, na_value=None), type=pa.string())
+    return pa.array(column.astype("string"), type=pa.string(), from_pandas=True)
 
 
 def event_table(store: EventStore) -> pa.Table:
