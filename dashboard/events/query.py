@@ -63,6 +63,14 @@ def actor_mask(store: EventStore, names: set[str]) -> np.ndarray:
     return mask
 
 
+def actor_names(store: EventStore, query: Query) -> set[str]:
+    """The actor names the query's actors stand for: sub-units and sides expanded unless the user
+    asked for the named actors alone. Every engine filters on these names."""
+    if query.include_subunits:
+        return store.actors.expand(query.actors, known=store.actor_names)
+    return set(query.actors)
+
+
 def select(store: EventStore, query: Query) -> np.ndarray:
     """A boolean mask over ``store.events`` of the events the query matches.
 
@@ -78,18 +86,14 @@ def select(store: EventStore, query: Query) -> np.ndarray:
     if query.bbox is not None:
         mask &= in_box(events["lat"].to_numpy(), events["lon"].to_numpy(), query.bbox)
     if query.actors:
-        if query.include_subunits:
-            names = store.actors.expand(query.actors, known=store.actor_names)
-        else:
-            names = set(query.actors)
-        mask &= actor_mask(store, names)
+        mask &= actor_mask(store, actor_names(store, query))
     if query.event_types:
         mask &= events["event_type"].isin(query.event_types).to_numpy()
     if query.text.strip() and mask.any():
         rows = np.flatnonzero(mask)
         subset = events.iloc[rows]
         hit = np.zeros(len(rows), dtype=bool)
-        for column, needles in _search_terms(store, query.text.strip()).items():
+        for column, needles in search_terms(store, query.text.strip()).items():
             for needle in needles:
                 hit |= subset[column].str.contains(needle, case=False, regex=False).to_numpy(
                     dtype=bool, na_value=False)
@@ -102,10 +106,10 @@ def _gazetteer() -> Gazetteer:
     return Gazetteer.load(DEFAULT_GAZETTEER)
 
 
-def _search_terms(store: EventStore, needle: str) -> dict[str, list[str]]:
-    """What a search looks for, column by column: the text in summaries, quotes, places and
-    actors, and, when the text is another name of a place or an actor ("Khan Touman", "Hizbullah"),
-    that place's or actor's name as the data writes it."""
+def search_terms(store: EventStore, needle: str) -> dict[str, list[str]]:
+    """What a search looks for, column by column (every engine asks this): the text in summaries,
+    quotes, places and actors, and, when the text is another name of a place or an actor ("Khan
+    Touman", "Hizbullah"), that place's or actor's name as the data writes it."""
     terms = {"summary": [needle], "quote": [needle], "place": [needle], "actors": [needle]}
     place = _gazetteer().lookup(needle)
     if place is not None and place.name.casefold() != needle.casefold():

@@ -41,6 +41,9 @@ class EventStore:
     # Actor names of the data that the actor book does not know, with the events naming each
     unmatched_actors: pd.DataFrame = field(default_factory=lambda: unmatched_frame([], []),
                                            repr=False, compare=False)
+    # The query engines over these events, by name (dashboard.events.engine.engine_for), built on
+    # their first question.
+    engines: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.events)

@@ -13,9 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dashboard.events.facets import region_counts
-from dashboard.events.facets import timeline as facet_timeline
-from dashboard.events.query import BBox, Query, select
+from dashboard.events.engine import engine_for
+from dashboard.events.query import BBox, Query
 from dashboard.events.store import EventStore
 from dashboard.mapping.framing import fit_bounds
 from dashboard.mapping.popup import date_label
@@ -55,14 +54,19 @@ class View:
 
 
 def build_view(store: EventStore, query: Query, *, bbox: BBox | None = None) -> View:
-    """Filter once and derive the map's, list's and chart's inputs from the result."""
+    """Filter once and derive the map's, list's and chart's inputs from the result.
+
+    The filter and the counts are asked of the store's engine (``ATLAS_ENGINE``: the numpy path
+    unless set), which answers them the same way whichever it is.
+    """
     if bbox is not None:
         query = replace(query, bbox=bbox)
-    mask = select(store, query)
+    selection = engine_for(store).select(query)
+    mask = selection.mask(len(store))
     # All rows selected (the first view of a file): a shallow copy, not a million-row take.
     events = store.events.copy(deep=False) if mask.all() else store.events[mask]
-    timeline = facet_timeline(store.facets, mask, store.events)
-    counts = region_counts(store.facets, mask)
+    timeline = selection.timeline()
+    counts = selection.region_counts()
     return View(events, len(store), counts, timeline, store.facets.freq, fit_bounds(events))
 
 
