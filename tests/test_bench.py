@@ -114,3 +114,20 @@ def test_sessions_move_the_slider_on_the_real_app(tmp_path):
     text = table.sessions_text(result, 3000)
     assert re.search(r"2 sessions at once, each waiting 0.3-1 s between moves: "
                      r"median [\d.]+ s, p95 [\d.]+ s", text)
+
+
+def test_the_worst_files_are_measured_beside_a_clean_one(tmp_path, capsys):
+    from dashboard.bench import hostile
+
+    assert hostile.main(["--rows", "300", "--reruns", "1", "--only", "clean,repeated ids,wide header",
+                         "--workdir", str(tmp_path)]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    rows = {line.split("|")[1].strip(): [cell.strip() for cell in line.split("|")[2:-1]]
+            for line in lines[2:]}
+    assert list(rows) == ["clean", "repeated ids", "wide header"]
+    # columns: MB, load s, peak MB, held MB, events, problems, app first run s, app rerun s
+    assert rows["clean"][4] == "300" and rows["clean"][5] == "0"
+    assert rows["repeated ids"][4] == "1" and rows["repeated ids"][5] == "299"
+    assert rows["wide header"][4] == "300" and int(rows["wide header"][5]) >= 1  # "columns not used"
+    assert all(float(cells[7]) >= 0 for cells in rows.values())
+    assert (tmp_path / "wide-header.csv").read_text().splitlines()[0].count(",") == hostile.WIDE_COLUMNS - 1
