@@ -99,6 +99,7 @@ def sources() -> dict[str, dict]:
 
 UPLOAD = "atlas_upload"  # (sha256, format, store) of this session's upload
 COLUMNS = "atlas_columns"  # (sha256, ColumnMap): how the user said to read a file in no format
+HEADER = "atlas_header"  # (sha256, column names) of that file, read once for the column form
 
 
 def user_store(digest: str, fmt: str | ColumnMap, data: bytes, name: str) -> EventStore:
@@ -216,11 +217,15 @@ def choose_data() -> EventStore:
 
 def ask_columns(digest: str, data: bytes, name: str, mapped: ColumnMap | None) -> None:
     """The column form for a file in none of our formats (or read through one already)."""
-    header = read_table(data, name=name).frame.columns
-    if not len(header):
+    held = ss.get(HEADER)
+    if held is None or held[0] != digest:  # read once per upload, not on every rerun
+        held = (digest, [str(c) for c in read_table(data, name=name).frame.columns])
+        ss[HEADER] = held
+    header = held[1]
+    if not header:
         return  # not a table at all: its problem says why, and no column can help
     with st.expander("Read this file by choosing its columns", expanded=mapped is None):
-        answer = columns_form([str(c) for c in header], current=mapped, file_name=name)
+        answer = columns_form(header, current=mapped, file_name=name)
     if answer is not None and answer != mapped:
         ss[COLUMNS] = (digest, answer)
         st.rerun()  # the file is read again, through the user's columns
