@@ -17,7 +17,7 @@ from dashboard.books.regions import governorate_of
 from dashboard.events.facets import Facets, build_facets
 from dashboard.model.dates import to_days
 from dashboard.model.problems import Problem, ProblemTable
-from dashboard.model.schema import CANONICAL_COLUMNS, split_actors
+from dashboard.model.schema import DATASET, STORE_COLUMNS, split_actors
 
 
 @dataclass
@@ -70,7 +70,11 @@ def index_store(
     fmt: str = "ours",
 ) -> EventStore:
     """Build the filter indexes for a canonical event frame."""
-    events = events.reset_index(drop=True)[list(CANONICAL_COLUMNS)]
+    events = events.reset_index(drop=True)
+    if DATASET not in events:
+        events[DATASET] = pd.Categorical([name] * len(events)) if len(events) else \
+            pd.Categorical([], categories=[name])
+    events = events[list(STORE_COLUMNS)]
     names, link_row, link_actor = actor_links(events["actors"])
     governorates = _governorates(events)
     actors = actors or ActorBook()

@@ -83,6 +83,12 @@ CANONICAL_COLUMNS: tuple[str, ...] = (
     "line",  # line of the input file the row came from
 )
 
+# The column naming the dataset each event comes from: a store holds one file's events, or several
+# files' events side by side (dashboard.events.combine); ``index_store`` fills it with the store's
+# name when a loader did not.
+DATASET = "dataset"
+STORE_COLUMNS: tuple[str, ...] = (*CANONICAL_COLUMNS, DATASET)
+
 # Between the names of one event's actors: in our files, in the frame (the "actors" column) and in
 # actors.csv's aliases. People read the names with SHOWN_ACTOR_SEPARATOR between them.
 ACTOR_SEPARATOR = ";"
