@@ -72,7 +72,8 @@ def index_store(
     """Build the filter indexes for a canonical event frame."""
     events = events.reset_index(drop=True)
     if DATASET not in events:
-        events[DATASET] = pd.Categorical.from_codes(np.zeros(len(events), np.int8), categories=[name])
+        events[DATASET] = pd.Categorical.from_codes(np.zeros(len(events), np.int8),
+                                                    categories=pd.Index([name]))
     events = events[list(STORE_COLUMNS)]
     names, link_row, link_actor = actor_links(events["actors"])
     governorates = _governorates(events)

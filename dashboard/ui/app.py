@@ -25,6 +25,7 @@ from streamlit.logger import get_logger
 
 from dashboard.books.actors import selection_label
 from dashboard.books.sources import SourceBook
+from dashboard.events.combine import combine
 from dashboard.events.query import select
 from dashboard.events.scene import Screen, compose
 from dashboard.events.store import EventStore
@@ -97,18 +98,20 @@ def sources() -> dict[str, dict]:
     return {k: v.model_dump() for k, v in SourceBook.load().rows.items()}
 
 
-UPLOAD = "atlas_upload"  # (sha256, format, store) of this session's upload
-COLUMNS = "atlas_columns"  # (sha256, ColumnMap): how the user said to read a file in no format
-HEADER = "atlas_header"  # (sha256, column names) of that file, read once for the column form
+UPLOADS = "atlas_uploads"  # {sha256: (format, store)} of this session's uploads
+COLUMNS = "atlas_columns"  # {sha256: ColumnMap}: how the user said to read a file in no format
+HEADER = "atlas_header"  # {sha256: column names} of such a file, read once for the column form
+OPEN = "atlas_open"  # (the open datasets' identity, their combined store)
+BUNDLED_LABEL = "Curated events (bundled)"
 
 
 def user_store(digest: str, fmt: str | ColumnMap, data: bytes, name: str) -> EventStore:
-    """The events of this session's upload. Held in the session only (freed when it ends, or
-    when another file replaces it) and never written to disk: an upload stays its owner's."""
-    held = ss.get(UPLOAD)
-    if held is not None and held[:2] == (digest, fmt):
-        return held[2]
-    ss.pop(UPLOAD, None)  # the previous upload goes before the next is read
+    """The events of one of this session's uploads. Held in the session only (freed when it ends,
+    or when the file is removed) and never written to disk: an upload stays its owner's."""
+    held = ss.setdefault(UPLOADS, {})
+    if digest in held and held[digest][0] == fmt:
+        return held[digest][1]
+    held.pop(digest, None)  # read again through other columns: the old copy goes first
     bar, note = st.progress(0.0), st.empty()  # the text names the file: plain text, not Markdown
 
     def report(fraction: float, text: str) -> None:
@@ -118,7 +121,7 @@ def user_store(digest: str, fmt: str | ColumnMap, data: bytes, name: str) -> Eve
     store = load_cached(data, name=name, fmt=fmt, on_progress=report, persist=False)
     bar.empty()
     note.empty()
-    ss[UPLOAD] = (digest, fmt, store)
+    held[digest] = (fmt, store)
     return store
 
 
@@ -190,44 +193,74 @@ def on_map(key: str, initial: tuple[tuple[float, float], float]) -> Callable[[st
 
 # -- data -----------------------------------------------------------------------------------------
 
-def choose_data() -> EventStore:
-    """The sidebar's data switch: bundled events or the user's own file."""
+def choose_data() -> EventStore | None:
+    """The sidebar's data section: the bundled events and any number of the user's files, each
+    listed with its events and problems and switched on or off; the open ones, as one store."""
     with st.sidebar:
         st.header("Data")
-        choice = st.radio("Events", ["Bundled data", "My file"], key="data", horizontal=True)
-        if choice == "Bundled data":
-            ss.pop(UPLOAD, None)
-            return bundled()
-        fmt = st.selectbox("Format", ["auto", "ours", "acled", "ucdp"], key="fmt")
-        upload = st.file_uploader(f"CSV (ours, ACLED or UCDP GED; up to {MAX_UPLOAD_MB} MB)",
-                                  type=["csv", "tsv", "txt"], key="upload")
-        if upload is None:
-            ss.pop(UPLOAD, None)
-            st.info("Upload a file to see it; the bundled data is shown meanwhile.")
-            return bundled()
+        fmt = st.selectbox("Format of added files", ["auto", "ours", "acled", "ucdp"], key="fmt")
+        files = st.file_uploader(f"Add files: CSV (ours, ACLED or UCDP GED; up to {MAX_UPLOAD_MB} MB each)",
+                                 type=["csv", "tsv", "txt"], key="upload", accept_multiple_files=True)
+    opened: list[tuple[str, str, bytes, EventStore]] = []
+    mapped_by = ss.setdefault(COLUMNS, {})
+    for upload in files or []:
         data = upload.getvalue()
-    digest = hashlib.sha256(data).hexdigest()
-    chosen = ss.get(COLUMNS)
-    mapped = chosen[1] if chosen is not None and chosen[0] == digest else None
-    store = user_store(digest, mapped or fmt, data, upload.name)
-    if store.fmt in ("unknown", "mapped"):
-        ask_columns(digest, data, upload.name, mapped)
-    return store
+        digest = hashlib.sha256(data).hexdigest()
+        if any(digest == seen[0] for seen in opened):
+            continue  # the same file twice: one dataset
+        mapped = mapped_by.get(digest)
+        store = user_store(digest, mapped or fmt, data, upload.name)
+        opened.append((digest, upload.name, data, store))
+        if store.fmt in ("unknown", "mapped"):
+            ask_columns(digest, data, upload.name, mapped)
+    digests = {digest for digest, *_ in opened}
+    for held in (ss.get(UPLOADS, {}), mapped_by, ss.get(HEADER, {})):
+        for gone in [d for d in held if d not in digests]:
+            del held[gone]  # a removed file's events go with it
+    base = bundled()
+    chosen: list[tuple[str, EventStore]] = []
+    with st.sidebar:
+        plain("Open datasets (switch each on or off; remove a file with its ✕ above):")
+        listed = [("use_bundled", BUNDLED_LABEL, base)] + [
+            (f"use-{digest[:16]}", name, store) for digest, name, _, store in opened]
+        for number, (key, label, store) in enumerate(listed, start=1):
+            tick, line = st.columns([1, 8], vertical_alignment="center")
+            # The file's name is plain text beside the box: a checkbox's label is Markdown.
+            if tick.checkbox(f"Show dataset {number}", key=key, value=True,
+                             label_visibility="collapsed"):
+                chosen.append((label, store))
+            with line:
+                plain(dataset_line(label, store))
+    if not chosen:
+        plain("No dataset is switched on: tick one in the sidebar's data section.", tone="warning")
+        return None
+    identity = tuple(id(store) for _, store in chosen)
+    held = ss.get(OPEN)
+    if held is None or held[0] != identity:
+        ss[OPEN] = held = (identity, combine([store for _, store in chosen],
+                                             labels=[label for label, _ in chosen]))
+    return held[1]
+
+
+def dataset_line(label: str, store: EventStore) -> str:
+    """A dataset as the data section lists it: its name, its events and its problems."""
+    problems = len(store.problems)
+    said = f" · {problems:,} problem{'s' if problems != 1 else ''}" if problems else ""
+    return f"{label} · {len(store):,} events{said}"
 
 
 def ask_columns(digest: str, data: bytes, name: str, mapped: ColumnMap | None) -> None:
     """The column form for a file in none of our formats (or read through one already)."""
-    held = ss.get(HEADER)
-    if held is None or held[0] != digest:  # read once per upload, not on every rerun
-        held = (digest, [str(c) for c in read_table(data, name=name).frame.columns])
-        ss[HEADER] = held
-    header = held[1]
+    headers = ss.setdefault(HEADER, {})
+    if digest not in headers:  # read once per upload, not on every rerun
+        headers[digest] = [str(c) for c in read_table(data, name=name).frame.columns]
+    header = headers[digest]
     if not header:
         return  # not a table at all: its problem says why, and no column can help
     with st.expander("Read this file by choosing its columns", expanded=mapped is None):
         answer = columns_form(header, current=mapped, file_name=name)
     if answer is not None and answer != mapped:
-        ss[COLUMNS] = (digest, answer)
+        ss[COLUMNS][digest] = answer
         st.rerun()  # the file is read again, through the user's columns
 
 
@@ -236,8 +269,11 @@ def coalition_options(store: EventStore) -> list[str]:
 
 
 def enter(store: EventStore) -> None:
-    """The state for this dataset: from the URL on a session's first run, fresh on a switch."""
-    identity = f"{store.name}:{len(store)}:{store.span}"
+    """The state for these datasets: from the URL on a session's first run; on a change, the
+    filters and the selection stay while one of the datasets that were open stays open (a file
+    added beside the bundled data is compared, not switched to), and start afresh otherwise."""
+    identity = frozenset(f"{label}:{count}" for label, count in
+                         store.events["dataset"].value_counts(sort=False).items())
     if ss.get(DATA) == identity:
         return
     if DATA not in ss:
@@ -246,6 +282,9 @@ def enter(store: EventStore) -> None:
                               actors=list(store.actor_names) + coalition_options(store),
                               event_types=list(EVENT_TYPES), event_ids=store.events["id"])
         ss[STATE] = ix.url_opened(parsed.state, parsed.notices)
+    elif identity & ss[DATA]:
+        box, points = current().view_box, int(drawable(store.events["uncertainty_km"]).sum())
+        apply(ix.datasets_changed, any_in_view=box is None or ix.outside(box, store.events) < points)
     else:
         apply(ix.data_switched)
     ss[DATA] = identity
@@ -371,6 +410,8 @@ def main() -> None:
               "(pip install -e . in a checkout).", tone="error")
     st.html('<p class="atlas-title">Event Atlas · where, when, who, and which source says so</p>')
     store = choose_data()
+    if store is None:
+        return
     problems_panel(store)
     if store.span is None:
         plain(f"No usable events in {store.name}. See the problems above.", tone="error")

@@ -206,6 +206,12 @@ def data_switched(state: Interaction) -> Interaction:
     return replace(INITIAL, camera=state.camera, colour_mode=state.colour_mode, layers=state.layers)
 
 
+def datasets_changed(state: Interaction, *, any_in_view: bool) -> Interaction:
+    """A dataset switched on or off beside others that stay: the filters, the selection (while
+    its event is shown) and the map stay, unless none of the events now open is in its view."""
+    return state if any_in_view else replace(state, fit_wanted=True)
+
+
 def url_opened(view: ViewState, notices: list[str] | tuple[str, ...] = ()) -> Interaction:
     """The state a shared link describes (what it could not use comes as notices)."""
     camera = None

@@ -1,0 +1,77 @@
+"""Several datasets in one view: their events side by side in one store, each row naming its dataset.
+
+Every view, filter, export and engine reads one :class:`EventStore`; rather than teach each of them
+about several, the open datasets are put together into one store whose ``dataset`` column says
+where each row comes from. Rows are never merged: the same battle recorded by ACLED and by UCDP
+stays two rows (``dashboard.events.links`` finds that they may be one event, and says why).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from dashboard.events.store import EventStore, index_store
+from dashboard.model.problems import ProblemTable
+from dashboard.model.schema import DATASET, STORE_COLUMNS
+
+COMBINED_FORMAT = "combined"  # the fmt of a store holding several datasets
+
+
+def dataset_labels(names: Sequence[str]) -> list[str]:
+    """One label per dataset, unique: the file's name, and " (2)", " (3)" for a name seen before
+    (the same export opened twice, say, before and after a correction)."""
+    seen: dict[str, int] = {}
+    labels = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        labels.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return labels
+
+
+def combine(stores: Sequence[EventStore], *, labels: Sequence[str] | None = None,
+            name: str = "") -> EventStore:
+    """The events of ``stores`` in one store, by start date then id, with their problems.
+
+    ``labels`` name the datasets (their stores' names by default). One store is returned as it
+    is. An id found in more than one dataset is written
+    ``label:id`` in every dataset after the first that has it, so that a selection, a link or a
+    URL names one row; ids found in one dataset only are kept as they are.
+    """
+    if not stores:
+        raise ValueError("combine needs at least one store")
+    if len(stores) == 1:
+        return stores[0]
+    labels = dataset_labels(list(labels) if labels is not None else [store.name for store in stores])
+    if len(labels) != len(stores):
+        raise ValueError(f"{len(labels)} labels for {len(stores)} datasets")
+    frames, seen = [], pd.Index([], dtype=object)
+    for label, store in zip(labels, stores, strict=True):
+        frame = store.events.drop(columns=[DATASET])
+        ids = frame["id"].astype("str")
+        clash = ids.isin(seen).to_numpy()
+        if clash.any():
+            frame = frame.assign(id=ids.where(~clash, label + ":" + ids))
+        seen = seen.append(pd.Index(frame["id"].astype("str").to_numpy(dtype=object)))
+        frame[DATASET] = pd.Categorical.from_codes(
+            np.full(len(frame), labels.index(label), np.int16), categories=pd.Index(labels))
+        frames.append(frame)
+    events = pd.concat(frames, ignore_index=True)
+    order = _by_start_then_id(events)
+    events = events.take(order).reset_index(drop=True)[list(STORE_COLUMNS)]
+    problems = ProblemTable()
+    for store in stores:
+        problems.extend(store.problems)
+    return index_store(name or " + ".join(labels), events, problems=problems,
+                       actors=stores[0].actors, fmt=COMBINED_FORMAT)
+
+
+def _by_start_then_id(events: pd.DataFrame) -> np.ndarray:
+    """The order every store keeps (the loader's): start date, then id."""
+    keys = pa.table({"start": pa.array(events["start"].to_numpy("datetime64[ns]")),
+                     "id": pa.array(events["id"].astype("str").to_numpy(dtype=object), type=pa.string())})
+    return pc.sort_indices(keys, sort_keys=[("start", "ascending"), ("id", "ascending")]).to_numpy()
