@@ -18,6 +18,18 @@ from dashboard.books.gazetteer import DEFAULT_GAZETTEER, Gazetteer
 from dashboard.events.store import EventStore
 from dashboard.model.box import BBox, in_box
 
+# The "Recorded in" filter: events with a possible match in another open dataset, or with none.
+RECORDED: dict[str, str] = {"corroborated": "recorded in 2+ datasets",
+                            "single": "recorded in one dataset only"}
+RECORDED_IN = "recorded_in"  # the events' column: 1 + the other datasets with a possible match
+
+
+def recorded_counts(events: pd.DataFrame) -> np.ndarray:
+    """How many open datasets may record each event (1 everywhere until links are found)."""
+    if RECORDED_IN in events:
+        return events[RECORDED_IN].to_numpy(dtype=np.int16)
+    return np.ones(len(events), dtype=np.int16)
+
 
 @dataclass(frozen=True)
 class Query:
@@ -30,6 +42,7 @@ class Query:
     event_types: tuple[str, ...] = ()
     text: str = ""
     include_subunits: bool = True
+    recorded: str = ""  # "", or one of RECORDED: by how many open datasets an event may be recorded
 
     def with_dates(self, start: pd.Timestamp | None, end: pd.Timestamp | None) -> Query:
         """The same filter over another date range (the play control steps through these)."""
@@ -49,6 +62,8 @@ class Query:
             parts.append("types: " + ", ".join(self.event_types))
         if self.text:
             parts.append(f"text: “{self.text}”")
+        if self.recorded in RECORDED:
+            parts.append(RECORDED[self.recorded])
         if self.bbox is not None:
             south, west, north, east = self.bbox
             parts.append(f"map area: {south:.2f}..{north:.2f}°N, {west:.2f}..{east:.2f}°E")
@@ -89,6 +104,9 @@ def select(store: EventStore, query: Query) -> np.ndarray:
         mask &= actor_mask(store, actor_names(store, query))
     if query.event_types:
         mask &= events["event_type"].isin(query.event_types).to_numpy()
+    if query.recorded in RECORDED:
+        counts = recorded_counts(events)
+        mask &= counts > 1 if query.recorded == "corroborated" else counts <= 1
     if query.text.strip() and mask.any():
         rows = np.flatnonzero(mask)
         subset = events.iloc[rows]

@@ -81,6 +81,13 @@ def whole_data_legend(store: EventStore, mode: ColourMode) -> list[str]:
     return list(store.memo[key])
 
 
+def dataset_names(store: EventStore) -> tuple[str, ...]:
+    """The store's datasets in the order they were opened (one name for a single file)."""
+    column = store.events["dataset"]
+    return tuple(str(name) for name in column.cat.categories) if isinstance(
+        column.dtype, pd.CategoricalDtype) else tuple(sorted(set(column.astype(str))))
+
+
 def compose(
     store: EventStore,
     spec: MapSpec,
@@ -97,24 +104,26 @@ def compose(
     view = view if view is not None else build_view(store, spec.query)
     events: pd.DataFrame = view.events
     mode = ColourMode(spec.colour_mode)
+    datasets = dataset_names(store)
     if screen is not None:
         framed = None
         many = view.shown > LayerOptions().marker_limit
         opts = LayerOptions(colour_mode=mode, zoom=screen.zoom, cluster=spec.cluster,
                             selected_id=screen.ring, layers=spec.layers,
-                            bbox=spec.view_box if many else None, asset_url=screen.asset_url)
+                            bbox=spec.view_box if many else None, asset_url=screen.asset_url,
+                            datasets=datasets)
         legend = whole_data_legend(store, mode)
         fmap = base_map(colour_mode=mode, online_tiles=screen.online_tiles, asset_url=screen.asset_url,
-                        legend_present=legend, legend_folded=True)
-        fixed_key = ("screen", mode, screen.online_tiles, screen.asset_url, tuple(legend))
+                        legend_present=legend, legend_folded=True, datasets=list(datasets))
+        fixed_key = ("screen", mode, screen.online_tiles, screen.asset_url, tuple(legend), datasets)
     else:
         framed = framing(events, spec.view_box)
         opts = LayerOptions(colour_mode=mode, zoom=framed.zoom(width_px=EXPORT_MAP_PX[0],
                                                                height_px=EXPORT_MAP_PX[1]),
                             cluster=spec.cluster, selected_id=spec.selected, layers=spec.layers,
-                            asset_url=INLINE_MARK)
+                            asset_url=INLINE_MARK, datasets=datasets)
         fmap = base_map(colour_mode=mode, bounds=framed.bounds, online_tiles=False, asset_url=INLINE_MARK,
-                        legend_present=legend_values(events, mode, store.actors))
+                        legend_present=legend_values(events, mode, store.actors), datasets=list(datasets))
         fixed_key = None
     layers = event_layers(events, view.governorate_counts, actors=store.actors, sources=sources,
                           opts=opts)

@@ -32,6 +32,7 @@ LIST_COLUMNS = {
     "fatalities": "Fatalities",
     "claimed_by": "Claimed by",
     "source": "Source",
+    "dataset": "Dataset",
     "id": "id",
 }
 
@@ -91,6 +92,7 @@ def list_frame(events: pd.DataFrame, *, selected: str | None = None, limit: int 
             "fatalities": pd.to_numeric(head["fatalities"], errors="coerce").astype("Int64"),
             "claimed_by": head["claimed_by"],
             "source": head["source"],
+            "dataset": head["dataset"].astype("str") if "dataset" in head else "",
             "id": head["id"],
         }
     )

@@ -23,7 +23,7 @@ from dashboard.mapping.assets import APP_BASE_URL, localize
 from dashboard.mapping.framing import SYRIA_BOUNDS, Bounds, fit_view
 from dashboard.mapping.labels import CityLabels, Outlines
 from dashboard.mapping.safe import DataScript, RawHtml, esc, figure_of, script_json
-from dashboard.mapping.style import ColourMode, legend_html
+from dashboard.mapping.style import ColourMode, datasets_legend, legend_html
 
 # Leaflet draws canvas layers (heat) below SVG ones in the same pane: the heat would sit under the
 # basemap's filled land and show nothing. Heat gets a pane above the basemap, and the events a
@@ -131,6 +131,7 @@ def base_map(
     asset_url: str = APP_BASE_URL,
     legend_present: list[str] | None = None,
     legend_folded: bool = False,
+    datasets: list[str] | None = None,
 ) -> folium.Map:
     """A Leaflet map with the shipped vector basemap and no request to any third party by default."""
     (south, west), (north, east) = bounds
@@ -157,7 +158,8 @@ def base_map(
             folium.TileLayer(provider.build_url(), name=name, attr=provider.html_attribution,
                              overlay=True, show=False, max_zoom=18, opacity=0.85).add_to(fmap)
     page = figure_of(fmap)
-    page.html.add_child(RawHtml(legend_html(colour_mode, legend_present, folded=legend_folded)))
+    page.html.add_child(RawHtml(legend_html(colour_mode, legend_present, folded=legend_folded,
+                                              extra=datasets_legend(datasets or []))))
     _Credit(f"{attribution()} | {CREDIT}").add_to(fmap)
     _LayerPlugins().add_to(fmap)
     _FocusWithoutScrolling().add_to(fmap)

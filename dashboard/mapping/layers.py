@@ -24,9 +24,11 @@ from dashboard.mapping.points import PointLayer, style_table
 from dashboard.mapping.popup import popup_html, tooltip_text
 from dashboard.mapping.safe import esc
 from dashboard.mapping.style import (
+    CORROBORATED_RADIUS,
     HIGHLIGHT,
     HIGHLIGHT_OUTLINE,
     ColourMode,
+    dataset_outline,
     first_sides,
     side_colour,
     type_colour,
@@ -56,6 +58,9 @@ class LayerOptions:
     # The map's current view (south, west, north, east), from st_folium's bounds: only events in
     # it (with a margin) are drawn, so zooming in on many events brings single markers back.
     bbox: tuple[float, float, float, float] | None = None
+    # The open datasets, in the order the legend lists them: with two or more, each marker's
+    # outline names its dataset.
+    datasets: tuple[str, ...] = ()
 
 
 def event_colours(events: pd.DataFrame, mode: ColourMode, actors: ActorBook) -> list[str]:
@@ -98,11 +103,13 @@ def _markers(events: pd.DataFrame, opts: LayerOptions, actors: ActorBook,
     colours = event_colours(events, opts.colour_mode, actors)
     exact = np.array([event["loc_precision"] == "exact" for event in rows])
     ids = events["id"].astype(str).to_numpy()
+    outlines, larger = _dataset_marks(events, opts.datasets)
     styles, index = style_table([
-        {"radius": 7 if x else 6, "color": "#222" if x else c, "weight": 1 if x else 2,
+        {"radius": (7 if x else 6) + more, "color": line or ("#222" if x else c),
+         "weight": (1 if x else 2) + (1.5 if line else 0),
          "dashArray": None if x else "3 2", "fill": True, "fillColor": c,
          "fillOpacity": 0.9 if x else 0.35, "className": "atlas-event", "pane": EVENTS_PANE}
-        for c, x in zip(colours, exact, strict=True)])
+        for c, x, line, more in zip(colours, exact, outlines, larger, strict=True)])
     texts = [popup_html(event, sources.get(event["source"])) for event in rows]
     # Over the budget, a click still selects the event, and its record shows beside the map.
     popups = texts if sum(map(len, texts)) <= POPUP_BUDGET else None
@@ -128,6 +135,17 @@ def _markers(events: pd.DataFrame, opts: LayerOptions, actors: ActorBook,
             for i in wide])
         PointLayer(lat[wide], lon[wide], styles=styles, style_index=index, kind="circle").add_to(radii)
     return group, radii
+
+
+def _dataset_marks(events: pd.DataFrame, datasets: tuple[str, ...]) -> tuple[list[str], list[int]]:
+    """Each marker's outline colour (its dataset's; "" with one dataset open) and the pixels
+    added to its radius when it may be recorded in another dataset too."""
+    if len(datasets) < 2 or "dataset" not in events:
+        return [""] * len(events), [0] * len(events)
+    number = {name: i for i, name in enumerate(datasets)}
+    outlines = [dataset_outline(number.get(str(name), 0)) for name in events["dataset"]]
+    recorded = events["recorded_in"].to_numpy() if "recorded_in" in events else np.ones(len(events))
+    return outlines, [CORROBORATED_RADIUS if n > 1 else 0 for n in recorded]
 
 
 def _cells(events: pd.DataFrame, opts: LayerOptions) -> EventsGroup:

@@ -41,6 +41,17 @@ SIDE_COLOURS: dict[str, str] = {
     "Kurdish forces": "#f1c40f",
     "unaffiliated": "#95a5a6",
 }
+# With several datasets open, a marker's outline says which one it comes from (its fill stays the
+# type or side): dark, white, blue, orange, ... in the order the datasets are listed.
+DATASET_OUTLINES: tuple[str, ...] = ("#222222", "#ffffff", "#1565c0", "#ef6c00", "#00897b", "#6d4c41")
+CORROBORATED_RADIUS = 3  # pixels added to a marker recorded in more than one dataset
+
+
+def dataset_outline(number: int) -> str:
+    """The outline colour of the ``number``-th open dataset (0-based; repeats past the table)."""
+    return DATASET_OUTLINES[number % len(DATASET_OUTLINES)]
+
+
 HIGHLIGHT = "#ffd400"
 HIGHLIGHT_OUTLINE = "#6a3d9a"  # countries holding events known only at country level
 
@@ -77,6 +88,22 @@ def legend_entries(mode: ColourMode, present: list[str] | None = None) -> list[t
     table = SIDE_COLOURS if mode == ColourMode.SIDE else TYPE_COLOURS
     keys = [k for k in table if present is None or k in present]
     return [(k, table[k]) for k in keys]
+
+
+def datasets_legend(datasets: list[str]) -> str:
+    """The legend's part for several datasets: each one's outline, and the larger marker of an
+    event recorded in more than one (a possible match, not a fact)."""
+    if len(datasets) < 2:
+        return ""
+    rows = "".join(
+        f'<div><span style="display:inline-block;width:9px;height:9px;border-radius:50%;'
+        f'background:#bbb;border:2.5px solid {dataset_outline(i)};margin-right:5px;'
+        f'box-shadow:0 0 0 1px #888"></span>{esc(name)}</div>'
+        for i, name in enumerate(datasets))
+    return ('<div style="margin-top:5px"><b>Outline: dataset</b></div>' + rows +
+            '<div><span style="display:inline-block;width:15px;height:15px;border-radius:50%;'
+            'background:#bbb;border:1px solid #333;margin-right:5px;vertical-align:middle"></span>'
+            "larger: possibly recorded in another dataset too</div>")
 
 
 def legend_html(

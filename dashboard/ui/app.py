@@ -25,7 +25,7 @@ from streamlit.logger import get_logger
 
 from dashboard.books.actors import selection_label
 from dashboard.books.sources import SourceBook
-from dashboard.events.combine import combine
+from dashboard.events.combine import COMBINED_FORMAT, combine
 from dashboard.events.query import select
 from dashboard.events.scene import Screen, compose
 from dashboard.events.store import EventStore
@@ -442,7 +442,7 @@ def main() -> None:
         glance = summary_line(view.events)
         if glance:
             plain(glance, tone="info")
-        draw_list(view, state, chosen)
+        draw_list(view, state, chosen, several=store.fmt == COMBINED_FORMAT)
         chart = wide_counts(view.timeline, freq=view.timeline_bin, start=state.start or store.span[0],
                             end=state.end or store.span[1])
         if not chart.empty:
@@ -492,7 +492,7 @@ def draw_downloads(store: EventStore, state: Interaction) -> None:
             column.caption(item.unavailable)
 
 
-def draw_list(view: View, state: Interaction, chosen: pd.DataFrame) -> None:
+def draw_list(view: View, state: Interaction, chosen: pd.DataFrame, *, several: bool) -> None:
     frame = list_frame(view.events, selected=state.selected)
     if len(view.events) > len(frame):
         st.caption(f"Listing the first {len(frame):,} of {view.shown:,}; narrow the filters or export.")
@@ -506,7 +506,9 @@ def draw_list(view: View, state: Interaction, chosen: pd.DataFrame) -> None:
                  column_config={"id": None, "": st.column_config.TextColumn(width=20),
                                 "Date": st.column_config.TextColumn(width="medium"),
                                 "Fatalities": st.column_config.NumberColumn(width="small", format="%d"),
-                                "Summary": st.column_config.TextColumn(width="large")})
+                                "Summary": st.column_config.TextColumn(width="large"),
+                                # Which dataset says so, when several are open.
+                                "Dataset": st.column_config.TextColumn(width="medium") if several else None})
     if len(chosen):
         event = chosen.iloc[0].to_dict()
         st.html(popup_html(event, sources().get(event["source"])))

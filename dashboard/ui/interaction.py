@@ -48,6 +48,7 @@ class Interaction:
     event_types: tuple[str, ...] = ()
     text: str = ""
     subunits: bool = True
+    recorded: str = ""  # "" or a key of query.RECORDED: corroborated or single-source events only
     colour_mode: ColourMode = ColourMode.EVENT_TYPE
     layers: tuple[str, ...] = DEFAULT_LAYERS
     in_view: bool = False  # list only the events in the map's view
@@ -73,7 +74,7 @@ class Interaction:
     def query(self) -> Query:
         """The filter of this state (dates included)."""
         return Query(start=self.start, end=self.end, actors=self.actors, event_types=self.event_types,
-                     text=self.text, include_subunits=self.subunits)
+                     text=self.text, include_subunits=self.subunits, recorded=self.recorded)
 
     def map_spec(self) -> MapSpec:
         """What the map (and every exported map) shows: the filter, narrowed to the map's view
@@ -84,11 +85,11 @@ class Interaction:
 
     def filter_key(self) -> tuple:
         """What a fit depends on: the filter without its dates (a date move keeps the map)."""
-        return (self.actors, self.event_types, self.text, self.subunits)
+        return (self.actors, self.event_types, self.text, self.subunits, self.recorded)
 
 
 INITIAL = Interaction()
-FILTER_FIELDS = frozenset({"actors", "event_types", "text", "subunits"})
+FILTER_FIELDS = frozenset({"actors", "event_types", "text", "subunits", "recorded"})
 LOOK_FIELDS = frozenset({"colour_mode", "layers", "in_view", "step", "speed_s", "skip_empty"})
 
 
@@ -220,7 +221,8 @@ def url_opened(view: ViewState, notices: list[str] | tuple[str, ...] = ()) -> In
         camera, fit = Camera(view.map_center, view.map_zoom, "url"), False
     return replace(INITIAL, start=view.start, end=view.end, actors=view.actors,
                    event_types=view.event_types, text=view.text, subunits=view.subunits,
-                   colour_mode=view.colour_mode, layers=view.layers, in_view=view.in_view,
+                   recorded=view.recorded, colour_mode=view.colour_mode, layers=view.layers,
+                   in_view=view.in_view,
                    selected=view.selected, ring=view.selected, step=view.step, camera=camera, fit_wanted=fit,
                    moved=camera is not None, notices=tuple(notices))
 
@@ -235,8 +237,9 @@ def to_view(state: Interaction) -> ViewState:
         center, zoom = (round((south + north) / 2, 4), round((west + east) / 2, 4)), int(state.view_zoom)
     return ViewState(start=state.start, end=state.end, actors=state.actors,
                      event_types=state.event_types, text=state.text, selected=state.selected,
-                     colour_mode=state.colour_mode, subunits=state.subunits, layers=state.layers,
-                     in_view=state.in_view, step=state.step, map_center=center, map_zoom=zoom)
+                     colour_mode=state.colour_mode, subunits=state.subunits, recorded=state.recorded,
+                     layers=state.layers, in_view=state.in_view, step=state.step, map_center=center,
+                     map_zoom=zoom)
 
 
 def reconcile(state: Interaction, shown: Callable[[str], bool]) -> Interaction:

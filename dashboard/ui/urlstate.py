@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from dashboard.events.query import Query
+from dashboard.events.query import RECORDED, Query
 from dashboard.events.timeline import STEPS
 from dashboard.mapping.layers import DEFAULT_LAYERS, LAYER_NAMES
 from dashboard.mapping.style import ColourMode
 
-PARAMETERS = ("from", "to", "actor", "type", "q", "sel", "colour", "sub", "layer", "inview", "step", "view")
+PARAMETERS = ("from", "to", "actor", "type", "q", "sel", "colour", "sub", "layer", "inview", "step", "view",
+              "recorded")
 # The days pandas can hold (nanosecond timestamps): a URL date beyond them is clamped to the data.
 EARLIEST, LATEST = dt.date(1678, 1, 1), dt.date(2261, 12, 31)
 
@@ -35,6 +36,7 @@ class ViewState:
     selected: str | None = None
     colour_mode: ColourMode = ColourMode.EVENT_TYPE
     subunits: bool = True
+    recorded: str = ""
     layers: tuple[str, ...] = DEFAULT_LAYERS
     in_view: bool = False
     step: str = "month"
@@ -44,7 +46,8 @@ class ViewState:
     def query(self) -> Query:
         """The filter part of the state."""
         return Query(start=self.start, end=self.end, actors=self.actors,
-                     event_types=self.event_types, text=self.text, include_subunits=self.subunits)
+                     event_types=self.event_types, text=self.text, include_subunits=self.subunits,
+                     recorded=self.recorded)
 
 
 @dataclass
@@ -130,6 +133,10 @@ def parse_params(
         notices.append(f"Ignored URL parameter step={step!r}: use one of {', '.join(STEPS)}.")
         step = "month"
     center, zoom = _map_view(first("view"), notices) if first("view") else (None, None)
+    recorded = first("recorded")
+    if recorded and recorded not in RECORDED:
+        notices.append(f"Ignored URL parameter recorded={recorded!r}: use one of {', '.join(RECORDED)}.")
+        recorded = ""
     state = ViewState(
         start=start,
         end=end,
@@ -139,6 +146,7 @@ def parse_params(
         selected=selected,
         colour_mode=colour,
         subunits=first("sub") != "0",
+        recorded=recorded,
         layers=tuple(layer for layer in layers if layer != "none"),
         in_view=first("inview") == "1",
         step=step,
@@ -167,6 +175,8 @@ def to_params(state: ViewState) -> dict[str, str | list[str]]:
         params["colour"] = str(state.colour_mode)
     if not state.subunits:
         params["sub"] = "0"
+    if state.recorded:
+        params["recorded"] = state.recorded
     if state.layers != DEFAULT_LAYERS:
         params["layer"] = list(state.layers) or ["none"]
     if state.in_view:

@@ -27,7 +27,7 @@ from ibis import _
 
 from dashboard.events.engine.base import TIMELINE_COLUMNS, Engine, Selection, sorted_regions
 from dashboard.events.engine.table import event_table, link_table
-from dashboard.events.query import Query, actor_names, search_terms
+from dashboard.events.query import RECORDED, Query, actor_names, search_terms
 from dashboard.events.store import EventStore
 from dashboard.events.timeline import counts_over_time
 
@@ -134,6 +134,9 @@ class IbisEngine(Engine):
                          else ibis.literal(False))
         if query.event_types:
             where.append(table.event_type.isin(list(query.event_types)))
+        if query.recorded in RECORDED:
+            where.append(table.recorded_in > 1 if query.recorded == "corroborated"
+                         else table.recorded_in <= 1)
         if query.text.strip():
             hits = [table[column].lower().contains(ibis.literal(needle).lower()).fill_null(False)
                     for column, needles in search_terms(self.store, query.text.strip()).items()

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from dashboard.events.query import recorded_counts
 from dashboard.events.store import EventStore
 
 TEXT_COLUMNS = ("place", "actors", "summary", "quote")  # the columns search_terms looks in
@@ -49,6 +50,7 @@ def event_table(store: EventStore) -> pa.Table:
         "event_type": _strings(events["event_type"]),
         "governorate": pa.array(store.governorates.astype(object), type=pa.string()),
         "period": period,
+        "recorded_in": pa.array(recorded_counts(events)),
     }
     for name in TEXT_COLUMNS:
         columns[name] = _strings(events[name])
