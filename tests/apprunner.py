@@ -106,3 +106,27 @@ def drag_slider_start(page, fraction: float):
     page.mouse.move(track["x"] + track["width"] * fraction, y, steps=10)
     page.mouse.up()
     return start_input
+
+
+def set_dataset(page, number: int, on: bool) -> None:
+    """Switch the ``number``-th dataset of the sidebar's data section on or off (1: the bundled)."""
+    box = page.get_by_role("checkbox", name=f"Show dataset {number}")
+    wait_until(lambda: box.count() == 1, page=page, message=f"dataset {number}'s switch")
+    if box.is_checked() != on:
+        box.click(force=True)  # Streamlit's input is visually hidden under its drawn box
+    wait_until(lambda: box.is_checked() == on, page=page, message=f"dataset {number} switched")
+
+
+def open_files(page, *paths, alone: bool = True) -> None:
+    """Add files through the sidebar's uploader; ``alone``: then switch the bundled data off."""
+    from pathlib import Path
+
+    wait_until(lambda: page.locator('input[type="file"]').count() > 0, page=page, message="the uploader")
+    page.locator('input[type="file"]').set_input_files([str(p) for p in paths])
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    for path in paths:
+        name = Path(path).name
+        wait_until(lambda name=name: sidebar.get_by_text(f"{name} · ").count() > 0, page=page,
+                   message=f"{name} listed among the datasets", timeout=60)
+    if alone:
+        set_dataset(page, 1, False)

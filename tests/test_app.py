@@ -156,12 +156,13 @@ def test_no_match_says_so(app):
 
 
 def upload(app: AppTest, name: str, fmt: str = "auto") -> AppTest:
+    """The file opened alone: added, then the bundled data switched off."""
     app.run()
-    app.radio(key="data").set_value("My file").run()
     if fmt != "auto":
         app.selectbox(key="fmt").set_value(fmt).run()
     data = (FIXTURES / name).read_bytes()
-    app.file_uploader(key="upload").set_value((name, data, "text/csv")).run()
+    app.file_uploader(key="upload").set_value([(name, data, "text/csv")]).run()
+    app.checkbox(key="use_bundled").uncheck().run()
     return app
 
 
@@ -206,12 +207,13 @@ def test_an_unusable_file_says_why_and_never_crashes(app, name):
     upload(app, name)
     assert not app.exception
     assert messages(app, "error"), "the app should say the file has no usable events"
-    assert app.radio(key="data").value == "My file"
+    assert app.checkbox(key="use_bundled").value is False, "the file stays the one open"
 
 
 def test_uploads_do_not_touch_the_bundled_data(app, bundled):
     upload(app, "acled_syria_sample.csv")
-    app.radio(key="data").set_value("Bundled data").run()
+    app.checkbox(key="use_bundled").check().run()
+    app.file_uploader(key="upload").set_value([]).run()  # the file removed
     assert shown(app) == (len(bundled), len(bundled))
 
 

@@ -13,7 +13,14 @@ from dashboard.bench.apprun import MAP_IFRAME, wait_for_map
 from dashboard.events.query import Query, events_in
 from dashboard.ingest.load import load_bundled
 
-from .apprunner import click_visible_marker, drag_slider_start, marker_count, shown_counts, wait_until
+from .apprunner import (
+    click_visible_marker,
+    drag_slider_start,
+    marker_count,
+    open_files,
+    shown_counts,
+    wait_until,
+)
 from .conftest import ARTIFACTS, CHROMIUM
 
 pytestmark = [
@@ -136,9 +143,7 @@ def test_a_hostile_upload_is_shown_as_text_and_runs_nothing(page):
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     wait_for_map(page)
     title = page.title()
-    page.get_by_text("My file").click()
-    wait_until(lambda: page.locator('input[type="file"]').count() > 0, page=page, message="the uploader")
-    page.locator('input[type="file"]').set_input_files(str(fixture))
+    open_files(page, fixture)
     wait_until(lambda: "xss_payloads.csv" in page.content() and shown_counts(page)[0] > 0, page=page,
                message="the uploaded events")
     # The upload reruns the app: take the map's frame again until it shows the new markers.

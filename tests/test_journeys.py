@@ -14,7 +14,15 @@ from dashboard.bench.apprun import MAP_IFRAME, wait_for_map
 from dashboard.events.query import Query, events_in
 from dashboard.exports.snapshot_png import CHROMIUM_ARGS
 from dashboard.ingest.load import load_bundled
-from tests.apprunner import drag_slider_start, marker_count, shown_counts, wait_idle, wait_until
+from tests.apprunner import (
+    drag_slider_start,
+    marker_count,
+    open_files,
+    set_dataset,
+    shown_counts,
+    wait_idle,
+    wait_until,
+)
 from tests.conftest import CHROMIUM
 from tests.test_columnmap import ARCHIVE
 
@@ -190,15 +198,14 @@ def test_upload_then_pick_then_switch_back_to_the_bundled_data(page, store, tmp_
                     "m1,2016-02-01,Aleppo,IRGC,battle,first of mine,src,q,36.2,37.1\n"
                     "m2,2016-02-03,Hama,IRGC,battle,second of mine,src,q,35.1,36.7\n"
                     "m3,2016-02-05,Homs,IRGC,battle,third of mine,src,q,34.7,36.7\n")
-    page.get_by_text("My file").click()
-    wait_until(lambda: page.locator('input[type="file"]').count() > 0, page=page, message="the uploader")
-    page.locator('input[type="file"]').set_input_files(str(mine))
+    open_files(page, mine)
     wait_until(lambda: shown_counts(page) == (3, 3), page=page, message="the uploaded events")
     no_exception(page)
     assert selected(page) is None, "a bundled selection does not carry into another dataset"
     tick_row(page, 1)
     wait_until(lambda: selected(page) == "m1", page=page, message="an uploaded event selected")
-    page.get_by_text("Bundled data").click()
+    set_dataset(page, 1, True)  # back to the bundled data: switched on, my file off
+    set_dataset(page, 2, False)
     wait_until(lambda: shown_counts(page) == (len(store), len(store)), page=page,
                message="the bundled events again")
     no_exception(page)
@@ -348,9 +355,7 @@ def test_a_file_of_many_problems_shows_a_summary_the_first_rows_and_a_full_downl
     mine.write_text("id,date,place,actors,event_type,summary,source,quote,latitude,longitude\n"
                     + "dup,2016-02-01,Aleppo,IRGC;Nobody Known,battle,s,src,q,36.2,37.1\n" * 2000)
     wait_for_map(page)
-    page.get_by_text("My file").click()
-    wait_until(lambda: page.locator('input[type="file"]').count() > 0, page=page, message="the uploader")
-    page.locator('input[type="file"]').set_input_files(str(mine))
+    open_files(page, mine)
     wait_until(lambda: shown_counts(page) == (1, 1), page=page, message="the one kept event")
     no_exception(page)
     page.get_by_text("⚠️ 2,000 problems in the data").click()
@@ -372,9 +377,7 @@ def test_a_file_in_no_format_is_read_through_the_columns_the_user_chooses(page, 
     wait_for_map(page)
     archive = tmp_path / "archive.csv"
     archive.write_bytes(ARCHIVE)
-    page.get_by_text("My file").click()
-    wait_until(lambda: page.locator('input[type="file"]').count() > 0, page=page, message="the uploader")
-    page.locator('input[type="file"]').set_input_files(str(archive))
+    open_files(page, archive)
     form = page.locator('[data-testid="stForm"]').filter(has_text="in none of the formats")
     wait_until(lambda: form.count() == 1, page=page, message="the column form")
     no_exception(page)

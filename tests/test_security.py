@@ -318,8 +318,8 @@ def test_an_upload_leaves_nothing_on_disk(app, tmp_path, monkeypatch):
     app.run()
     before = set(cache.rglob("*")) if cache.exists() else set()
     data = (Path(__file__).resolve().parent / "fixtures" / "xss_payloads.csv").read_bytes()
-    app.radio(key="data").set_value("My file").run()
-    app.file_uploader(key="upload").set_value(("secret-sources.csv", data, "text/csv")).run()
+    app.file_uploader(key="upload").set_value([("secret-sources.csv", data, "text/csv")]).run()
+    app.checkbox(key="use_bundled").uncheck().run()
     assert not app.exception
     from dashboard.ingest.load import load_events
 

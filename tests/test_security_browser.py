@@ -25,7 +25,7 @@ import pytest
 from dashboard.bench.apprun import MAP_IFRAME, map_frame, running_app, wait_for_map
 from dashboard.exports.snapshot_png import CHROMIUM_ARGS
 
-from .apprunner import marker_count
+from .apprunner import marker_count, open_files
 from .conftest import ARTIFACTS, CHROMIUM
 
 pytestmark = [
@@ -361,9 +361,7 @@ def upload(page, listener, payloads, tmp_path) -> dict[str, str]:
     ids = hostile_csv(path, payloads)
     wait_for_map(page)
     assert_clean(page, listener, "the app opened")
-    page.get_by_text("My file").click()
-    poll(lambda: page.locator('input[type="file"]').count() > 0, page=page, message="the uploader")
-    page.locator('input[type="file"]').set_input_files(str(path))
+    open_files(page, path)
     poll(lambda: marker_count(map_frame(page)) == len(ids), page=page, timeout=60,
          message="the uploaded events' markers")
     chip = page.locator('[data-testid="stFileChipName"]').first  # it shortens long names on screen
