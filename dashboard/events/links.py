@@ -1,0 +1,418 @@
+"""Who else recorded this? Candidate links between events of different datasets, with their reasons.
+
+A link is a *possible match*, never a fact: rows are not merged and tolls are not added up. Two
+events are candidates when
+
+- their periods overlap, each widened by ``tolerance_days`` (a month-precision event already spans
+  its month, so it meets every day-precision event of that month);
+- their places are within both uncertainties plus ``distance_km``; an event placed only at its
+  governorate (``AREA_KM`` < uncertainty <= ``POINT_MAX_KM``) meets any event in that governorate
+  and none in another; one known only at country level meets the events of that country;
+- they name a common actor, or actors of one side (the actor book's coalitions).
+
+Finding them never compares all pairs: events are put in order of (cell, start day), cells being
+grid squares as wide as the largest distance two point events can be apart, or a governorate, or
+a country; each event then looks, with binary search, only at the events of its neighbouring cells
+whose start falls in its widened period. Events are grouped by how long their period is, so that a
+year-long event does not widen the search for the day-precision ones. The work grows with the
+number of candidates, not with the product of the datasets' sizes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from dashboard.books.actors import NO_COALITION
+from dashboard.books.regions import governorate_of
+from dashboard.events.store import EventStore
+from dashboard.mapping.popup import date_label, place_label
+from dashboard.model.place import POINT_MAX_KM
+from dashboard.model.schema import DATASET, shown_actors
+
+LONGEST_DAYS = 370  # an event of a longer period (a five-year toll) is linked to nothing
+AREA_KM = 25.0  # a place known less well than this is matched by its governorate, not by distance
+SPAN_CLASSES = (1, 8, 32, 100, LONGEST_DAYS)  # days: events grouped by the length of their period
+CHUNK = 100_000  # events whose candidates are worked out at once (bounds the memory of a search)
+POSSIBLE = "possible match"
+DISPUTE = "same dispute"
+LINK_COLUMNS = ("a", "b", "score", "days_apart", "km", "same_area", "shared", "kind", "why")
+
+
+@dataclass(frozen=True, kw_only=True)
+class LinkRules:
+    """What the user can set: how far apart in days and in kilometres two records may be."""
+
+    tolerance_days: int = 3
+    distance_km: float = 10.0
+    best: int = 5  # candidates kept per event in each other dataset
+
+
+@dataclass(frozen=True)
+class Links:
+    """Candidate links, one row per direction (a -> b and b -> a), best first for each ``a``."""
+
+    frame: pd.DataFrame = field(default_factory=lambda: _empty())
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def of(self, row: int) -> pd.DataFrame:
+        """The candidates of the event at store position ``row``, best first."""
+        starts = self.frame["a"].to_numpy()
+        lo, hi = np.searchsorted(starts, row, "left"), np.searchsorted(starts, row, "right")
+        return self.frame.iloc[lo:hi]
+
+    def recorded_in(self, datasets: np.ndarray) -> np.ndarray:
+        """For each event (``datasets``: its dataset code), 1 + the other datasets holding a
+        possible match of it. Competing claims of one dataset do not count."""
+        counts = np.ones(len(datasets), dtype=np.int16)
+        found = self.frame[self.frame["kind"] == POSSIBLE]
+        if len(found):
+            pairs = pd.DataFrame({"a": found["a"].to_numpy(),
+                                  "other": datasets[found["b"].to_numpy()]}).drop_duplicates()
+            counts += np.bincount(pairs["a"].to_numpy(), minlength=len(datasets)).astype(np.int16)
+        return counts
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame({"a": np.zeros(0, np.int64), "b": np.zeros(0, np.int64),
+                         "score": np.zeros(0, float), "days_apart": np.zeros(0, np.int64),
+                         "km": np.zeros(0, float), "same_area": pd.Series([], dtype=object),
+                         "shared": pd.Series([], dtype=object), "kind": pd.Series([], dtype=object),
+                         "why": pd.Series([], dtype=object)})
+
+
+# -- finding them ---------------------------------------------------------------------------------
+
+@dataclass
+class _Events:
+    """The columns the matcher reads, as arrays."""
+
+    dataset: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    lat: np.ndarray
+    lon: np.ndarray
+    radius: np.ndarray
+    level: np.ndarray  # 0 a point, 1 a governorate-level place, 2 a country-level one, 3 none
+    area: np.ndarray  # the governorate's code (-1 none)
+    country: np.ndarray  # the country's code (-1 none)
+    areas: np.ndarray  # governorate names by code
+    countries: np.ndarray
+    exact_day: np.ndarray  # a day-precision event of one day
+
+
+def _columns(store: EventStore) -> _Events:
+    events = store.events
+    lat, lon = events["lat"].to_numpy(dtype=float), events["lon"].to_numpy(dtype=float)
+    radius = pd.to_numeric(events["uncertainty_km"], errors="coerce").fillna(0).to_numpy(float)
+    placed = np.isfinite(lat) & np.isfinite(lon)
+    level = np.where(radius <= AREA_KM, 0, np.where(radius <= POINT_MAX_KM, 1, 2))
+    level = np.where(placed, level, 3)
+    area, areas = pd.factorize(pd.Series(governorate_of(lat, lon), dtype=object).where(placed, ""))
+    area = np.where(np.asarray(areas, dtype=object)[area] == "", -1, area) if len(areas) else area
+    names = events["country"].astype("string").fillna("").str.strip().str.casefold()
+    country, countries = pd.factorize(names)
+    country = np.where(np.asarray(countries, dtype=object)[country] == "", -1, country) \
+        if len(countries) else country
+    column = events[DATASET]
+    dataset = column.cat.codes.to_numpy() if isinstance(column.dtype, pd.CategoricalDtype) \
+        else pd.factorize(column)[0]
+    start, end = store.start_days.astype(np.int64), store.end_days.astype(np.int64)
+    exact_day = (events["date_precision"].astype("string").fillna("day") == "day").to_numpy() & \
+        (start == end)
+    return _Events(np.asarray(dataset, np.int64), start, end, lat, lon, radius, level,
+                   np.asarray(area, np.int64), np.asarray(country, np.int64),
+                   np.asarray(areas, dtype=object), np.asarray(countries, dtype=object), exact_day)
+
+
+def _windows(keys: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+             queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(query, position in keys) for every key in [lo, hi] of each query (keys sorted)."""
+    first = np.searchsorted(keys, lo, "left")
+    last = np.searchsorted(keys, hi, "right")
+    sizes = np.maximum(last - first, 0)
+    total = int(sizes.sum())
+    if not total:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    query = np.repeat(queries, sizes)
+    offset = np.arange(total) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    return query, np.repeat(first, sizes) + offset
+
+
+def _candidates(ev: _Events, rules: LinkRules) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (a, b), a < b, of events of different datasets that may meet in time and place."""
+    tol = int(rules.tolerance_days)
+    reach = 2 * AREA_KM + rules.distance_km  # the farthest two point events may be apart
+    span = ev.end - ev.start + 1
+    level = np.where(span <= LONGEST_DAYS, ev.level, 3)  # too long a period: linked to nothing
+    points = np.flatnonzero(level == 0)
+    widest = float(np.abs(ev.lat[points]).max()) if len(points) else 0.0
+    cell = reach / (111.32 * max(np.cos(np.radians(min(widest, 80.0))), 0.17))  # degrees
+    gx = np.floor(np.nan_to_num(ev.lon) / cell).astype(np.int64)
+    gy = np.floor(np.nan_to_num(ev.lat) / cell).astype(np.int64)
+    base = int(ev.start.min()) - 1 if len(ev.start) else 0
+    day_room = int(ev.end.max() - base + 2 * tol + LONGEST_DAYS + 10) if len(ev.end) else 1
+
+    found_a: list[np.ndarray] = []
+    found_b: list[np.ndarray] = []
+
+    def search(indexed: np.ndarray, cell_of: np.ndarray, query_cells: list[np.ndarray],
+               queries: np.ndarray) -> None:
+        """Events ``indexed`` keyed by (cell_of, start); each query looks in its cells."""
+        previous = 0
+        for limit in SPAN_CLASSES:
+            group = indexed[(span[indexed] > previous) & (span[indexed] <= limit)]
+            longest = int(span[group].max()) if len(group) else 0
+            previous = limit
+            if not len(group):
+                continue
+            keys = cell_of[group] * day_room + (ev.start[group] - base)
+            order = np.argsort(keys, kind="stable")
+            keys, group = keys[order], group[order]
+            for chunk in range(0, len(queries), CHUNK):
+                part = queries[chunk:chunk + CHUNK]
+                for cells in query_cells:
+                    here = cells[chunk:chunk + CHUNK]
+                    ok = here >= 0
+                    q = part[ok]
+                    lo = here[ok] * day_room + (ev.start[q] - base - tol - longest + 1)
+                    hi = here[ok] * day_room + (ev.end[q] - base + tol)
+                    qi, at = _windows(keys, lo, hi, np.arange(len(q)))
+                    a, b = q[qi], group[at]
+                    keep = (a < b) & (ev.dataset[a] != ev.dataset[b])
+                    keep &= (ev.start[b] <= ev.end[a] + tol) & (ev.end[b] >= ev.start[a] - tol)
+                    found_a.append(a[keep])
+                    found_b.append(b[keep])
+
+    # Points with points, by grid cell (a square and its eight neighbours).
+    width = int(gx.max() - gx.min() + 3) if len(gx) else 1
+    grid = (gy - (gy.min() if len(gy) else 0) + 1) * width + (gx - (gx.min() if len(gx) else 0) + 1)
+    if len(points):
+        neighbours = [np.where(level[points] == 0, grid[points] + dy * width + dx, -1)
+                      for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
+        search(points, grid, neighbours, points)
+    # Anything placed, with a governorate-level event of its governorate (either way round).
+    areas = np.flatnonzero((level == 1) & (ev.area >= 0))
+    if len(areas):
+        placed = np.flatnonzero((level <= 1) & (ev.area >= 0))
+        search(areas, ev.area, [ev.area[placed]], placed)
+        search(placed[level[placed] == 0], ev.area, [ev.area[areas]], areas)
+    # Anything with a country, with a country-level event of that country (either way round).
+    # Governorate-level events outside every governorate are matched by their country.
+    vague = np.flatnonzero(((level == 2) | ((level == 1) & (ev.area < 0))) & (ev.country >= 0))
+    if len(vague):
+        known = np.flatnonzero((level <= 2) & (ev.country >= 0))
+        search(vague, ev.country, [ev.country[known]], known)
+        search(known[~np.isin(known, vague)], ev.country, [ev.country[vague]], vague)
+    if not found_a:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    pairs = np.unique(np.stack([np.concatenate(found_a), np.concatenate(found_b)]), axis=1)
+    return pairs[0], pairs[1]
+
+
+def _km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
+    """Great-circle distance in km (haversine)."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dp, dl = p2 - p1, np.radians(lon2 - lon1)
+    h = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 6371.0088 * 2 * np.arcsin(np.sqrt(np.clip(h, 0, 1)))
+
+
+def _actor_overlap(store: EventStore, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each pair: a shared actor's code (-1 none) and a shared side's code (-1 none)."""
+    size = len(store)
+    order = np.argsort(store.link_row, kind="stable")
+    rows, actors = store.link_row[order].astype(np.int64), store.link_actor[order].astype(np.int64)
+    degree = np.bincount(rows, minlength=size)
+    first = np.concatenate(([0], np.cumsum(degree)[:-1]))
+    many = max(len(store.actor_names), 1)
+    known = np.sort(rows * many + actors)
+    per = degree[a]
+    pair = np.repeat(np.arange(len(a)), per)
+    offset = np.arange(int(per.sum())) - np.repeat(np.cumsum(per) - per, per)
+    actor = actors[np.repeat(first[a], per) + offset]
+    key = b[pair] * many + actor
+    at = np.minimum(np.searchsorted(known, key), max(len(known) - 1, 0))
+    hit = known[at] == key if len(known) else np.zeros(len(key), bool)
+    shared = np.full(len(a), -1, np.int64)
+    shared[pair[hit][::-1]] = actor[hit][::-1]  # the first shared actor of each pair
+    # Sides as bits: one per coalition (leaving "unaffiliated" out, which joins nobody).
+    book = store.actors
+    sides = [book.coalition_of(str(name)) for name in store.actor_names]
+    names = sorted({s for s in sides if s and s != NO_COALITION})
+    bit = {name: 1 << i for i, name in enumerate(names[:62])}
+    actor_bits = np.array([bit.get(s, 0) for s in sides], dtype=np.int64)
+    row_bits = np.zeros(size, np.int64)
+    if len(actors):
+        np.bitwise_or.at(row_bits, rows, actor_bits[actors])
+    common = row_bits[a] & row_bits[b]
+    side = np.full(len(a), -1, np.int64)
+    for i, _ in enumerate(names[:62]):
+        side[(side < 0) & ((common >> i) & 1 == 1)] = i
+    store.memo["link_sides"] = names
+    return shared, side
+
+
+def find_links(store: EventStore, rules: LinkRules = LinkRules()) -> Links:
+    """The candidate links between the store's datasets, and its competing claims."""
+    parts = [_possible(store, rules), _disputes(store)]
+    frame = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) \
+        else _empty()
+    frame = frame.sort_values(["a", "score", "b"], ascending=[True, False, True], kind="stable")
+    return Links(frame.reset_index(drop=True)[list(LINK_COLUMNS)])
+
+
+def _possible(store: EventStore, rules: LinkRules) -> pd.DataFrame:
+    if len(store) < 2:
+        return _empty()
+    ev = _columns(store)
+    a, b = _candidates(ev, rules)
+    if not len(a):
+        return _empty()
+    km = _km(ev.lat[a], ev.lon[a], ev.lat[b], ev.lon[b])
+    both_points = (ev.level[a] == 0) & (ev.level[b] == 0)
+    near = km <= ev.radius[a] + ev.radius[b] + rules.distance_km
+    same_area = (ev.area[a] >= 0) & (ev.area[a] == ev.area[b]) & ((ev.level[a] == 1) | (ev.level[b] == 1))
+    same_country = (ev.country[a] >= 0) & (ev.country[a] == ev.country[b]) & \
+        ((ev.level[a] == 2) | (ev.level[b] == 2))
+    place_ok = np.where(both_points, near, same_area | same_country)
+    shared, side = _actor_overlap(store, a, b)
+    keep = place_ok & ((shared >= 0) | (side >= 0))
+    a, b, km, shared, side = a[keep], b[keep], km[keep], shared[keep], side[keep]
+    both_points, same_area = both_points[keep], same_area[keep]
+    if not len(a):
+        return _empty()
+    gap = np.maximum(np.maximum(ev.start[a] - ev.end[b], ev.start[b] - ev.end[a]), 0)
+    same_day = ev.exact_day[a] & ev.exact_day[b] & (ev.start[a] == ev.start[b])
+    tol = max(rules.tolerance_days, 0)
+    timing = np.where(same_day, 1.0, np.where(gap == 0, 0.7, 0.5 * (1 - gap / (tol + 1))))
+    reach = ev.radius[a] + ev.radius[b] + rules.distance_km
+    placing = np.where(both_points, 0.3 + 0.7 * np.clip(1 - km / np.maximum(reach, 1.0), 0, 1),
+                       np.where(same_area, 0.4, 0.0))
+    acting = np.where(shared >= 0, 1.0, 0.5)
+    types = store.events["event_type"].astype("string").fillna("").to_numpy(dtype=object)
+    score = np.clip(0.4 * timing + 0.35 * placing + 0.25 * acting
+                    + 0.05 * (types[a] == types[b]), 0, 1).round(3)
+    sides = store.memo.get("link_sides", [])
+    area_name = np.where(same_area, ev.areas[np.maximum(ev.area[a], 0)] if len(ev.areas) else "", "")
+    country_name = ev.countries[np.maximum(ev.country[a], 0)] if len(ev.countries) else np.full(len(a), "")
+    frame = pd.DataFrame({
+        "a": a, "b": b, "score": score, "days_apart": gap,
+        "km": np.where(both_points, km.round(1), np.nan),
+        "same_area": np.where(both_points, "", np.where(same_area, area_name,
+                                                        pd.Series(country_name).str.title())),
+        "shared": [f"shared actor: {store.actor_names[s]}" if s >= 0 else f"same side: {sides[d]}"
+                   for s, d in zip(shared.tolist(), side.tolist(), strict=True)],
+        "kind": POSSIBLE,
+    })
+    frame["why"] = _why(frame, same_day, np.where(both_points, 0, np.where(same_area, 1, 2)))
+    frame = _best(frame, ev.dataset, rules.best)
+    return _both_ways(frame)
+
+
+def _why(frame: pd.DataFrame, same_day: np.ndarray, level: np.ndarray) -> list[str]:
+    """The reasons in words: "same day; 3 km apart; shared actor: Hezbollah"."""
+    texts = []
+    for row, day, kind in zip(frame.itertuples(index=False), same_day.tolist(), level.tolist(),
+                              strict=True):
+        gap = int(row.days_apart)
+        when = "same day" if day else "overlapping dates" if gap == 0 else \
+            f"{gap} day{'s' if gap != 1 else ''} apart"
+        if kind == 0:
+            where = "under 1 km apart" if row.km < 1 else f"{row.km:.0f} km apart"
+        else:
+            where = f"same {'governorate' if kind == 1 else 'country'} ({row.same_area or '?'})"
+        texts.append(f"{when}; {where}; {row.shared}")
+    return texts
+
+
+def _best(frame: pd.DataFrame, dataset: np.ndarray, best: int) -> pd.DataFrame:
+    """Pairs each among the other's ``best`` candidates in its dataset: one vague record (a
+    year's events in a country) would otherwise collect every record of that year."""
+    if best <= 0:
+        return frame.iloc[:0]
+    ranked = frame.sort_values("score", ascending=False, kind="stable")
+    keep_a = ranked.groupby([ranked["a"], dataset[ranked["b"].to_numpy()]]).cumcount() < best
+    keep_b = ranked.groupby([ranked["b"], dataset[ranked["a"].to_numpy()]]).cumcount() < best
+    return ranked[(keep_a & keep_b).to_numpy()]
+
+
+def _both_ways(frame: pd.DataFrame) -> pd.DataFrame:
+    back = frame.rename(columns={"a": "b", "b": "a"})
+    return pd.concat([frame, back[frame.columns]], ignore_index=True)
+
+
+def _disputes(store: EventStore) -> pd.DataFrame:
+    """Rows of one dataset sharing a dispute slug: competing claims, shown side by side."""
+    slug = store.events["dispute"].astype("string").fillna("").str.strip()
+    rows = np.flatnonzero((slug != "").to_numpy())
+    if not len(rows):
+        return _empty()
+    claims = pd.DataFrame({"row": rows, "slug": slug.to_numpy()[rows],
+                           "dataset": store.events[DATASET].astype(str).to_numpy()[rows]})
+    pairs = claims.merge(claims, on=["dataset", "slug"], suffixes=("_a", "_b"))
+    pairs = pairs[pairs["row_a"] != pairs["row_b"]]
+    if pairs.empty:
+        return _empty()
+    return pd.DataFrame({"a": pairs["row_a"].to_numpy(np.int64), "b": pairs["row_b"].to_numpy(np.int64),
+                         "score": 1.0, "days_apart": 0, "km": np.nan, "same_area": "",
+                         "shared": "", "kind": DISPUTE,
+                         "why": ("same dispute: " + pairs["slug"].astype(str)).to_numpy(dtype=object)})
+
+
+# -- reading them ---------------------------------------------------------------------------------
+
+def differences(store: EventStore, a: int, b: int) -> list[tuple[str, str, str]]:
+    """(field, a's value, b's value) for what two linked records say differently, in words."""
+    first, second = store.events.iloc[a].to_dict(), store.events.iloc[b].to_dict()
+
+    def toll(event: dict, column: str) -> str:
+        value = event.get(column)
+        return "not given" if value is None or pd.isna(value) else f"{int(value):,}"
+
+    fields = [
+        ("Dataset", lambda e: str(e.get(DATASET) or "")),
+        ("Date", lambda e: date_label(e["start"], e["end"], e["date_precision"])),
+        ("Place", lambda e: place_label(e)),
+        ("Type", lambda e: str(e.get("event_type") or "")),
+        ("Actors", lambda e: shown_actors(str(e.get("actors") or ""))),
+        ("Fatalities", lambda e: toll(e, "fatalities")),
+        ("Source", lambda e: str(e.get("source") or "")),
+    ]
+    found = []
+    for label, read in fields:
+        left, right = read(first), read(second)
+        if left != right:
+            found.append((label, left, right))
+    return found
+
+
+def annotate(store: EventStore, links: Links) -> None:
+    """Write what the links say onto the store's own rows, for the filter, markers and exports:
+    ``recorded_in`` (1 + other datasets with a possible match), ``linked_ids`` ("dataset:id" of
+    each candidate, best first, ";"-joined) and ``link_scores``. The store's engines are dropped,
+    so that the next question sees the new columns."""
+    events = store.events
+    column = events[DATASET]
+    codes = column.cat.codes.to_numpy() if isinstance(column.dtype, pd.CategoricalDtype) \
+        else pd.factorize(column)[0]
+    events["recorded_in"] = links.recorded_in(np.asarray(codes))
+    found = links.frame[links.frame["kind"] == POSSIBLE]
+    ids = np.full(len(store), "", dtype=object)
+    scores = np.full(len(store), "", dtype=object)
+    if len(found):
+        names = column.astype(str).to_numpy(dtype=object)
+        own = events["id"].astype(str).to_numpy(dtype=object)
+        b = found["b"].to_numpy()
+        listed = pd.DataFrame({"a": found["a"].to_numpy(), "id": names[b] + ":" + own[b],
+                               "score": found["score"].map("{:.2f}".format).to_numpy()})
+        grouped = listed.groupby("a", sort=False).agg({"id": ";".join, "score": ";".join})
+        ids[grouped.index.to_numpy()] = grouped["id"].to_numpy()
+        scores[grouped.index.to_numpy()] = grouped["score"].to_numpy()
+    events["linked_ids"] = ids
+    events["link_scores"] = scores
+    store.engines.clear()
