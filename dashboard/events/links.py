@@ -317,16 +317,16 @@ def _possible(store: EventStore, rules: LinkRules) -> pd.DataFrame:
 def _why(frame: pd.DataFrame, same_day: np.ndarray, level: np.ndarray) -> list[str]:
     """The reasons in words: "same day; 3 km apart; shared actor: Hezbollah"."""
     texts = []
-    for row, day, kind in zip(frame.itertuples(index=False), same_day.tolist(), level.tolist(),
-                              strict=True):
-        gap = int(row.days_apart)
+    rows = zip(frame["days_apart"].tolist(), frame["km"].tolist(), frame["same_area"].tolist(),
+               frame["shared"].tolist(), same_day.tolist(), level.tolist(), strict=True)
+    for gap, km, area, shared, day, kind in rows:
         when = "same day" if day else "overlapping dates" if gap == 0 else \
             f"{gap} day{'s' if gap != 1 else ''} apart"
         if kind == 0:
-            where = "under 1 km apart" if row.km < 1 else f"{row.km:.0f} km apart"
+            where = "under 1 km apart" if km < 1 else f"{km:.0f} km apart"
         else:
-            where = f"same {'governorate' if kind == 1 else 'country'} ({row.same_area or '?'})"
-        texts.append(f"{when}; {where}; {row.shared}")
+            where = f"same {'governorate' if kind == 1 else 'country'} ({area or '?'})"
+        texts.append(f"{when}; {where}; {shared}")
     return texts
 
 
