@@ -259,7 +259,8 @@ def _actor_overlap(store: EventStore, a: np.ndarray, b: np.ndarray) -> tuple[np.
 
 def find_links(store: EventStore, rules: LinkRules = LinkRules()) -> Links:
     """The candidate links between the store's datasets, and its competing claims."""
-    parts = [_possible(store, rules), _disputes(store)]
+    several = store.events[DATASET].nunique() > 1
+    parts = [_possible(store, rules) if several else _empty(), _disputes(store)]
     frame = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) \
         else _empty()
     frame = frame.sort_values(["a", "score", "b"], ascending=[True, False, True], kind="stable")
@@ -416,3 +417,22 @@ def annotate(store: EventStore, links: Links) -> None:
     events["linked_ids"] = ids
     events["link_scores"] = scores
     store.engines.clear()
+
+
+def record_decisions(store: EventStore, decided: list[dict]) -> None:
+    """The user's verdicts on candidate links, written onto both records' rows (``decisions``:
+    "same event as ucdp.csv:171017 (Ana, 2026-12-02T10:00:00Z)"), for the exports."""
+    events = store.events
+    text = np.full(len(store), "", dtype=object)
+    if decided:
+        where = {(str(d), str(i)): n for n, (d, i) in
+                 enumerate(zip(events[DATASET].astype(str), events["id"].astype(str), strict=True))}
+        for item in decided:
+            for mine, theirs in (("", "other_"), ("other_", "")):
+                row = where.get((item[f"{mine}dataset"], item[f"{mine}id"]))
+                if row is None:
+                    continue
+                said = (f"{item['decision']} as {item[f'{theirs}dataset']}:{item[f'{theirs}id']} "
+                        f"({item['who']}, {item['when']})")
+                text[row] = f"{text[row]}; {said}" if text[row] else said
+    events["decisions"] = text

@@ -36,6 +36,22 @@ TEXT_COLUMNS: tuple[str, ...] = tuple(
 NAME_LIMIT = 120
 
 
+# With several datasets open, each row says where it comes from and what it may match elsewhere.
+LINK_EXPORT_COLUMNS: tuple[str, ...] = ("dataset", "recorded_in", "linked_ids", "link_scores", "decisions")
+LINK_TEXT_COLUMNS = ("dataset", "linked_ids", "decisions")
+
+
+def comparison_columns(events: pd.DataFrame) -> list[str]:
+    """The comparison's columns an export carries: none for one dataset without links."""
+    column = events["dataset"] if "dataset" in events else pd.Series([], dtype=object)
+    names = column.cat.categories if isinstance(column.dtype, pd.CategoricalDtype) else column.unique()
+    several = len(names) > 1
+    linked = "linked_ids" in events
+    if not (several or linked):
+        return []
+    return [c for c in LINK_EXPORT_COLUMNS if c in events]
+
+
 def _iso(dates: pd.Series) -> pd.Series:
     return dates.dt.strftime("%Y-%m-%d").fillna("")
 
@@ -60,7 +76,11 @@ def export_frame(events: pd.DataFrame, *, neutralise: bool = False) -> pd.DataFr
         },
         index=events.index,
     )[list(EXPORT_COLUMNS)]
-    for column in TEXT_COLUMNS:
+    for column in comparison_columns(events):
+        frame[column] = events[column].astype("string").fillna("").to_numpy(dtype=object)
+    for column in (*TEXT_COLUMNS, *LINK_TEXT_COLUMNS):
+        if column not in frame:
+            continue
         text = frame[column].astype("string").fillna("").astype(object)
         frame[column] = text.map(neutralise_cell) if neutralise else text
     return frame.reset_index(drop=True)

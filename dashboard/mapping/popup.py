@@ -81,6 +81,21 @@ def _count(event: Mapping, column: str) -> str:
     return "" if value is None or pd.isna(value) else f"{int(value)}"
 
 
+ALSO_SHOWN = 3  # candidate links named in a popup; the record beside the list has them all
+
+
+def also_recorded(event: Mapping) -> str:
+    """ "acled.csv:SYR1007 (match 0.92), ..." from the links written on the event
+    (``dashboard.events.links.annotate``), or "" without any."""
+    ids = [i for i in str(event.get("linked_ids") or "").split(";") if i]
+    if not ids:
+        return ""
+    scores = str(event.get("link_scores") or "").split(";")
+    named = [f"{i} (match {scores[n]})" if n < len(scores) else i for n, i in enumerate(ids[:ALSO_SHOWN])]
+    more = f" and {len(ids) - ALSO_SHOWN} more" if len(ids) > ALSO_SHOWN else ""
+    return ", ".join(named) + more + " — possible matches, not facts"
+
+
 def popup_html(event: Mapping, source: Mapping | None = None) -> str:
     """The popup of one event (escaped; quotes longer than the limit are shortened)."""
     quote = str(event.get("quote") or "")
@@ -105,6 +120,9 @@ def popup_html(event: Mapping, source: Mapping | None = None) -> str:
         if source.get("published"):
             source_text += f", {esc(source['published'])}"
     rows.append(("Source", source_text))
+    also = also_recorded(event)
+    if also:
+        rows.append(("Possibly also in", esc(also)))
     table = "".join(f"<tr><th>{label}</th><td>{value}</td></tr>" for label, value in rows)
     return (
         '<div class="atlas-popup" style="font:12px/1.4 sans-serif;max-width:340px">'

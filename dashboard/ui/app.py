@@ -26,7 +26,9 @@ from streamlit.logger import get_logger
 from dashboard.books.actors import selection_label
 from dashboard.books.sources import SourceBook
 from dashboard.events.combine import COMBINED_FORMAT, combine
-from dashboard.events.query import select
+from dashboard.events.coverage import coverage
+from dashboard.events.links import LinkRules, Links, annotate, differences, find_links, record_decisions
+from dashboard.events.query import RECORDED, select
 from dashboard.events.scene import Screen, compose
 from dashboard.events.store import EventStore
 from dashboard.events.timeline import STEPS, timeline_spec, wide_counts
@@ -51,6 +53,7 @@ from dashboard.mapping.popup import id_from_tooltip, popup_html
 from dashboard.mapping.style import TYPE_COLOURS, ColourMode
 from dashboard.model.place import drawable
 from dashboard.model.schema import EVENT_TYPES, MAX_UPLOAD_MB
+from dashboard.model.text import neutralise_cell
 from dashboard.ui import interaction as ix
 from dashboard.ui.columns_form import columns_form
 from dashboard.ui.interaction import Interaction
@@ -103,6 +106,9 @@ COLUMNS = "atlas_columns"  # {sha256: ColumnMap}: how the user said to read a fi
 HEADER = "atlas_header"  # {sha256: column names} of such a file, read once for the column form
 OPEN = "atlas_open"  # (the open datasets' identity, their combined store)
 BUNDLED_LABEL = "Curated events (bundled)"
+LINKS = "atlas_links"  # (the store and rules they were found with, Links)
+DECISIONS = "atlas_decisions"  # the user's verdicts on candidate links: a list of dicts
+DECISION_COLUMNS = ("dataset", "id", "other_dataset", "other_id", "decision", "who", "when")
 
 
 def user_store(digest: str, fmt: str | ColumnMap, data: bytes, name: str) -> EventStore:
@@ -290,6 +296,25 @@ def enter(store: EventStore) -> None:
     ss[DATA] = identity
 
 
+def store_links(store: EventStore) -> Links:
+    """The candidate links of the open datasets (and their competing claims), found once per set
+    of datasets and rules, and written onto the rows of a combined store (which is this
+    session's own) for the filter, the markers and the exports."""
+    rules = LinkRules(tolerance_days=int(ss.get("link_days", 3)), distance_km=float(ss.get("link_km", 10.0)))
+    key = (id(store), rules)
+    held = ss.get(LINKS)
+    if held is None or held[0] != key:
+        several = store.fmt == COMBINED_FORMAT
+        with st.spinner("Looking for records of the same events in the other datasets…" if several
+                        else "Reading competing claims…"):
+            links = find_links(store, rules)
+            if several:
+                annotate(store, links)
+                record_decisions(store, ss.get(DECISIONS, []))
+        ss[LINKS] = held = (key, links)
+    return held[1]
+
+
 # -- widgets, drawn from the state ----------------------------------------------------------------
 
 def sync(key: str, value: object) -> None:
@@ -331,6 +356,132 @@ def sidebar_filters(store: EventStore, state: Interaction) -> None:
                     on_change=on_look("in_view", "in_view", bool))
         st.checkbox("Allow online tile layers (requests to tile servers)", key="online", value=False)
         st.button("Reset filters", on_click=apply, args=(ix.reset,), width="stretch")
+
+
+def compare_section(store: EventStore, state: Interaction) -> None:
+    """With several datasets open: how near two records must be to be candidates, the
+    Recorded-in filter, the coverage table and the user's decisions on candidates."""
+    several = store.fmt == COMBINED_FORMAT
+    if not several and not state.recorded:
+        return
+    sync("recorded", state.recorded)
+    with st.sidebar:
+        st.header("Compare datasets")
+        st.selectbox("Recorded in", ["", *RECORDED], key="recorded",
+                     format_func=lambda k: RECORDED.get(k, "any number of datasets"),
+                     on_change=on_filter("recorded", "recorded", str),
+                     help="Possible matches: records of other open datasets whose dates overlap "
+                     "(± the days below), whose places are within both uncertainties plus the "
+                     "distance below (or in the same governorate, for a governorate-level place), "
+                     "and whose actors share a name or a side. A candidate, not a fact.")
+        cols = st.columns(2)
+        cols[0].number_input("± days", min_value=0, max_value=60, value=3, step=1, key="link_days")
+        cols[1].number_input("± km", min_value=0.0, max_value=200.0, value=10.0, step=5.0, key="link_km")
+        st.text_input("Your name (kept with your decisions)", key="who", max_chars=80)
+        decided = ss.get(DECISIONS, [])
+        st.download_button(f"Decisions ({len(decided)}, CSV)", data=decisions_csv(decided),
+                           file_name="atlas-decisions.csv", mime="text/csv", key="decisions_csv",
+                           on_click="ignore", width="stretch", disabled=not decided)
+        st.file_uploader("Load decisions (CSV)", type=["csv"], key="decisions_file",
+                         on_change=load_decisions)
+    if several:
+        table = coverage(store.events, store.governorates)
+        with st.expander(f"Coverage: events per governorate, month and dataset ({len(table):,} rows)"):
+            plain("linked: events with a possible match in another open dataset; only_here: "
+                  "events no other open dataset seems to record.")
+            st.dataframe(table, hide_index=True, width="stretch", height=260, key="coverage")
+            st.download_button("Coverage (CSV)", data=table.to_csv(index=False).encode("utf-8"),
+                               file_name="atlas-coverage.csv", mime="text/csv", key="coverage_csv",
+                               on_click="ignore")
+
+
+def decisions_csv(decided: list[dict]) -> bytes:
+    frame = pd.DataFrame(decided, columns=list(DECISION_COLUMNS)).astype("string").fillna("")
+    for column in frame.columns:
+        frame[column] = frame[column].map(neutralise_cell)
+    return frame.to_csv(index=False).encode("utf-8-sig")
+
+
+def load_decisions() -> None:
+    """Decisions saved earlier, loaded back: each row naming both records and a verdict is
+    kept; the others are reported by line."""
+    upload = ss.get("decisions_file")
+    if upload is None:
+        return
+    try:
+        frame = pd.read_csv(upload, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (ValueError, UnicodeDecodeError) as problem:
+        ss["atlas_decision_notes"] = [f"{upload.name}: not a CSV of decisions ({problem})"]
+        return
+    missing = [c for c in DECISION_COLUMNS if c not in frame.columns]
+    if missing:
+        ss["atlas_decision_notes"] = [f"{upload.name}: no column {', '.join(missing)}"]
+        return
+    kept, notes = [], []
+    for line, row in zip(range(2, len(frame) + 2), frame.to_dict("records"), strict=False):
+        verdict = str(row["decision"]).lstrip("'")
+        if verdict not in ("same event", "different event") or not row["id"] or not row["other_id"]:
+            notes.append(f"{upload.name}, line {line}: decision {verdict!r} is not "
+                         "'same event' or 'different event', or an id is missing: left out")
+            continue
+        kept.append({c: str(row[c]).lstrip("'") if c != "decision" else verdict for c in DECISION_COLUMNS})
+    ss[DECISIONS] = merge_decisions(ss.get(DECISIONS, []), kept)
+    ss["atlas_decision_notes"] = notes
+    ss.pop(LINKS, None)  # written onto the rows again
+
+
+def merge_decisions(old: list[dict], new: list[dict]) -> list[dict]:
+    """The latest verdict on each pair of records."""
+    by_pair = {(d["dataset"], d["id"], d["other_dataset"], d["other_id"]): d for d in [*old, *new]}
+    return list(by_pair.values())
+
+
+def decide(store: EventStore, a: int, b: int, verdict: str) -> None:
+    events = store.events
+    record = {"dataset": str(events["dataset"].iat[a]), "id": str(events["id"].iat[a]),
+              "other_dataset": str(events["dataset"].iat[b]), "other_id": str(events["id"].iat[b]),
+              "decision": verdict, "who": str(ss.get("who") or "").strip() or "anonymous",
+              "when": pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%dT%H:%M:%SZ")}
+    ss[DECISIONS] = merge_decisions(ss.get(DECISIONS, []), [record])
+    record_decisions(store, ss[DECISIONS])
+
+
+def also_panel(store: EventStore, links: Links, row: int) -> None:
+    """ "Also recorded in": the selected record's candidates in the other datasets (and its
+    competing claims), best first, each with its reasons and the differences side by side."""
+    for note in ss.get("atlas_decision_notes", []):
+        plain(note, tone="warning")
+    found = links.of(row)
+    if found.empty:
+        if store.fmt == COMBINED_FORMAT:
+            plain("No possible match in the other open datasets.", tone="info")
+        return
+    events = store.events
+    plain("Possible matches and competing claims, best first: candidates, not facts; "
+          "rows are never merged and tolls never added up.", strong="Also recorded in · ")
+    verdicts = {(d["id"], d["other_id"]): d for d in ss.get(DECISIONS, [])}
+    for cand in found.head(6).to_dict("records"):
+        b = int(cand["b"])
+        other = events.iloc[b]
+        with st.container(border=True):
+            plain(f"{other['dataset']} · {other['id']} · {other['summary']}",
+                  strong=f"{cand['kind']} ({cand['score']:.2f}) · ")
+            plain(str(cand["why"]))
+            diff = differences(store, row, b)
+            if diff:
+                st.dataframe(pd.DataFrame(diff, columns=["field", "this record", "that record"]),
+                             hide_index=True, width="stretch", key=f"diff-{row}-{b}")
+            said = verdicts.get((str(events["id"].iat[row]), str(other["id"])))
+            if said:
+                plain(f"You marked it: {said['decision']} ({said['who']}, {said['when']}).")
+            if cand["kind"] != "same dispute":
+                cols = st.columns(3)
+                cols[0].button("Same event", key=f"same-{row}-{b}", on_click=decide,
+                               args=(store, row, b, "same event"))
+                cols[1].button("Different", key=f"diff-btn-{row}-{b}", on_click=decide,
+                               args=(store, row, b, "different event"))
+                cols[2].button("Select it", key=f"go-{row}-{b}", on_click=apply,
+                               args=(ix.row_picked, str(other["id"])))
 
 
 def date_controls(store: EventStore, state: Interaction) -> None:
@@ -412,6 +563,7 @@ def main() -> None:
     store = choose_data()
     if store is None:
         return
+    links = store_links(store)
     problems_panel(store)
     if store.span is None:
         plain(f"No usable events in {store.name}. See the problems above.", tone="error")
@@ -421,6 +573,7 @@ def main() -> None:
     for notice in state.notices:  # until the user's next action
         plain(notice, tone="warning")
     sidebar_filters(store, state)
+    compare_section(store, state)
     date_controls(store, state)
     view = build_view(store, state.map_spec().query)
     # One comparison finds the selected event (a set of a million ids on every rerun did too).
@@ -443,6 +596,8 @@ def main() -> None:
         if glance:
             plain(glance, tone="info")
         draw_list(view, state, chosen, several=store.fmt == COMBINED_FORMAT)
+        if len(chosen):
+            also_panel(store, links, int(chosen.index[0]))
         chart = wide_counts(view.timeline, freq=view.timeline_bin, start=state.start or store.span[0],
                             end=state.end or store.span[1])
         if not chart.empty:
