@@ -259,3 +259,57 @@ def test_a_links_notices_stay_until_the_user_acts(app):
     assert any("last-tuesday" in n for n in messages(app, "warning"))
     app.text_input(key="text").input("Aleppo").run()
     assert not messages(app, "warning")
+
+
+def _files(*names: str) -> list[tuple[str, bytes, str]]:
+    return [(name, (FIXTURES / name).read_bytes(), "text/csv") for name in names]
+
+
+def test_several_datasets_open_together_switch_on_and_off_and_are_removed(app, bundled):
+    from dashboard.ingest.load import load_events
+
+    acled, ucdp = (len(load_events(FIXTURES / n)) for n in ("acled_syria_sample.csv", "ucdp_ged_sample.csv"))
+    app.run()
+    app.file_uploader(key="upload").set_value(_files("acled_syria_sample.csv", "ucdp_ged_sample.csv")).run()
+    assert not app.exception
+    total = len(bundled) + acled + ucdp
+    assert shown(app) == (total, total)
+    assert set(_list_frame(app)["Dataset"]) == {"Curated events (bundled)", "acled_syria_sample.csv",
+                                                "ucdp_ged_sample.csv"}
+    listed = " ".join(plain_messages(app, "note"))
+    assert f"acled_syria_sample.csv · {acled} events" in listed and f"{len(bundled)} events" in listed
+    switches = [c for c in app.checkbox if c.key and c.key.startswith("use-")]
+    assert len(switches) == 2
+    switches[0].uncheck().run()  # ACLED off
+    assert shown(app) == (len(bundled) + ucdp,) * 2
+    app.checkbox(key="use_bundled").uncheck().run()
+    assert shown(app) == (ucdp, ucdp)
+    app.file_uploader(key="upload").set_value(_files("acled_syria_sample.csv")).run()  # UCDP removed
+    assert not app.exception
+    # ACLED was switched off and the bundled data too: nothing is shown, and the page says why.
+    assert "No dataset is switched on" in " ".join(plain_messages(app, "warning"))
+    next(c for c in app.checkbox if c.key and c.key.startswith("use-")).check().run()
+    assert shown(app) == (acled, acled)
+
+
+def test_a_selected_event_shows_who_else_recorded_it_and_the_filter_keeps_single_source_ones(app):
+    from dataclasses import replace
+
+    app.run()
+    app.file_uploader(key="upload").set_value(_files("acled_syria_sample.csv", "ucdp_ged_sample.csv")).run()
+    app.checkbox(key="use_bundled").uncheck().run()
+    app.session_state["atlas"] = replace(app.session_state["atlas"], selected="SYR1007", ring="SYR1007")
+    app.run()
+    assert not app.exception
+    said = " ".join(plain_messages(app, "note"))
+    assert "Also recorded in" in said and "ucdp_ged_sample.csv · ucdp-171017" in said
+    assert "same day; under 1 km apart; shared actor" in said
+    differences = [d.value for d in app.dataframe if "that record" in d.value.columns]
+    assert differences and "Tall Rifat town" in set(differences[0]["that record"])
+    total = shown(app)[1]
+    app.selectbox(key="recorded").set_value("single").run()
+    single = shown(app)[0]
+    app.selectbox(key="recorded").set_value("corroborated").run()
+    assert not app.exception
+    assert 0 < single < total and single + shown(app)[0] == total
+    assert any(e.label.startswith("Coverage: events per governorate") for e in app.expander)
