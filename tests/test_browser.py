@@ -107,7 +107,7 @@ def test_the_first_click_on_a_marker_counts_with_the_map_half_below_the_fold(app
 
 def test_selecting_a_row_highlights_its_marker(page):
     wait_for_map(page)
-    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid = page.locator('.st-key-atlas-list [data-testid="stDataFrame"]').first
     grid.scroll_into_view_if_needed()
     wait_until(lambda: grid.bounding_box() is not None, page=page, message="the event list")
     box = grid.bounding_box()

@@ -6,8 +6,10 @@ checked as the user sees it (no exception, the selection, the count, the map's z
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
+import pandas as pd
 import pytest
 
 from dashboard.bench.apprun import MAP_IFRAME, wait_for_map
@@ -46,7 +48,7 @@ def record_shown(page) -> bool:
 
 def tick_row(page, number: int) -> None:
     wait_idle(page)  # a rerun still under way replaces the list under the pointer
-    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid = page.locator('.st-key-atlas-list [data-testid="stDataFrame"]').first
     grid.scroll_into_view_if_needed()
     wait_until(lambda: grid.bounding_box() is not None, page=page, message="the event list")
     box = grid.bounding_box()
@@ -409,3 +411,62 @@ def test_the_first_view_frames_syria_says_what_is_outside_and_show_all_frames_ev
     wait_until(lambda: page.get_by_text("of the events shown are outside the map's view").count() == 0,
                page=page, message="every event in view")
     no_exception(page)
+
+
+def test_comparing_datasets_who_else_recorded_an_event_single_source_ones_and_the_coverage(page, store):
+    """The bundled events beside the ACLED and UCDP samples: pick an ACLED event, read its
+    possible matches in the panel, go to one and see the first among its own, keep the
+    single-source events only, and download the coverage table."""
+    from dashboard.events.combine import combine
+    from dashboard.events.links import annotate, find_links
+    from dashboard.ingest.load import load_events
+
+    names = ("acled_syria_sample.csv", "ucdp_ged_sample.csv")
+    fixtures = Path(__file__).resolve().parent / "fixtures"
+    expected = combine([store, *(load_events(fixtures / n) for n in names)],
+                       labels=["Curated events (bundled)", *names])
+    annotate(expected, find_links(expected))
+    single = int((expected.events["recorded_in"] == 1).sum())
+    total = len(expected)
+    wait_for_map(page)
+    open_files(page, *(fixtures / n for n in names), alone=False)
+    wait_until(lambda: shown_counts(page) == (total, total), page=page, message="the three datasets")
+    no_exception(page)
+    search = page.locator('[data-testid="stTextInput"]').filter(has_text="Search summaries").locator("input")
+    search.fill("Tal Rifaat")
+    search.press("Enter")
+    wait_until(lambda: 0 < shown_counts(page)[0] < total, page=page, message="the search")
+    tick_row(page, 1)
+    wait_until(lambda: selected(page) is not None, page=page, message="a row picked")
+    first = selected(page)
+    panel = page.get_by_text("Also recorded in ·")
+    wait_until(lambda: panel.count() == 1, page=page, message="the Also-recorded-in panel")
+    no_exception(page)
+    own = expected.events.set_index("id").loc[first, "dataset"]
+    others = [n for n in ("Curated events (bundled)", *names) if n != own]
+    body = page.locator('[data-testid="stMainBlockContainer"]').inner_text()
+    assert "possible match (" in body and any(f"{n} · " in body for n in others), body[-2000:]
+    assert "km apart" in body or "same governorate" in body
+    page.get_by_role("button", name="Select it").first.click()
+    wait_until(lambda: selected(page) not in (None, first), page=page, message="the candidate selected")
+    wait_until(lambda: f"· {first} ·" in page.locator('[data-testid="stMainBlockContainer"]').inner_text(),
+               page=page, message="the first event among the candidate's own matches")
+    no_exception(page)
+    search.fill("")
+    search.press("Enter")
+    wait_until(lambda: shown_counts(page) == (total, total), page=page, message="the search cleared")
+    field = page.locator('[data-testid="stSelectbox"]').filter(has_text="Recorded in").locator("input")
+    field.click()
+    field.fill("one dataset")
+    page.keyboard.press("Enter")
+    wait_until(lambda: shown_counts(page) == (single, total), page=page, message="single-source events only")
+    no_exception(page)
+    page.get_by_text("Coverage: events per governorate, month and dataset").click()
+    button = page.locator('[data-testid="stDownloadButton"]').filter(has_text="Coverage (CSV)")
+    wait_until(lambda: button.count() == 1, page=page, message="the coverage download")
+    with page.expect_download() as download:
+        button.click()
+    table = pd.read_csv(download.value.path())
+    assert int(table["events"].sum()) == total
+    assert set(table["dataset"]) == {"Curated events (bundled)", *names}
+    assert int(table["only_here"].sum()) == single

@@ -121,7 +121,8 @@ def test_actors_must_share_a_name_or_a_side():
 
 
 def test_events_of_one_dataset_are_never_matched_and_periods_over_a_year_are_left_out():
-    store = store_of(a=[event("a1", "2016-02-03", *ALEPPO, "IRGC"), event("a2", "2016-02-03", *ALEPPO, "IRGC"),
+    store = store_of(a=[event("a1", "2016-02-03", *ALEPPO, "IRGC"),
+                        event("a2", "2016-02-03", *ALEPPO, "IRGC"),
                         event("a-long", "2011-01-01", *ALEPPO, "IRGC", end="2015-12-31", precision="year")],
                      b=[event("b1", "2016-02-03", *ALEPPO, "IRGC")])
     assert pairs(store, find_links(store)) == {("a1", "b1"), ("a2", "b1")}

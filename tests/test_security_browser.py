@@ -485,7 +485,7 @@ def test_clicking_every_marker_of_a_hostile_upload_shows_its_text_and_runs_nothi
     page.screenshot(path=str(ARTIFACTS / "security-popups.png"), full_page=True)
 
     # Rows chosen in the event list: each one's record is shown beside the map, as text.
-    grid = page.locator('[data-testid="stDataFrame"]').last  # the list (the first: the problems)
+    grid = page.locator('.st-key-atlas-list [data-testid="stDataFrame"]').first  # the event list
     grid.scroll_into_view_if_needed()
     for row in (0, 1):
         before = selected_in_url(page)

@@ -384,15 +384,24 @@ def compare_section(store: EventStore, state: Interaction) -> None:
                            on_click="ignore", width="stretch", disabled=not decided)
         st.file_uploader("Load decisions (CSV)", type=["csv"], key="decisions_file",
                          on_change=load_decisions)
-    if several:
-        table = coverage(store.events, store.governorates)
-        with st.expander(f"Coverage: events per governorate, month and dataset ({len(table):,} rows)"):
-            plain("linked: events with a possible match in another open dataset; only_here: "
-                  "events no other open dataset seems to record.")
-            st.dataframe(table, hide_index=True, width="stretch", height=260, key="coverage")
-            st.download_button("Coverage (CSV)", data=table.to_csv(index=False).encode("utf-8"),
-                               file_name="atlas-coverage.csv", mime="text/csv", key="coverage_csv",
-                               on_click="ignore")
+
+
+def coverage_panel(store: EventStore) -> None:
+    """Which dataset covers what, per governorate and month: a table and its CSV."""
+    if store.fmt != COMBINED_FORMAT:
+        return
+    made = ss.get(LINKS, (None,))[0]  # the links it reads: worked out again only with them
+    held = ss.get("atlas_coverage")
+    if held is None or held[0] != made:
+        ss["atlas_coverage"] = held = (made, coverage(store.events, store.governorates))
+    table = held[1]
+    with st.expander(f"Coverage: events per governorate, month and dataset ({len(table):,} rows)"):
+        plain("linked: events with a possible match in another open dataset; only_here: events no "
+              "other open dataset seems to record.")
+        st.dataframe(table, hide_index=True, width="stretch", height=260, key="coverage")
+        st.download_button("Coverage (CSV)", data=table.to_csv(index=False).encode("utf-8"),
+                           file_name="atlas-coverage.csv", mime="text/csv", key="coverage_csv",
+                           on_click="ignore")
 
 
 def decisions_csv(decided: list[dict]) -> bytes:
@@ -591,6 +600,7 @@ def main() -> None:
     with left:
         draw_map(store, view, state)
         draw_downloads(store, state)
+        coverage_panel(store)
     with right:
         glance = summary_line(view.events)
         if glance:
@@ -656,7 +666,9 @@ def draw_list(view: View, state: Interaction, chosen: pd.DataFrame, *, several: 
     # so it can never carry over to rows it was not made on.
     digest = hashlib.sha1("\x1f".join([*ids, state.selected or ""]).encode()).hexdigest()[:16]
     ss[LIST_IDS], ss["atlas_list_key"] = ids, f"list-{digest}"
-    st.dataframe(frame, key=f"list-{digest}", hide_index=True, width="stretch", height=360,
+    # In a keyed container: the page (and its tests) tell the list from the other tables by it.
+    st.container(key="atlas-list").dataframe(
+                 frame, key=f"list-{digest}", hide_index=True, width="stretch", height=360,
                  on_select=on_list_pick, selection_mode="single-row",
                  column_config={"id": None, "": st.column_config.TextColumn(width=20),
                                 "Date": st.column_config.TextColumn(width="medium"),
