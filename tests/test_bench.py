@@ -131,3 +131,13 @@ def test_the_worst_files_are_measured_beside_a_clean_one(tmp_path, capsys):
     assert rows["wide header"][4] == "300" and int(rows["wide header"][5]) >= 1  # "columns not used"
     assert all(float(cells[7]) >= 0 for cells in rows.values())
     assert (tmp_path / "wide-header.csv").read_text().splitlines()[0].count(",") == hostile.WIDE_COLUMNS - 1
+
+
+def test_the_linking_benchmark_reports_a_row_per_pair_of_sizes(capsys):
+    from dashboard.bench.links import main
+
+    main(["--sizes", "600x400", "--repeat", "1"])
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| 600 vs 400 |")]
+    assert len(rows) == 1
+    cells = [cell.strip() for cell in rows[0].strip("|").split("|")]
+    assert cells[1] == "1,000" and int(cells[4].replace(",", "")) > 0, rows[0]
