@@ -313,3 +313,24 @@ def test_a_selected_event_shows_who_else_recorded_it_and_the_filter_keeps_single
     assert not app.exception
     assert 0 < single < total and single + shown(app)[0] == total
     assert any(e.label.startswith("Coverage: events per governorate") for e in app.expander)
+
+
+def test_the_timeline_stacks_by_dataset_when_asked(app):
+    app.run()
+    app.file_uploader(key="upload").set_value(_files("acled_syria_sample.csv", "ucdp_ged_sample.csv")).run()
+    app.radio(key="stack").set_value("dataset").run()
+    assert not app.exception
+    assert any("by start date, by dataset" in c.value for c in app.caption)
+
+    def nodes(node):
+        children = getattr(node, "children", None)
+        if children is None:
+            yield node
+        else:
+            for child in children.values():
+                yield from nodes(child)
+
+    charts = [n for n in nodes(app._tree) if getattr(n, "type", "") == "vega_lite_chart"]
+    assert len(charts) == 1
+    spec = str(charts[0].proto)
+    assert "ucdp_ged_sample.csv" in spec and "Curated events (bundled)" in spec and "battle" not in spec

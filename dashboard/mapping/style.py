@@ -42,8 +42,9 @@ SIDE_COLOURS: dict[str, str] = {
     "unaffiliated": "#95a5a6",
 }
 # With several datasets open, a marker's outline says which one it comes from (its fill stays the
-# type or side): dark, white, blue, orange, ... in the order the datasets are listed.
-DATASET_OUTLINES: tuple[str, ...] = ("#222222", "#ffffff", "#1565c0", "#ef6c00", "#00897b", "#6d4c41")
+# type or side), and the timeline stacked by dataset uses the same colours: dark, blue, orange, ...
+# in the order the datasets are listed.
+DATASET_OUTLINES: tuple[str, ...] = ("#222222", "#1565c0", "#ef6c00", "#00897b", "#8e24aa", "#6d4c41")
 CORROBORATED_RADIUS = 3  # pixels added to a marker recorded in more than one dataset
 
 

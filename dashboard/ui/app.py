@@ -29,9 +29,9 @@ from dashboard.events.combine import COMBINED_FORMAT, combine
 from dashboard.events.coverage import coverage
 from dashboard.events.links import LinkRules, Links, annotate, differences, find_links, record_decisions
 from dashboard.events.query import RECORDED, select
-from dashboard.events.scene import Screen, compose
+from dashboard.events.scene import Screen, compose, dataset_names
 from dashboard.events.store import EventStore
-from dashboard.events.timeline import STEPS, timeline_spec, wide_counts
+from dashboard.events.timeline import STEPS, counts_over_time, timeline_spec, wide_counts
 from dashboard.events.view import (
     View,
     bbox_from_bounds,
@@ -50,7 +50,7 @@ from dashboard.mapping.basemap import start_view
 from dashboard.mapping.framing import MAP_HEIGHT_PX, fit_bounds
 from dashboard.mapping.layers import LAYER_NAMES
 from dashboard.mapping.popup import id_from_tooltip, popup_html
-from dashboard.mapping.style import TYPE_COLOURS, ColourMode
+from dashboard.mapping.style import TYPE_COLOURS, ColourMode, dataset_outline
 from dashboard.model.place import drawable
 from dashboard.model.schema import EVENT_TYPES, MAX_UPLOAD_MB
 from dashboard.model.text import neutralise_cell
@@ -374,6 +374,7 @@ def compare_section(store: EventStore, state: Interaction) -> None:
                      "(± the days below), whose places are within both uncertainties plus the "
                      "distance below (or in the same governorate, for a governorate-level place), "
                      "and whose actors share a name or a side. A candidate, not a fact.")
+        st.radio("Stack the timeline by", ["type", "dataset"], key="stack", horizontal=True)
         cols = st.columns(2)
         cols[0].number_input("± days", min_value=0, max_value=60, value=3, step=1, key="link_days")
         cols[1].number_input("± km", min_value=0.0, max_value=200.0, value=10.0, step=5.0, key="link_km")
@@ -608,12 +609,18 @@ def main() -> None:
         draw_list(view, state, chosen, several=store.fmt == COMBINED_FORMAT)
         if len(chosen):
             also_panel(store, links, int(chosen.index[0]))
-        chart = wide_counts(view.timeline, freq=view.timeline_bin, start=state.start or store.span[0],
+        by_dataset = store.fmt == COMBINED_FORMAT and ss.get("stack") == "dataset"
+        long, colours, by = view.timeline, TYPE_COLOURS, "event_type"
+        if by_dataset:  # counted from the events shown: the engines' timeline is by type
+            by, long = "dataset", counts_over_time(view.events, by="dataset", freq=view.timeline_bin)
+            colours = {name: dataset_outline(i) for i, name in enumerate(dataset_names(store))}
+        chart = wide_counts(long, by=by, freq=view.timeline_bin, start=state.start or store.span[0],
                             end=state.end or store.span[1])
         if not chart.empty:
-            st.caption(f"Events per {view.timeline_bin} by start date, by type (events that began "
-                       f"before the range count in its first {view.timeline_bin})")
-            st.vega_lite_chart(*timeline_spec(chart, TYPE_COLOURS, height=110), width="stretch")
+            st.caption(f"Events per {view.timeline_bin} by start date, by "
+                       f"{'dataset' if by_dataset else 'type'} (events that began before the range "
+                       f"count in its first {view.timeline_bin})")
+            st.vega_lite_chart(*timeline_spec(chart, colours, height=110), width="stretch")
     play_timer(store, state)
 
 
