@@ -601,14 +601,14 @@ def main() -> None:
     with left:
         draw_map(store, view, state)
         draw_downloads(store, state)
+        if len(chosen):  # under the map, where the differences have room side by side
+            also_panel(store, links, int(chosen.index[0]))
         coverage_panel(store)
     with right:
         glance = summary_line(view.events)
         if glance:
             plain(glance, tone="info")
         draw_list(view, state, chosen, several=store.fmt == COMBINED_FORMAT)
-        if len(chosen):
-            also_panel(store, links, int(chosen.index[0]))
         by_dataset = store.fmt == COMBINED_FORMAT and ss.get("stack") == "dataset"
         long, colours, by = view.timeline, TYPE_COLOURS, "event_type"
         if by_dataset:  # counted from the events shown: the engines' timeline is by type
