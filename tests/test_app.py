@@ -334,3 +334,10 @@ def test_the_timeline_stacks_by_dataset_when_asked(app):
     assert len(charts) == 1
     spec = str(charts[0].proto)
     assert "ucdp_ged_sample.csv" in spec and "Curated events (bundled)" in spec and "battle" not in spec
+
+
+def test_a_mistyped_engine_is_named_on_the_page_not_a_traceback(app, monkeypatch):
+    monkeypatch.setenv("ATLAS_ENGINE", "duckbd")
+    app.run()
+    assert not app.exception
+    assert any("ATLAS_ENGINE='duckbd' is not an engine" in m for m in plain_messages(app, "error"))

@@ -161,8 +161,10 @@ def _candidates(ev: _Events, rules: LinkRules) -> tuple[np.ndarray, np.ndarray]:
     found_b: list[np.ndarray] = []
 
     def search(indexed: np.ndarray, cell_of: np.ndarray, query_cells: list[np.ndarray],
-               queries: np.ndarray) -> None:
-        """Events ``indexed`` keyed by (cell_of, start); each query looks in its cells."""
+               queries: np.ndarray, *, by_distance: bool = False) -> None:
+        """Events ``indexed`` keyed by (cell_of, start); each query looks in its cells. Pairs
+        of points are kept only within reach of each other (``by_distance``) before they are
+        gathered, so that memory follows the candidates, not the cells' crowds."""
         previous = 0
         for limit in SPAN_CLASSES:
             group = indexed[(span[indexed] > previous) & (span[indexed] <= limit)]
@@ -185,6 +187,10 @@ def _candidates(ev: _Events, rules: LinkRules) -> tuple[np.ndarray, np.ndarray]:
                     a, b = q[qi], group[at]
                     keep = (a < b) & (ev.dataset[a] != ev.dataset[b])
                     keep &= (ev.start[b] <= ev.end[a] + tol) & (ev.end[b] >= ev.start[a] - tol)
+                    if by_distance:
+                        a, b, keep = a[keep], b[keep], np.ones(int(keep.sum()), bool)
+                        keep &= _km(ev.lat[a], ev.lon[a], ev.lat[b], ev.lon[b]) <= \
+                            ev.radius[a] + ev.radius[b] + rules.distance_km
                     found_a.append(a[keep])
                     found_b.append(b[keep])
 
@@ -194,7 +200,7 @@ def _candidates(ev: _Events, rules: LinkRules) -> tuple[np.ndarray, np.ndarray]:
     if len(points):
         neighbours = [np.where(level[points] == 0, grid[points] + dy * width + dx, -1)
                       for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
-        search(points, grid, neighbours, points)
+        search(points, grid, neighbours, points, by_distance=True)
     # Anything placed, with a governorate-level event of its governorate (either way round).
     areas = np.flatnonzero((level == 1) & (ev.area >= 0))
     if len(areas):

@@ -27,6 +27,7 @@ from dashboard.books.actors import selection_label
 from dashboard.books.sources import SourceBook
 from dashboard.events.combine import COMBINED_FORMAT, combine
 from dashboard.events.coverage import coverage
+from dashboard.events.engine import engine_name
 from dashboard.events.links import LinkRules, Links, annotate, differences, find_links, record_decisions
 from dashboard.events.query import RECORDED, select
 from dashboard.events.scene import Screen, compose, dataset_names
@@ -570,6 +571,11 @@ def main() -> None:
         plain(f"The map's Leaflet files are missing ({', '.join(missing)}): reinstall the package "
               "(pip install -e . in a checkout).", tone="error")
     st.html('<p class="atlas-title">Event Atlas · where, when, who, and which source says so</p>')
+    try:
+        engine_name()
+    except ValueError as wrong:  # a mistyped ATLAS_ENGINE: say so, never a traceback
+        plain(str(wrong), tone="error")
+        return
     store = choose_data()
     if store is None:
         return
