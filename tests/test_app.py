@@ -341,3 +341,42 @@ def test_a_mistyped_engine_is_named_on_the_page_not_a_traceback(app, monkeypatch
     app.run()
     assert not app.exception
     assert any("ATLAS_ENGINE='duckbd' is not an engine" in m for m in plain_messages(app, "error"))
+
+
+def test_decisions_are_kept_downloaded_and_loaded_back_with_bad_rows_named(app):
+    from dataclasses import replace
+
+    app.run()
+    app.file_uploader(key="upload").set_value(_files("acled_syria_sample.csv", "ucdp_ged_sample.csv")).run()
+    app.text_input(key="who").input("Ana").run()
+    app.session_state["atlas"] = replace(app.session_state["atlas"], selected="SYR1007", ring="SYR1007")
+    app.run()
+    next(b for b in app.button if b.label == "Same event").click().run()
+    assert not app.exception
+    assert "You marked it: same event (Ana, " in " ".join(plain_messages(app, "note"))
+    saved = app.session_state["atlas_decisions"]
+    assert [(d["id"], d["other_id"], d["decision"], d["who"]) for d in saved] == [
+        ("SYR1007", "ucdp-171017", "same event", "Ana")]
+    header = "dataset,id,other_dataset,other_id,decision,who,when\n"
+    when = "Bo,2026-12-01T00:00:00Z\n"
+    rows = ("acled_syria_sample.csv,SYR1005,ucdp_ged_sample.csv,ucdp-171018,different event," + when
+            + "acled_syria_sample.csv,SYR1001,ucdp_ged_sample.csv,ucdp-171001,perhaps," + when)
+    upload = ("mine.csv", (header + rows).encode(), "text/csv")
+    app.file_uploader(key="decisions_file").set_value(upload).run()
+    assert not app.exception
+    said = " ".join(plain_messages(app, "warning"))
+    assert "mine.csv: 1 decisions loaded, 1 rows left out" in said
+    assert "mine.csv, line 3: decision 'perhaps'" in said
+    assert {d["id"]: d["decision"] for d in app.session_state["atlas_decisions"]} == {
+        "SYR1007": "same event", "SYR1005": "different event"}
+    events = app.session_state["atlas_open"][1].events.set_index("id")
+    assert events.loc["SYR1005", "decisions"].startswith(
+        "different event as ucdp_ged_sample.csv:ucdp-171018 (Bo")
+
+
+def test_the_coverage_csv_keeps_a_formula_like_file_name_as_text():
+    from dashboard.events.coverage import coverage_csv
+
+    table = pd.DataFrame({"governorate": ["Aleppo"], "month": ["2016-02"], "dataset": ["=HYPERLINK(1).csv"],
+                          "events": [1], "linked": [0], "only_here": [1], "linked_share": [0.0]})
+    assert "'=HYPERLINK(1).csv" in coverage_csv(table).decode("utf-8-sig")

@@ -12,10 +12,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
-from dashboard.events.store import EventStore, index_store
+from dashboard.events.store import EventStore, index_store, start_then_id_order
 from dashboard.model.problems import ProblemTable
 from dashboard.model.schema import DATASET, STORE_COLUMNS
 
@@ -61,7 +59,7 @@ def combine(stores: Sequence[EventStore], *, labels: Sequence[str] | None = None
             np.full(len(frame), labels.index(label), np.int16), categories=pd.Index(labels))
         frames.append(frame)
     events = pd.concat(frames, ignore_index=True)
-    order = _by_start_then_id(events)
+    order = start_then_id_order(events["start"], events["id"])
     events = events.take(order).reset_index(drop=True)[list(STORE_COLUMNS)]
     problems = ProblemTable()
     for store in stores:
@@ -69,9 +67,3 @@ def combine(stores: Sequence[EventStore], *, labels: Sequence[str] | None = None
     return index_store(name or " + ".join(labels), events, problems=problems,
                        actors=stores[0].actors, fmt=COMBINED_FORMAT)
 
-
-def _by_start_then_id(events: pd.DataFrame) -> np.ndarray:
-    """The order every store keeps (the loader's): start date, then id."""
-    keys = pa.table({"start": pa.array(events["start"].to_numpy("datetime64[ns]")),
-                     "id": pa.array(events["id"].astype("str").to_numpy(dtype=object), type=pa.string())})
-    return pc.sort_indices(keys, sort_keys=[("start", "ascending"), ("id", "ascending")]).to_numpy()

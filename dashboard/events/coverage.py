@@ -13,6 +13,7 @@ import pandas as pd
 
 from dashboard.events.query import recorded_counts
 from dashboard.model.schema import DATASET
+from dashboard.model.text import neutralise_cell
 
 NO_GOVERNORATE = "(no governorate)"
 COVERAGE_COLUMNS = ("governorate", "month", "dataset", "events", "linked", "only_here", "linked_share")
@@ -38,3 +39,12 @@ def coverage(events: pd.DataFrame, governorates: np.ndarray) -> pd.DataFrame:
     grouped["only_here"] = grouped["events"] - grouped["linked"]
     grouped["linked_share"] = (grouped["linked"] / grouped["events"]).round(3)
     return grouped[list(COVERAGE_COLUMNS)]
+
+
+def coverage_csv(table: pd.DataFrame) -> bytes:
+    """The table as a CSV safe to open in a spreadsheet: a dataset is named after its file, and
+    a file named "=HYPERLINK(...).csv" must stay text (as the events CSV treats its cells)."""
+    safe = table.copy()
+    for column in ("governorate", "dataset"):
+        safe[column] = safe[column].astype(str).map(neutralise_cell)
+    return safe.to_csv(index=False).encode("utf-8-sig")

@@ -118,15 +118,21 @@ def _columns(store: EventStore) -> _Events:
     country, countries = pd.factorize(names)
     country = np.where(np.asarray(countries, dtype=object)[country] == "", -1, country) \
         if len(countries) else country
-    column = events[DATASET]
-    dataset = column.cat.codes.to_numpy() if isinstance(column.dtype, pd.CategoricalDtype) \
-        else pd.factorize(column)[0]
+    dataset = dataset_codes(events)
     start, end = store.start_days.astype(np.int64), store.end_days.astype(np.int64)
     exact_day = (events["date_precision"].astype("string").fillna("day") == "day").to_numpy() & \
         (start == end)
-    return _Events(np.asarray(dataset, np.int64), start, end, lat, lon, radius, level,
+    return _Events(dataset, start, end, lat, lon, radius, level,
                    np.asarray(area, np.int64), np.asarray(country, np.int64),
                    np.asarray(areas, dtype=object), np.asarray(countries, dtype=object), exact_day)
+
+
+def dataset_codes(events: pd.DataFrame) -> np.ndarray:
+    """Each row's dataset as a small integer (the category's code)."""
+    column = events[DATASET]
+    codes = column.cat.codes.to_numpy() if isinstance(column.dtype, pd.CategoricalDtype) \
+        else pd.factorize(column)[0]
+    return np.asarray(codes, dtype=np.int64)
 
 
 def _windows(keys: np.ndarray, lo: np.ndarray, hi: np.ndarray,
@@ -228,8 +234,10 @@ def _km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) 
     return 6371.0088 * 2 * np.arcsin(np.sqrt(np.clip(h, 0, 1)))
 
 
-def _actor_overlap(store: EventStore, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For each pair: a shared actor's code (-1 none) and a shared side's code (-1 none)."""
+def _actor_overlap(store: EventStore, a: np.ndarray,
+                   b: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """For each pair: a shared actor's code (-1 none) and a shared side's code (-1 none); and
+    the sides' names by code."""
     size = len(store)
     order = np.argsort(store.link_row, kind="stable")
     rows, actors = store.link_row[order].astype(np.int64), store.link_actor[order].astype(np.int64)
@@ -259,8 +267,7 @@ def _actor_overlap(store: EventStore, a: np.ndarray, b: np.ndarray) -> tuple[np.
     side = np.full(len(a), -1, np.int64)
     for i, _ in enumerate(names[:62]):
         side[(side < 0) & ((common >> i) & 1 == 1)] = i
-    store.memo["link_sides"] = names
-    return shared, side
+    return shared, side, names
 
 
 def find_links(store: EventStore, rules: LinkRules = LinkRules()) -> Links:
@@ -287,7 +294,7 @@ def _possible(store: EventStore, rules: LinkRules) -> pd.DataFrame:
     same_country = (ev.country[a] >= 0) & (ev.country[a] == ev.country[b]) & \
         ((ev.level[a] == 2) | (ev.level[b] == 2))
     place_ok = np.where(both_points, near, same_area | same_country)
-    shared, side = _actor_overlap(store, a, b)
+    shared, side, sides = _actor_overlap(store, a, b)
     keep = place_ok & ((shared >= 0) | (side >= 0))
     a, b, km, shared, side = a[keep], b[keep], km[keep], shared[keep], side[keep]
     both_points, same_area = both_points[keep], same_area[keep]
@@ -304,7 +311,6 @@ def _possible(store: EventStore, rules: LinkRules) -> pd.DataFrame:
     types = store.events["event_type"].astype("string").fillna("").to_numpy(dtype=object)
     score = np.clip(0.4 * timing + 0.35 * placing + 0.25 * acting
                     + 0.05 * (types[a] == types[b]), 0, 1).round(3)
-    sides = store.memo.get("link_sides", [])
     area_name = np.where(same_area, ev.areas[np.maximum(ev.area[a], 0)] if len(ev.areas) else "", "")
     country_name = ev.countries[np.maximum(ev.country[a], 0)] if len(ev.countries) else np.full(len(a), "")
     frame = pd.DataFrame({
@@ -405,9 +411,7 @@ def annotate(store: EventStore, links: Links) -> None:
     so that the next question sees the new columns."""
     events = store.events
     column = events[DATASET]
-    codes = column.cat.codes.to_numpy() if isinstance(column.dtype, pd.CategoricalDtype) \
-        else pd.factorize(column)[0]
-    events["recorded_in"] = links.recorded_in(np.asarray(codes))
+    events["recorded_in"] = links.recorded_in(dataset_codes(events))
     found = links.frame[links.frame["kind"] == POSSIBLE]
     ids = np.full(len(store), "", dtype=object)
     scores = np.full(len(store), "", dtype=object)

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from dashboard.books.actors import ActorBook
 from dashboard.books.regions import governorate_of
@@ -93,6 +95,14 @@ def index_store(
         facets=build_facets(events, governorates),
         unmatched_actors=unmatched_actors(names, link_actor, actors),
     )
+
+
+def start_then_id_order(start: pd.Series, ids: pd.Series) -> np.ndarray:
+    """Positions of the rows by start date, then id: the order every store keeps (the engines
+    read date order from it). Arrow's sort: stable, no copies of the other columns."""
+    keys = pa.table({"start": pa.array(start.to_numpy("datetime64[ns]")),
+                     "id": pa.array(ids.astype("str").array)})
+    return pc.sort_indices(keys, sort_keys=[("start", "ascending"), ("id", "ascending")]).to_numpy()
 
 
 def unmatched_frame(names: list[str], counts: list[int]) -> pd.DataFrame:

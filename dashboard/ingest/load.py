@@ -16,13 +16,12 @@ from typing import BinaryIO
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from dashboard import DATA_DIR
 from dashboard.books.actors import DEFAULT_ACTORS, ActorBook
 from dashboard.books.gazetteer import DEFAULT_GAZETTEER, Gazetteer
 from dashboard.books.sources import DEFAULT_SOURCES, SourceBook
-from dashboard.events.store import EventStore, index_store
+from dashboard.events.store import EventStore, index_store, start_then_id_order
 from dashboard.ingest.columnmap import ColumnMap, remap
 from dashboard.ingest.formats import adapt, detect_format
 from dashboard.ingest.readcsv import read_table
@@ -222,11 +221,8 @@ def normalise(
 
 
 def _row_order(start: pd.Series, ids: pd.Series, dropped: np.ndarray) -> np.ndarray:
-    """Positions of the kept rows by start date, then id (Arrow's sort: stable, no copies of the
-    other columns)."""
-    keys = pa.table({"start": pa.array(start.to_numpy("datetime64[ns]")),
-                     "id": pa.array(ids.astype("str").array)})
-    order = pc.sort_indices(keys, sort_keys=[("start", "ascending"), ("id", "ascending")]).to_numpy()
+    """Positions of the kept rows in the store's order (by start date, then id)."""
+    order = start_then_id_order(start, ids)
     return order[~dropped[order]]
 
 

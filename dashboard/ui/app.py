@@ -26,7 +26,7 @@ from streamlit.logger import get_logger
 from dashboard.books.actors import selection_label
 from dashboard.books.sources import SourceBook
 from dashboard.events.combine import COMBINED_FORMAT, combine
-from dashboard.events.coverage import coverage
+from dashboard.events.coverage import coverage, coverage_csv
 from dashboard.events.engine import engine_name
 from dashboard.events.links import LinkRules, Links, annotate, differences, find_links, record_decisions
 from dashboard.events.query import RECORDED, select
@@ -386,6 +386,8 @@ def compare_section(store: EventStore, state: Interaction) -> None:
                            on_click="ignore", width="stretch", disabled=not decided)
         st.file_uploader("Load decisions (CSV)", type=["csv"], key="decisions_file",
                          on_change=load_decisions)
+        for note in ss.get("atlas_decision_notes", []):  # what the last loaded file said
+            plain(note, tone="warning")
 
 
 def coverage_panel(store: EventStore) -> None:
@@ -401,7 +403,7 @@ def coverage_panel(store: EventStore) -> None:
         plain("linked: events with a possible match in another open dataset; only_here: events no "
               "other open dataset seems to record.")
         st.dataframe(table, hide_index=True, width="stretch", height=260, key="coverage")
-        st.download_button("Coverage (CSV)", data=table.to_csv(index=False).encode("utf-8"),
+        st.download_button("Coverage (CSV)", data=coverage_csv(table),
                            file_name="atlas-coverage.csv", mime="text/csv", key="coverage_csv",
                            on_click="ignore")
 
@@ -437,7 +439,8 @@ def load_decisions() -> None:
             continue
         kept.append({c: str(row[c]).lstrip("'") if c != "decision" else verdict for c in DECISION_COLUMNS})
     ss[DECISIONS] = merge_decisions(ss.get(DECISIONS, []), kept)
-    ss["atlas_decision_notes"] = notes
+    ss["atlas_decision_notes"] = [f"{upload.name}: {len(kept):,} decisions loaded"
+                                  + (f", {len(notes):,} rows left out:" if notes else "."), *notes[:20]]
     ss.pop(LINKS, None)  # written onto the rows again
 
 
@@ -460,8 +463,6 @@ def decide(store: EventStore, a: int, b: int, verdict: str) -> None:
 def also_panel(store: EventStore, links: Links, row: int) -> None:
     """ "Also recorded in": the selected record's candidates in the other datasets (and its
     competing claims), best first, each with its reasons and the differences side by side."""
-    for note in ss.get("atlas_decision_notes", []):
-        plain(note, tone="warning")
     found = links.of(row)
     if found.empty:
         if store.fmt == COMBINED_FORMAT:
