@@ -393,8 +393,8 @@ def test_a_file_in_no_format_is_read_through_the_columns_the_user_chooses(page, 
     wait_until(lambda: shown_counts(page) == (2, 2), page=page, message="the two usable rows")
     no_exception(page)
     assert page.get_by_text("2 problems in the data").count() == 1  # lines 4 and 5, by line in the panel
-    frame = wait_for_map(page)
-    wait_until(lambda: marker_count(frame) == 2, page=page, message="the two events' markers")
+    # the map's frame is looked up on each try: a change of data may re-create the iframe
+    wait_until(lambda: marker_count(wait_for_map(page)) == 2, page=page, message="the two events' markers")
 
 
 def test_the_first_view_frames_syria_says_what_is_outside_and_show_all_frames_everything(page, store):
