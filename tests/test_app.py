@@ -315,6 +315,24 @@ def test_a_selected_event_shows_who_else_recorded_it_and_the_filter_keeps_single
     assert any(e.label.startswith("Coverage: events per governorate") for e in app.expander)
 
 
+def test_the_link_rules_are_the_users_and_travel_in_the_link(app):
+    app.run()
+    app.file_uploader(key="upload").set_value(_files("acled_syria_sample.csv", "ucdp_ged_sample.csv")).run()
+    app.checkbox(key="use_bundled").uncheck().run()
+    app.selectbox(key="recorded").set_value("single").run()
+    single = shown(app)[0]
+    app.number_input(key="link_km").set_value(0.0).run()
+    app.number_input(key="link_days").set_value(0).run()
+    assert not app.exception
+    strict = shown(app)[0]
+    assert strict > single, "narrower rules leave more events recorded in one dataset only"
+    assert (app.session_state["atlas"].link_days, app.session_state["atlas"].link_km) == (0, 0.0)
+    assert app.query_params.get("link_km") == "0" and app.query_params.get("link_days") == "0"
+    app.number_input(key="link_km").set_value(200.0).run()
+    app.number_input(key="link_days").set_value(60).run()
+    assert not app.exception and shown(app)[0] <= single
+
+
 def test_the_timeline_stacks_by_dataset_when_asked(app):
     app.run()
     app.file_uploader(key="upload").set_value(_files("acled_syria_sample.csv", "ucdp_ged_sample.csv")).run()
@@ -372,6 +390,26 @@ def test_decisions_are_kept_downloaded_and_loaded_back_with_bad_rows_named(app):
     events = app.session_state["atlas_open"][1].events.set_index("id")
     assert events.loc["SYR1005", "decisions"].startswith(
         "different event as ucdp_ged_sample.csv:ucdp-171018 (Bo")
+
+
+def test_a_candidate_marked_different_no_longer_counts_as_a_second_record(app):
+    from dataclasses import replace
+
+    app.run()
+    app.file_uploader(key="upload").set_value(_files("acled_syria_sample.csv", "ucdp_ged_sample.csv")).run()
+    app.checkbox(key="use_bundled").uncheck().run()
+    app.selectbox(key="recorded").set_value("single").run()
+    single = shown(app)[0]
+    events = app.session_state["atlas_open"][1].events.set_index("id")
+    assert events.loc["SYR1013", "linked_ids"] == "ucdp_ged_sample.csv:ucdp-171003"  # its only match
+    app.selectbox(key="recorded").set_value("").run()
+    app.session_state["atlas"] = replace(app.session_state["atlas"], selected="SYR1013", ring="SYR1013")
+    app.run()
+    next(b for b in app.button if b.label == "Different").click().run()
+    app.selectbox(key="recorded").set_value("single").run()
+    assert not app.exception
+    assert shown(app)[0] == single + 2, "both records of the pair are single-source now"
+    assert "You marked it: different event" in " ".join(plain_messages(app, "note"))
 
 
 def test_the_coverage_csv_keeps_a_formula_like_file_name_as_text():

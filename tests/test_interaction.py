@@ -208,3 +208,18 @@ def test_a_random_walk_keeps_the_invariants(seed):
         assert state.camera is not None and not state.follow, context
         if state.playing:
             assert state.play_end is not None and state.end <= state.play_end, context
+
+
+def test_new_link_rules_refit_only_when_they_change_what_is_shown():
+    from dashboard.events.links import LinkRules
+
+    state = replace(ix.INITIAL, fit_wanted=False, selected="e1")
+    wider = ix.link_rules_changed(state, days=7, km=30)
+    assert wider.link_rules() == LinkRules(tolerance_days=7, distance_km=30.0)
+    assert not wider.fit_wanted and wider.ring == "e1"  # no Recorded-in filter: the map stays
+    filtered = replace(state, recorded="single")
+    assert ix.link_rules_changed(filtered, days=7, km=30).fit_wanted
+    assert not ix.link_rules_changed(replace(filtered, moved=True), days=7, km=30).fit_wanted
+    assert ix.link_rules_changed(state, days=3, km=10.0) is state  # the same rules: nothing happens
+    assert ix.reset(wider).link_rules() == LinkRules()
+    assert ix.url_opened(ix.to_view(wider)).link_rules() == wider.link_rules()

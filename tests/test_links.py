@@ -12,7 +12,15 @@ import pytest
 from dashboard.books.actors import ActorBook
 from dashboard.events.combine import combine
 from dashboard.events.coverage import coverage
-from dashboard.events.links import DISPUTE, POSSIBLE, LinkRules, annotate, differences, find_links
+from dashboard.events.links import (
+    DISPUTE,
+    POSSIBLE,
+    LinkRules,
+    annotate,
+    differences,
+    find_links,
+    record_decisions,
+)
 from dashboard.events.store import index_store
 from dashboard.exports.export import export_frame
 from dashboard.ingest.load import load_bundled, load_events
@@ -160,6 +168,31 @@ def test_recorded_in_coverage_and_the_export_carry_the_links():
     exported = export_frame(store.events).set_index("id")
     assert exported.loc["a1", "linked_ids"].split(";") and "b:b1" in exported.loc["a1", "linked_ids"]
     assert exported.loc["a2", "linked_ids"] == "" and exported.loc["b1", "dataset"] == "b"
+
+
+def test_the_users_verdicts_overrule_the_matcher_in_recorded_in():
+    store = store_of(a=[event("a1", "2016-02-03", *ALEPPO, "IRGC"), event("a2", "2016-03-03", *HAMA, "IRGC")],
+                     b=[event("b1", "2016-02-04", *ALEPPO, "IRGC"),
+                        event("b2", "2016-06-01", *HAMA, "Hezbollah")],
+                     c=[event("c1", "2016-02-03", *ALEPPO, "IRGC")])
+    links = find_links(store)
+    annotate(store, links)
+
+    def verdict(mine: str, theirs: str, said: str) -> dict:
+        datasets = dict(zip(store.events["id"], store.events["dataset"].astype(str), strict=True))
+        return {"dataset": datasets[mine], "id": mine, "other_dataset": datasets[theirs],
+                "other_id": theirs, "decision": said, "who": "Ana", "when": "2026-12-02T10:00:00Z"}
+
+    # b1 is not a1 (told from either side), and a2 is b2 though the matcher never paired them
+    record_decisions(store, [verdict("b1", "a1", "different event"), verdict("a2", "b2", "same event")],
+                     links)
+    by_id = dict(zip(store.events["id"], store.events["recorded_in"], strict=True))
+    assert by_id == {"a1": 2, "a2": 2, "b1": 2, "b2": 2, "c1": 3}
+    assert store.events.set_index("id").loc["a1", "decisions"] == \
+        "different event as b:b1 (Ana, 2026-12-02T10:00:00Z)"
+    record_decisions(store, [], links)  # verdicts withdrawn: the matcher's word again
+    assert dict(zip(store.events["id"], store.events["recorded_in"], strict=True)) == \
+        {"a1": 3, "a2": 1, "b1": 3, "b2": 1, "c1": 3}
 
 
 def test_the_acled_and_ucdp_samples_link_the_same_events_written_each_way():

@@ -19,7 +19,8 @@ def parse(params: dict[str, list[str]]):
 def test_round_trip():
     state = ViewState(start=pd.Timestamp("2016-02-01"), end=pd.Timestamp("2016-02-29"),
                       actors=("IRGC", "coalition:armed opposition"), event_types=("battle",),
-                      text="Aleppo", selected="e2", colour_mode="side", subunits=False)
+                      text="Aleppo", selected="e2", colour_mode="side", subunits=False,
+                      recorded="single", link_days=7, link_km=2.5, stack="dataset")
     params = {k: v if isinstance(v, list) else [v] for k, v in to_params(state).items()}
     parsed = parse(params)
     assert parsed.state == state
@@ -39,6 +40,11 @@ def test_defaults_make_an_empty_url():
         ({"colour": ["purple"]}, "colour='purple'"),
         ({"sel": ["gone"]}, "sel='gone'"),
         ({"from": ["1990-01-01"]}, "outside the data"),
+        ({"link_days": ["1.5"]}, "link_days='1.5'"),
+        ({"link_days": ["61"]}, "link_days='61'"),
+        ({"link_km": ["nan"]}, "link_km='nan'"),
+        ({"link_km": ["-1"]}, "link_km='-1'"),
+        ({"stack": ["colour"]}, "stack='colour'"),
     ],
 )
 def test_bad_parameters_give_a_notice_and_are_ignored(params, notice):
@@ -55,3 +61,10 @@ def test_out_of_range_dates_are_clamped_and_swapped():
 
 def test_comma_separated_actors_are_accepted():
     assert parse({"actor": ["IRGC,Hezbollah"]}).state.actors == ("IRGC", "Hezbollah")
+
+
+def test_the_link_rules_and_stacking_travel_in_the_link():
+    assert to_params(ViewState(link_days=0, link_km=25.0, stack="dataset")) == {
+        "link_days": "0", "link_km": "25", "stack": "dataset"}
+    state = parse({"link_days": ["0"], "link_km": ["25"]}).state
+    assert (state.link_days, state.link_km, state.stack) == (0, 25.0, "type")

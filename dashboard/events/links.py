@@ -10,16 +10,20 @@ events are candidates when
   and none in another; one known only at country level meets the events of that country;
 - they name a common actor, or actors of one side (the actor book's coalitions).
 
-Finding them never compares all pairs: events are put in order of (cell, start day), cells being
-grid squares as wide as the largest distance two point events can be apart, or a governorate, or
-a country; each event then looks, with binary search, only at the events of its neighbouring cells
-whose start falls in its widened period. Events are grouped by how long their period is, so that a
-year-long event does not widen the search for the day-precision ones. The work grows with the
-number of candidates, not with the product of the datasets' sizes.
+Finding them never compares all pairs: for each pair of datasets, the larger one's events are
+put in order of (cell, start day), cells being grid squares as wide as the largest distance two
+point events can be apart, or a governorate, or a country; each event of the smaller one then
+looks, with binary search, only at the events of its neighbouring cells whose start falls in its
+widened period. Events are grouped by how long their period is, so that a year-long event does not
+widen the search for the day-precision ones, and a dataset's events never meet each other. The work
+grows with the number of candidates, not with the product of the datasets' sizes.
+
+The user's verdicts (:func:`record_decisions`) overrule the matcher in ``recorded_in``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -35,10 +39,11 @@ from dashboard.model.schema import DATASET, shown_actors
 LONGEST_DAYS = 370  # an event of a longer period (a five-year toll) is linked to nothing
 AREA_KM = 25.0  # a place known less well than this is matched by its governorate, not by distance
 SPAN_CLASSES = (1, 8, 32, 100, LONGEST_DAYS)  # days: events grouped by the length of their period
-CHUNK = 100_000  # events whose candidates are worked out at once (bounds the memory of a search)
+BATCH = 2_000_000  # pairs gathered at once before they are sifted (bounds the memory of a search)
 POSSIBLE = "possible match"
 DISPUTE = "same dispute"
 LINK_COLUMNS = ("a", "b", "score", "days_apart", "km", "same_area", "shared", "kind", "why")
+MAX_DAYS, MAX_KM = 60, 200.0  # the widest rules a user may set (the cost grows with both)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,14 +70,27 @@ class Links:
         lo, hi = np.searchsorted(starts, row, "left"), np.searchsorted(starts, row, "right")
         return self.frame.iloc[lo:hi]
 
-    def recorded_in(self, datasets: np.ndarray) -> np.ndarray:
+    def recorded_in(self, datasets: np.ndarray, *, same: np.ndarray | None = None,
+                    different: np.ndarray | None = None) -> np.ndarray:
         """For each event (``datasets``: its dataset code), 1 + the other datasets holding a
-        possible match of it. Competing claims of one dataset do not count."""
+        possible match of it. Competing claims of one dataset do not count. The user's verdicts
+        overrule the matcher: pairs of rows (two columns) marked ``different`` do not count,
+        pairs marked ``same`` do, found by the matcher or not."""
         counts = np.ones(len(datasets), dtype=np.int16)
         found = self.frame[self.frame["kind"] == POSSIBLE]
-        if len(found):
-            pairs = pd.DataFrame({"a": found["a"].to_numpy(),
-                                  "other": datasets[found["b"].to_numpy()]}).drop_duplicates()
+        a, b = found["a"].to_numpy(np.int64), found["b"].to_numpy(np.int64)
+        if different is not None and len(different):
+            size = max(len(datasets), 1)
+            wrong = np.concatenate([different[:, 0] * size + different[:, 1],
+                                    different[:, 1] * size + different[:, 0]])
+            right = ~np.isin(a * size + b, wrong)
+            a, b = a[right], b[right]
+        if same is not None and len(same):
+            a = np.concatenate([a, same[:, 0], same[:, 1]])
+            b = np.concatenate([b, same[:, 1], same[:, 0]])
+        if len(a):
+            pairs = pd.DataFrame({"a": a, "other": datasets[b]})
+            pairs = pairs[pairs["other"] != datasets[a]].drop_duplicates()
             counts += np.bincount(pairs["a"].to_numpy(), minlength=len(datasets)).astype(np.int16)
         return counts
 
@@ -135,28 +153,37 @@ def dataset_codes(events: pd.DataFrame) -> np.ndarray:
     return np.asarray(codes, dtype=np.int64)
 
 
-def _windows(keys: np.ndarray, lo: np.ndarray, hi: np.ndarray,
-             queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(query, position in keys) for every key in [lo, hi] of each query (keys sorted)."""
+def _windows(keys: np.ndarray, lo: np.ndarray,
+             hi: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(query, position in keys) for every key in [lo, hi] of each query (keys sorted), in batches
+    of about ``BATCH`` pairs, so that a crowded cell does not gather its pairs all at once."""
     first = np.searchsorted(keys, lo, "left")
-    last = np.searchsorted(keys, hi, "right")
-    sizes = np.maximum(last - first, 0)
-    total = int(sizes.sum())
-    if not total:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    query = np.repeat(queries, sizes)
-    offset = np.arange(total) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-    return query, np.repeat(first, sizes) + offset
+    sizes = np.maximum(np.searchsorted(keys, hi, "right") - first, 0)
+    ends = np.cumsum(sizes)
+    done = 0
+    while done < len(sizes):
+        before = int(ends[done - 1]) if done else 0
+        stop = max(int(np.searchsorted(ends, before + BATCH, "right")), done + 1)
+        part = sizes[done:stop]
+        total = int(ends[stop - 1]) - before
+        if total:
+            query = np.repeat(np.arange(done, stop), part)
+            offset = np.arange(total) - np.repeat(np.cumsum(part) - part, part)
+            yield query, np.repeat(first[done:stop], part) + offset
+        done = stop
 
 
 def _candidates(ev: _Events, rules: LinkRules) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs (a, b), a < b, of events of different datasets that may meet in time and place."""
+    """Pairs (a, b), a < b, of events of different datasets that may meet in time and place.
+
+    Each pair of datasets is searched on its own: the smaller one's events look into an index of
+    the other's, so that a large dataset's events never meet each other on the way."""
     tol = int(rules.tolerance_days)
     reach = 2 * AREA_KM + rules.distance_km  # the farthest two point events may be apart
     span = ev.end - ev.start + 1
     level = np.where(span <= LONGEST_DAYS, ev.level, 3)  # too long a period: linked to nothing
-    points = np.flatnonzero(level == 0)
-    widest = float(np.abs(ev.lat[points]).max()) if len(points) else 0.0
+    points = level == 0
+    widest = float(np.abs(ev.lat[points]).max()) if points.any() else 0.0
     cell = reach / (111.32 * max(np.cos(np.radians(min(widest, 80.0))), 0.17))  # degrees
     gx = np.floor(np.nan_to_num(ev.lon) / cell).astype(np.int64)
     gy = np.floor(np.nan_to_num(ev.lat) / cell).astype(np.int64)
@@ -166,60 +193,58 @@ def _candidates(ev: _Events, rules: LinkRules) -> tuple[np.ndarray, np.ndarray]:
     found_a: list[np.ndarray] = []
     found_b: list[np.ndarray] = []
 
-    def search(indexed: np.ndarray, cell_of: np.ndarray, query_cells: list[np.ndarray],
-               queries: np.ndarray, *, by_distance: bool = False) -> None:
-        """Events ``indexed`` keyed by (cell_of, start); each query looks in its cells. Pairs
-        of points are kept only within reach of each other (``by_distance``) before they are
-        gathered, so that memory follows the candidates, not the cells' crowds."""
+    def meet(indexed: np.ndarray, key_of: np.ndarray, queries: np.ndarray,
+             query_keys: list[np.ndarray], *, by_distance: bool = False) -> None:
+        """Pairs of ``queries`` (each looking under its keys, one list per neighbour) with the
+        events ``indexed`` (keyed by ``key_of`` and start) whose widened periods overlap. Pairs
+        of points are kept only within reach of each other (``by_distance``)."""
         previous = 0
         for limit in SPAN_CLASSES:
             group = indexed[(span[indexed] > previous) & (span[indexed] <= limit)]
-            longest = int(span[group].max()) if len(group) else 0
             previous = limit
-            if not len(group):
+            if not len(group) or not len(queries):
                 continue
-            keys = cell_of[group] * day_room + (ev.start[group] - base)
+            longest = int(span[group].max())
+            keys = key_of[group] * day_room + (ev.start[group] - base)
             order = np.argsort(keys, kind="stable")
             keys, group = keys[order], group[order]
-            for chunk in range(0, len(queries), CHUNK):
-                part = queries[chunk:chunk + CHUNK]
-                for cells in query_cells:
-                    here = cells[chunk:chunk + CHUNK]
-                    ok = here >= 0
-                    q = part[ok]
-                    lo = here[ok] * day_room + (ev.start[q] - base - tol - longest + 1)
-                    hi = here[ok] * day_room + (ev.end[q] - base + tol)
-                    qi, at = _windows(keys, lo, hi, np.arange(len(q)))
-                    a, b = q[qi], group[at]
-                    keep = (a < b) & (ev.dataset[a] != ev.dataset[b])
-                    keep &= (ev.start[b] <= ev.end[a] + tol) & (ev.end[b] >= ev.start[a] - tol)
+            for cells in query_keys:
+                lo = cells * day_room + (ev.start[queries] - base - tol - longest + 1)
+                hi = cells * day_room + (ev.end[queries] - base + tol)
+                for qi, at in _windows(keys, lo, hi):
+                    a, b = queries[qi], group[at]
+                    keep = (ev.start[b] <= ev.end[a] + tol) & (ev.end[b] >= ev.start[a] - tol)
+                    a, b = a[keep], b[keep]
                     if by_distance:
-                        a, b, keep = a[keep], b[keep], np.ones(int(keep.sum()), bool)
-                        keep &= _km(ev.lat[a], ev.lon[a], ev.lat[b], ev.lon[b]) <= \
+                        near = _km(ev.lat[a], ev.lon[a], ev.lat[b], ev.lon[b]) <= \
                             ev.radius[a] + ev.radius[b] + rules.distance_km
-                    found_a.append(a[keep])
-                    found_b.append(b[keep])
+                        a, b = a[near], b[near]
+                    found_a.append(np.minimum(a, b))
+                    found_b.append(np.maximum(a, b))
 
-    # Points with points, by grid cell (a square and its eight neighbours).
     width = int(gx.max() - gx.min() + 3) if len(gx) else 1
     grid = (gy - (gy.min() if len(gy) else 0) + 1) * width + (gx - (gx.min() if len(gx) else 0) + 1)
-    if len(points):
-        neighbours = [np.where(level[points] == 0, grid[points] + dy * width + dx, -1)
-                      for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
-        search(points, grid, neighbours, points, by_distance=True)
-    # Anything placed, with a governorate-level event of its governorate (either way round).
-    areas = np.flatnonzero((level == 1) & (ev.area >= 0))
-    if len(areas):
-        placed = np.flatnonzero((level <= 1) & (ev.area >= 0))
-        search(areas, ev.area, [ev.area[placed]], placed)
-        search(placed[level[placed] == 0], ev.area, [ev.area[areas]], areas)
-    # Anything with a country, with a country-level event of that country (either way round).
-    # Governorate-level events outside every governorate are matched by their country.
-    vague = np.flatnonzero(((level == 2) | ((level == 1) & (ev.area < 0))) & (ev.country >= 0))
-    if len(vague):
-        known = np.flatnonzero((level <= 2) & (ev.country >= 0))
-        search(vague, ev.country, [ev.country[known]], known)
-        search(known[~np.isin(known, vague)], ev.country, [ev.country[vague]], vague)
+    areas = (level == 1) & (ev.area >= 0)  # governorate-level, inside a governorate
+    placed = (level <= 1) & (ev.area >= 0)
+    vague = ((level == 2) | ((level == 1) & (ev.area < 0))) & (ev.country >= 0)
+    known = (level <= 2) & (ev.country >= 0)
+    codes = np.unique(ev.dataset)
+    for i, first in enumerate(codes):
+        for second in codes[i + 1:]:
+            one, other = ev.dataset == first, ev.dataset == second
+            if one.sum() > other.sum():
+                one, other = other, one
+            # Points with points, by grid cell (a square and its eight neighbours).
+            mine, theirs = np.flatnonzero(points & one), np.flatnonzero(points & other)
+            meet(theirs, grid, mine, [grid[mine] + dy * width + dx for dy in (-1, 0, 1)
+                                      for dx in (-1, 0, 1)], by_distance=True)
+            # Anything placed, with a governorate-level event of its governorate (either way
+            # round); then anything with a country, with a country-level event of that country.
+            # Governorate-level events outside every governorate are matched by their country.
+            for index, look, key in ((areas, placed, ev.area), (vague, known, ev.country)):
+                for left, right in ((one, other), (other, one)):
+                    asking = np.flatnonzero(look & left)
+                    meet(np.flatnonzero(index & right), key, asking, [key[asking]])
     if not found_a:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     pairs = np.unique(np.stack([np.concatenate(found_a), np.concatenate(found_b)]), axis=1)
@@ -311,6 +336,10 @@ def _possible(store: EventStore, rules: LinkRules) -> pd.DataFrame:
     types = store.events["event_type"].astype("string").fillna("").to_numpy(dtype=object)
     score = np.clip(0.4 * timing + 0.35 * placing + 0.25 * acting
                     + 0.05 * (types[a] == types[b]), 0, 1).round(3)
+    kept = _best(pd.DataFrame({"a": a, "b": b, "score": score}), ev.dataset, rules.best)
+    a, b, score, gap, km = a[kept], b[kept], score[kept], gap[kept], km[kept]
+    shared, side, same_day = shared[kept], side[kept], same_day[kept]
+    both_points, same_area = both_points[kept], same_area[kept]
     area_name = np.where(same_area, ev.areas[np.maximum(ev.area[a], 0)] if len(ev.areas) else "", "")
     country_name = ev.countries[np.maximum(ev.country[a], 0)] if len(ev.countries) else np.full(len(a), "")
     frame = pd.DataFrame({
@@ -323,7 +352,6 @@ def _possible(store: EventStore, rules: LinkRules) -> pd.DataFrame:
         "kind": POSSIBLE,
     })
     frame["why"] = _why(frame, same_day, np.where(both_points, 0, np.where(same_area, 1, 2)))
-    frame = _best(frame, ev.dataset, rules.best)
     return _both_ways(frame)
 
 
@@ -343,15 +371,16 @@ def _why(frame: pd.DataFrame, same_day: np.ndarray, level: np.ndarray) -> list[s
     return texts
 
 
-def _best(frame: pd.DataFrame, dataset: np.ndarray, best: int) -> pd.DataFrame:
-    """Pairs each among the other's ``best`` candidates in its dataset: one vague record (a
-    year's events in a country) would otherwise collect every record of that year."""
+def _best(frame: pd.DataFrame, dataset: np.ndarray, best: int) -> np.ndarray:
+    """Positions of the pairs (a, b, score) each among the other's ``best`` candidates in its
+    dataset, best first: one vague record (a year's events in a country) would otherwise collect
+    every record of that year."""
     if best <= 0:
-        return frame.iloc[:0]
+        return np.zeros(0, np.int64)
     ranked = frame.sort_values("score", ascending=False, kind="stable")
     keep_a = ranked.groupby([ranked["a"], dataset[ranked["b"].to_numpy()]]).cumcount() < best
     keep_b = ranked.groupby([ranked["b"], dataset[ranked["a"].to_numpy()]]).cumcount() < best
-    return ranked[(keep_a & keep_b).to_numpy()]
+    return ranked.index.to_numpy()[(keep_a & keep_b).to_numpy()]
 
 
 def _both_ways(frame: pd.DataFrame) -> pd.DataFrame:
@@ -429,20 +458,33 @@ def annotate(store: EventStore, links: Links) -> None:
     store.engines.clear()
 
 
-def record_decisions(store: EventStore, decided: list[dict]) -> None:
+def record_decisions(store: EventStore, decided: list[dict], links: Links) -> None:
     """The user's verdicts on candidate links, written onto both records' rows (``decisions``:
-    "same event as ucdp.csv:171017 (Ana, 2026-12-02T10:00:00Z)"), for the exports."""
+    "same event as ucdp.csv:171017 (Ana, 2026-12-02T10:00:00Z)"), for the exports; and counted in
+    ``recorded_in``: a pair marked different no longer corroborates, one marked same does. The
+    store's engines are dropped, so that the "Recorded in" filter sees the verdicts."""
     events = store.events
     text = np.full(len(store), "", dtype=object)
+    pairs: dict[str, list[tuple[int, int]]] = {"same event": [], "different event": []}
     if decided:
         where = {(str(d), str(i)): n for n, (d, i) in
                  enumerate(zip(events[DATASET].astype(str), events["id"].astype(str), strict=True))}
         for item in decided:
-            for mine, theirs in (("", "other_"), ("other_", "")):
-                row = where.get((item[f"{mine}dataset"], item[f"{mine}id"]))
+            rows = [where.get((item[f"{side}dataset"], item[f"{side}id"])) for side in ("", "other_")]
+            for row, theirs in zip(rows, ("other_", ""), strict=True):
                 if row is None:
                     continue
                 said = (f"{item['decision']} as {item[f'{theirs}dataset']}:{item[f'{theirs}id']} "
                         f"({item['who']}, {item['when']})")
                 text[row] = f"{text[row]}; {said}" if text[row] else said
+            first, second = rows
+            if first is not None and second is not None and item["decision"] in pairs:
+                pairs[item["decision"]].append((first, second))
     events["decisions"] = text
+
+    def as_array(found: list[tuple[int, int]]) -> np.ndarray:
+        return np.array(found, dtype=np.int64).reshape(-1, 2)
+
+    events["recorded_in"] = links.recorded_in(dataset_codes(events), same=as_array(pairs["same event"]),
+                                              different=as_array(pairs["different event"]))
+    store.engines.clear()

@@ -28,7 +28,15 @@ from dashboard.books.sources import SourceBook
 from dashboard.events.combine import COMBINED_FORMAT, combine
 from dashboard.events.coverage import coverage, coverage_csv
 from dashboard.events.engine import engine_name
-from dashboard.events.links import LinkRules, Links, annotate, differences, find_links, record_decisions
+from dashboard.events.links import (
+    MAX_DAYS,
+    MAX_KM,
+    Links,
+    annotate,
+    differences,
+    find_links,
+    record_decisions,
+)
 from dashboard.events.query import RECORDED, select
 from dashboard.events.scene import Screen, compose, dataset_names
 from dashboard.events.store import EventStore
@@ -62,7 +70,7 @@ from dashboard.ui.mapframe import map_component
 from dashboard.ui.plain import CSS as PLAIN_CSS
 from dashboard.ui.plain import plain
 from dashboard.ui.problems_panel import problems_panel
-from dashboard.ui.urlstate import parse_params, to_params
+from dashboard.ui.urlstate import STACKS, parse_params, to_params
 
 st.set_page_config(page_title="Event Atlas", page_icon="🗺️", layout="wide")
 get_logger("dashboard")  # the package's log lines print as Streamlit's do, at its logger.level
@@ -170,6 +178,10 @@ def on_filter(field: str, key: str, convert: Callable[[Any], object]) -> Callabl
 
 def on_look(field: str, key: str, convert: Callable[[Any], object]) -> Callable[[], None]:
     return lambda: apply(ix.look_changed, **{field: convert(ss[key])})
+
+
+def on_link_rules() -> None:
+    apply(ix.link_rules_changed, days=int(ss["link_days"]), km=float(ss["link_km"]))
 
 
 def on_list_pick() -> None:
@@ -301,7 +313,7 @@ def store_links(store: EventStore) -> Links:
     """The candidate links of the open datasets (and their competing claims), found once per set
     of datasets and rules, and written onto the rows of a combined store (which is this
     session's own) for the filter, the markers and the exports."""
-    rules = LinkRules(tolerance_days=int(ss.get("link_days", 3)), distance_km=float(ss.get("link_km", 10.0)))
+    rules = current().link_rules()
     key = (id(store), rules)
     held = ss.get(LINKS)
     if held is None or held[0] != key:
@@ -311,7 +323,7 @@ def store_links(store: EventStore) -> Links:
             links = find_links(store, rules)
             if several:
                 annotate(store, links)
-                record_decisions(store, ss.get(DECISIONS, []))
+                record_decisions(store, ss.get(DECISIONS, []), links)
         ss[LINKS] = held = (key, links)
     return held[1]
 
@@ -366,6 +378,9 @@ def compare_section(store: EventStore, state: Interaction) -> None:
     if not several and not state.recorded:
         return
     sync("recorded", state.recorded)
+    sync("stack", state.stack)
+    sync("link_days", state.link_days)
+    sync("link_km", state.link_km)
     with st.sidebar:
         st.header("Compare datasets")
         st.selectbox("Recorded in", ["", *RECORDED], key="recorded",
@@ -375,10 +390,13 @@ def compare_section(store: EventStore, state: Interaction) -> None:
                      "(± the days below), whose places are within both uncertainties plus the "
                      "distance below (or in the same governorate, for a governorate-level place), "
                      "and whose actors share a name or a side. A candidate, not a fact.")
-        st.radio("Stack the timeline by", ["type", "dataset"], key="stack", horizontal=True)
+        st.radio("Stack the timeline by", list(STACKS), key="stack", horizontal=True,
+                 on_change=on_look("stack", "stack", str))
         cols = st.columns(2)
-        cols[0].number_input("± days", min_value=0, max_value=60, value=3, step=1, key="link_days")
-        cols[1].number_input("± km", min_value=0.0, max_value=200.0, value=10.0, step=5.0, key="link_km")
+        cols[0].number_input("± days", min_value=0, max_value=MAX_DAYS, step=1, key="link_days",
+                             on_change=on_link_rules)
+        cols[1].number_input("± km", min_value=0.0, max_value=MAX_KM, step=5.0, key="link_km",
+                             on_change=on_link_rules)
         st.text_input("Your name (kept with your decisions)", key="who", max_chars=80)
         decided = ss.get(DECISIONS, [])
         st.download_button(f"Decisions ({len(decided)}, CSV)", data=decisions_csv(decided),
@@ -457,7 +475,7 @@ def decide(store: EventStore, a: int, b: int, verdict: str) -> None:
               "decision": verdict, "who": str(ss.get("who") or "").strip() or "anonymous",
               "when": pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%dT%H:%M:%SZ")}
     ss[DECISIONS] = merge_decisions(ss.get(DECISIONS, []), [record])
-    record_decisions(store, ss[DECISIONS])
+    record_decisions(store, ss[DECISIONS], store_links(store))
 
 
 def also_panel(store: EventStore, links: Links, row: int) -> None:
@@ -471,7 +489,9 @@ def also_panel(store: EventStore, links: Links, row: int) -> None:
     events = store.events
     plain("Possible matches and competing claims, best first: candidates, not facts; "
           "rows are never merged and tolls never added up.", strong="Also recorded in · ")
-    verdicts = {(d["id"], d["other_id"]): d for d in ss.get(DECISIONS, [])}
+    verdicts = {frozenset({(d["dataset"], d["id"]), (d["other_dataset"], d["other_id"])}): d
+                for d in ss.get(DECISIONS, [])}
+    mine = (str(events["dataset"].iat[row]), str(events["id"].iat[row]))
     for cand in found.head(6).to_dict("records"):
         b = int(cand["b"])
         other = events.iloc[b]
@@ -483,7 +503,7 @@ def also_panel(store: EventStore, links: Links, row: int) -> None:
             if diff:
                 st.dataframe(pd.DataFrame(diff, columns=["field", "this record", "that record"]),
                              hide_index=True, width="stretch", key=f"diff-{row}-{b}")
-            said = verdicts.get((str(events["id"].iat[row]), str(other["id"])))
+            said = verdicts.get(frozenset({mine, (str(other["dataset"]), str(other["id"]))}))
             if said:
                 plain(f"You marked it: {said['decision']} ({said['who']}, {said['when']}).")
             if cand["kind"] != "same dispute":
@@ -616,7 +636,7 @@ def main() -> None:
         if glance:
             plain(glance, tone="info")
         draw_list(view, state, chosen, several=store.fmt == COMBINED_FORMAT)
-        by_dataset = store.fmt == COMBINED_FORMAT and ss.get("stack") == "dataset"
+        by_dataset = store.fmt == COMBINED_FORMAT and state.stack == "dataset"
         long, colours, by = view.timeline, TYPE_COLOURS, "event_type"
         if by_dataset:  # counted from the events shown: the engines' timeline is by type
             by, long = "dataset", counts_over_time(view.events, by="dataset", freq=view.timeline_bin)

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
+from dashboard.events.links import LinkRules
 from dashboard.events.query import BBox, Query
 from dashboard.events.scene import MapSpec
 from dashboard.events.timeline import next_window, play_window
@@ -49,6 +50,9 @@ class Interaction:
     text: str = ""
     subunits: bool = True
     recorded: str = ""  # "" or a key of query.RECORDED: corroborated or single-source events only
+    link_days: int = LinkRules().tolerance_days  # how near two records must be to be candidates
+    link_km: float = LinkRules().distance_km
+    stack: str = "type"  # the timeline's bars stacked by event type or by dataset
     colour_mode: ColourMode = ColourMode.EVENT_TYPE
     layers: tuple[str, ...] = DEFAULT_LAYERS
     in_view: bool = False  # list only the events in the map's view
@@ -76,6 +80,10 @@ class Interaction:
         return Query(start=self.start, end=self.end, actors=self.actors, event_types=self.event_types,
                      text=self.text, include_subunits=self.subunits, recorded=self.recorded)
 
+    def link_rules(self) -> LinkRules:
+        """The rules the datasets' records are linked by."""
+        return LinkRules(tolerance_days=self.link_days, distance_km=self.link_km)
+
     def map_spec(self) -> MapSpec:
         """What the map (and every exported map) shows: the filter, narrowed to the map's view
         when the user asked to list only what is in it, the layers, colours and selection."""
@@ -90,7 +98,7 @@ class Interaction:
 
 INITIAL = Interaction()
 FILTER_FIELDS = frozenset({"actors", "event_types", "text", "subunits", "recorded"})
-LOOK_FIELDS = frozenset({"colour_mode", "layers", "in_view", "step", "speed_s", "skip_empty"})
+LOOK_FIELDS = frozenset({"colour_mode", "layers", "in_view", "step", "speed_s", "skip_empty", "stack"})
 
 
 # -- transitions ----------------------------------------------------------------------------------
@@ -197,6 +205,15 @@ def pause(state: Interaction) -> Interaction:
     return replace(state, playing=False)
 
 
+def link_rules_changed(state: Interaction, *, days: int, km: float) -> Interaction:
+    """How near two records must be to be candidates: the links are found again. With a
+    Recorded-in filter on, the events shown change, so the map refits unless the user moved it."""
+    new = replace(state, link_days=int(days), link_km=float(km))
+    if new == state:
+        return state
+    return replace(new, fit_wanted=bool(state.recorded) and not state.moved, ring=state.selected)
+
+
 def reset(state: Interaction) -> Interaction:
     """The initial state; the map refits to the events."""
     return replace(INITIAL, camera=state.camera)
@@ -221,7 +238,8 @@ def url_opened(view: ViewState, notices: list[str] | tuple[str, ...] = ()) -> In
         camera, fit = Camera(view.map_center, view.map_zoom, "url"), False
     return replace(INITIAL, start=view.start, end=view.end, actors=view.actors,
                    event_types=view.event_types, text=view.text, subunits=view.subunits,
-                   recorded=view.recorded, colour_mode=view.colour_mode, layers=view.layers,
+                   recorded=view.recorded, link_days=view.link_days, link_km=view.link_km,
+                   stack=view.stack, colour_mode=view.colour_mode, layers=view.layers,
                    in_view=view.in_view,
                    selected=view.selected, ring=view.selected, step=view.step, camera=camera, fit_wanted=fit,
                    moved=camera is not None, notices=tuple(notices))
@@ -238,6 +256,7 @@ def to_view(state: Interaction) -> ViewState:
     return ViewState(start=state.start, end=state.end, actors=state.actors,
                      event_types=state.event_types, text=state.text, selected=state.selected,
                      colour_mode=state.colour_mode, subunits=state.subunits, recorded=state.recorded,
+                     link_days=state.link_days, link_km=state.link_km, stack=state.stack,
                      layers=state.layers, in_view=state.in_view, step=state.step, map_center=center,
                      map_zoom=zoom)
 

@@ -13,13 +13,15 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from dashboard.events.links import MAX_DAYS, MAX_KM, LinkRules
 from dashboard.events.query import RECORDED, Query
 from dashboard.events.timeline import STEPS
 from dashboard.mapping.layers import DEFAULT_LAYERS, LAYER_NAMES
 from dashboard.mapping.style import ColourMode
 
 PARAMETERS = ("from", "to", "actor", "type", "q", "sel", "colour", "sub", "layer", "inview", "step", "view",
-              "recorded")
+              "recorded", "link_days", "link_km", "stack")
+STACKS = ("type", "dataset")  # what the timeline's bars may be stacked by
 # The days pandas can hold (nanosecond timestamps): a URL date beyond them is clamped to the data.
 EARLIEST, LATEST = dt.date(1678, 1, 1), dt.date(2261, 12, 31)
 
@@ -37,6 +39,9 @@ class ViewState:
     colour_mode: ColourMode = ColourMode.EVENT_TYPE
     subunits: bool = True
     recorded: str = ""
+    link_days: int = LinkRules().tolerance_days
+    link_km: float = LinkRules().distance_km
+    stack: str = "type"
     layers: tuple[str, ...] = DEFAULT_LAYERS
     in_view: bool = False
     step: str = "month"
@@ -137,6 +142,12 @@ def parse_params(
     if recorded and recorded not in RECORDED:
         notices.append(f"Ignored URL parameter recorded={recorded!r}: use one of {', '.join(RECORDED)}.")
         recorded = ""
+    link_days = _number(first("link_days"), "link_days", LinkRules().tolerance_days, MAX_DAYS, notices)
+    link_km = _number(first("link_km"), "link_km", LinkRules().distance_km, MAX_KM, notices)
+    stack = first("stack") or "type"
+    if stack not in STACKS:
+        notices.append(f"Ignored URL parameter stack={stack!r}: use one of {', '.join(STACKS)}.")
+        stack = "type"
     state = ViewState(
         start=start,
         end=end,
@@ -147,6 +158,9 @@ def parse_params(
         colour_mode=colour,
         subunits=first("sub") != "0",
         recorded=recorded,
+        link_days=int(link_days),
+        link_km=float(link_km),
+        stack=stack,
         layers=tuple(layer for layer in layers if layer != "none"),
         in_view=first("inview") == "1",
         step=step,
@@ -177,6 +191,12 @@ def to_params(state: ViewState) -> dict[str, str | list[str]]:
         params["sub"] = "0"
     if state.recorded:
         params["recorded"] = state.recorded
+    if state.link_days != LinkRules().tolerance_days:
+        params["link_days"] = str(state.link_days)
+    if state.link_km != LinkRules().distance_km:
+        params["link_km"] = f"{state.link_km:g}"
+    if state.stack != "type":
+        params["stack"] = state.stack
     if state.layers != DEFAULT_LAYERS:
         params["layer"] = list(state.layers) or ["none"]
     if state.in_view:
@@ -186,6 +206,21 @@ def to_params(state: ViewState) -> dict[str, str | list[str]]:
     if state.map_center is not None and state.map_zoom is not None:
         params["view"] = f"{state.map_center[0]:.4f},{state.map_center[1]:.4f},{state.map_zoom}"
     return params
+
+
+def _number(text: str, name: str, default: float, most: float, notices: list[str]) -> float:
+    """A link rule from the URL: a number from 0 to ``most`` (days are whole), else the default."""
+    if not text:
+        return default
+    whole = isinstance(default, int)
+    try:
+        value = int(text) if whole else float(text)
+        if not 0 <= value <= most:
+            raise ValueError(text)
+    except ValueError:
+        notices.append(f"Ignored URL parameter {name}={text!r}: use a number from 0 to {most:g}.")
+        return default
+    return value
 
 
 def _map_view(text: str, notices: list[str]) -> tuple[tuple[float, float] | None, int | None]:
