@@ -119,6 +119,17 @@ def test_a_country_level_event_meets_its_country_and_scores_low():
     assert links.of(0)["score"].iloc[0] <= find_links(point).of(0)["score"].iloc[0] - 0.25
 
 
+def test_a_governorate_level_place_outside_the_governorates_meets_its_country():
+    baghdad, basra = (33.31, 44.37), (30.51, 47.78)  # in Iraq: no governorate of ours holds them
+    store = store_of(a=[event("a-anbar", "2016-02-03", 33.4, 43.3, "IRGC", km=60, country="Iraq")],
+                     b=[event("b-baghdad", "2016-02-03", *baghdad, "IRGC", country="Iraq"),
+                        event("b-basra", "2016-02-04", *basra, "IRGC", country="Iraq"),
+                        event("b-aleppo", "2016-02-03", *ALEPPO, "IRGC")])
+    links = find_links(store)
+    assert pairs(store, links) == {("a-anbar", "b-baghdad"), ("a-anbar", "b-basra")}
+    assert "same country (Iraq)" in links.of(0)["why"].iloc[0]
+
+
 def test_actors_must_share_a_name_or_a_side():
     store = store_of(a=[event("a1", "2016-02-03", *ALEPPO, "Hezbollah")],
                      b=[event("b-side", "2016-02-03", *ALEPPO, "IRGC"),  # the same side

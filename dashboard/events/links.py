@@ -173,8 +173,9 @@ def _windows(keys: np.ndarray, lo: np.ndarray,
         done = stop
 
 
-def _candidates(ev: _Events, rules: LinkRules) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs (a, b), a < b, of events of different datasets that may meet in time and place.
+def _candidates(ev: _Events, rules: LinkRules, actors: _Actors) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (a, b), a < b, of events of different datasets that may meet in time and place and
+    share an actor or a side.
 
     Each pair of datasets is searched on its own: the smaller one's events look into an index of
     the other's, so that a large dataset's events never meet each other on the way."""
@@ -219,6 +220,9 @@ def _candidates(ev: _Events, rules: LinkRules) -> tuple[np.ndarray, np.ndarray]:
                         near = _km(ev.lat[a], ev.lon[a], ev.lat[b], ev.lon[b]) <= \
                             ev.radius[a] + ev.radius[b] + rules.distance_km
                         a, b = a[near], b[near]
+                    shared, side = actors.overlap(a, b)
+                    acting = (shared >= 0) | (side >= 0)
+                    a, b = a[acting], b[acting]
                     found_a.append(np.minimum(a, b))
                     found_b.append(np.maximum(a, b))
 
@@ -247,8 +251,11 @@ def _candidates(ev: _Events, rules: LinkRules) -> tuple[np.ndarray, np.ndarray]:
                     meet(np.flatnonzero(index & right), key, asking, [key[asking]])
     if not found_a:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    pairs = np.unique(np.stack([np.concatenate(found_a), np.concatenate(found_b)]), axis=1)
-    return pairs[0], pairs[1]
+    size = max(len(ev.start), 1)
+    pairs = np.concatenate(found_a) * size + np.concatenate(found_b)
+    pairs.sort()  # in (a, b) order; np.unique's hashing took ten times as long at 17M pairs
+    pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]] if len(pairs) else pairs
+    return pairs // size, pairs % size
 
 
 def _km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
@@ -259,40 +266,48 @@ def _km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) 
     return 6371.0088 * 2 * np.arcsin(np.sqrt(np.clip(h, 0, 1)))
 
 
-def _actor_overlap(store: EventStore, a: np.ndarray,
-                   b: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """For each pair: a shared actor's code (-1 none) and a shared side's code (-1 none); and
-    the sides' names by code."""
-    size = len(store)
-    order = np.argsort(store.link_row, kind="stable")
-    rows, actors = store.link_row[order].astype(np.int64), store.link_actor[order].astype(np.int64)
-    degree = np.bincount(rows, minlength=size)
-    first = np.concatenate(([0], np.cumsum(degree)[:-1]))
-    many = max(len(store.actor_names), 1)
-    known = np.sort(rows * many + actors)
-    per = degree[a]
-    pair = np.repeat(np.arange(len(a)), per)
-    offset = np.arange(int(per.sum())) - np.repeat(np.cumsum(per) - per, per)
-    actor = actors[np.repeat(first[a], per) + offset]
-    key = b[pair] * many + actor
-    at = np.minimum(np.searchsorted(known, key), max(len(known) - 1, 0))
-    hit = known[at] == key if len(known) else np.zeros(len(key), bool)
-    shared = np.full(len(a), -1, np.int64)
-    shared[pair[hit][::-1]] = actor[hit][::-1]  # the first shared actor of each pair
-    # Sides as bits: one per coalition (leaving "unaffiliated" out, which joins nobody).
-    book = store.actors
-    sides = [book.coalition_of(str(name)) for name in store.actor_names]
-    names = sorted({s for s in sides if s and s != NO_COALITION})
-    bit = {name: 1 << i for i, name in enumerate(names[:62])}
-    actor_bits = np.array([bit.get(s, 0) for s in sides], dtype=np.int64)
-    row_bits = np.zeros(size, np.int64)
-    if len(actors):
-        np.bitwise_or.at(row_bits, rows, actor_bits[actors])
-    common = row_bits[a] & row_bits[b]
-    side = np.full(len(a), -1, np.int64)
-    for i, _ in enumerate(names[:62]):
-        side[(side < 0) & ((common >> i) & 1 == 1)] = i
-    return shared, side, names
+class _Actors:
+    """Which actors and sides two events share, for many pairs at once (built once per store)."""
+
+    def __init__(self, store: EventStore) -> None:
+        size = len(store)
+        order = np.argsort(store.link_row, kind="stable")
+        rows = store.link_row[order].astype(np.int64)
+        self.actors = store.link_actor[order].astype(np.int64)
+        self.degree = np.bincount(rows, minlength=size)
+        self.first = np.concatenate(([0], np.cumsum(self.degree)[:-1]))
+        self.many = max(len(store.actor_names), 1)
+        self.known = np.sort(rows * self.many + self.actors)
+        # Sides as bits: one per coalition (leaving "unaffiliated" out, which joins nobody).
+        book = store.actors
+        sides = [book.coalition_of(str(name)) for name in store.actor_names]
+        self.sides = sorted({s for s in sides if s and s != NO_COALITION})[:62]
+        bit = {name: 1 << i for i, name in enumerate(self.sides)}
+        actor_bits = np.array([bit.get(s, 0) for s in sides], dtype=np.int64)
+        self.row_bits = np.zeros(size, np.int64)
+        if len(self.actors):
+            np.bitwise_or.at(self.row_bits, rows, actor_bits[self.actors])
+
+    def overlap(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each pair: a shared actor's code (-1 none) and a shared side's code (-1 none)."""
+        shared = np.full(len(a), -1, np.int64)
+        for lo in range(0, len(a), BATCH // 4):  # a pair unfolds into one row per actor of a
+            part_a, part_b = a[lo:lo + BATCH // 4], b[lo:lo + BATCH // 4]
+            per = self.degree[part_a]
+            pair = np.repeat(np.arange(len(part_a)), per)
+            offset = np.arange(int(per.sum())) - np.repeat(np.cumsum(per) - per, per)
+            actor = self.actors[np.repeat(self.first[part_a], per) + offset]
+            key = part_b[pair] * self.many + actor
+            at = np.minimum(np.searchsorted(self.known, key), max(len(self.known) - 1, 0))
+            hit = self.known[at] == key if len(self.known) else np.zeros(len(key), bool)
+            found = np.full(len(part_a), -1, np.int64)
+            found[pair[hit][::-1]] = actor[hit][::-1]  # the first shared actor of each pair
+            shared[lo:lo + len(part_a)] = found
+        common = self.row_bits[a] & self.row_bits[b]
+        side = np.full(len(a), -1, np.int64)
+        for i, _ in enumerate(self.sides):
+            side[(side < 0) & ((common >> i) & 1 == 1)] = i
+        return shared, side
 
 
 def find_links(store: EventStore, rules: LinkRules = LinkRules()) -> Links:
@@ -305,53 +320,76 @@ def find_links(store: EventStore, rules: LinkRules = LinkRules()) -> Links:
     return Links(frame.reset_index(drop=True)[list(LINK_COLUMNS)])
 
 
-def _possible(store: EventStore, rules: LinkRules) -> pd.DataFrame:
-    if len(store) < 2:
-        return _empty()
-    ev = _columns(store)
-    a, b = _candidates(ev, rules)
-    if not len(a):
-        return _empty()
+@dataclass
+class _Measured:
+    """What is known of each candidate pair: how far apart, which place or actor they share, how
+    well they match (``score``), and whether they pass the place and actor rules (``ok``)."""
+
+    km: np.ndarray
+    both_points: np.ndarray
+    same_area: np.ndarray
+    shared: np.ndarray
+    side: np.ndarray
+    gap: np.ndarray
+    same_day: np.ndarray
+    score: np.ndarray
+    ok: np.ndarray
+
+
+def _measure(ev: _Events, actors: _Actors, types: np.ndarray, rules: LinkRules,
+             a: np.ndarray, b: np.ndarray) -> _Measured:
     km = _km(ev.lat[a], ev.lon[a], ev.lat[b], ev.lon[b])
     both_points = (ev.level[a] == 0) & (ev.level[b] == 0)
-    near = km <= ev.radius[a] + ev.radius[b] + rules.distance_km
+    reach = ev.radius[a] + ev.radius[b] + rules.distance_km
     same_area = (ev.area[a] >= 0) & (ev.area[a] == ev.area[b]) & ((ev.level[a] == 1) | (ev.level[b] == 1))
-    same_country = (ev.country[a] >= 0) & (ev.country[a] == ev.country[b]) & \
-        ((ev.level[a] == 2) | (ev.level[b] == 2))
-    place_ok = np.where(both_points, near, same_area | same_country)
-    shared, side, sides = _actor_overlap(store, a, b)
-    keep = place_ok & ((shared >= 0) | (side >= 0))
-    a, b, km, shared, side = a[keep], b[keep], km[keep], shared[keep], side[keep]
-    both_points, same_area = both_points[keep], same_area[keep]
-    if not len(a):
-        return _empty()
+    vague = lambda x: (ev.level[x] == 2) | ((ev.level[x] == 1) & (ev.area[x] < 0))  # noqa: E731
+    same_country = (ev.country[a] >= 0) & (ev.country[a] == ev.country[b]) & (vague(a) | vague(b))
+    shared, side = actors.overlap(a, b)
+    ok = np.where(both_points, km <= reach, same_area | same_country) & ((shared >= 0) | (side >= 0))
     gap = np.maximum(np.maximum(ev.start[a] - ev.end[b], ev.start[b] - ev.end[a]), 0)
     same_day = ev.exact_day[a] & ev.exact_day[b] & (ev.start[a] == ev.start[b])
     tol = max(rules.tolerance_days, 0)
     timing = np.where(same_day, 1.0, np.where(gap == 0, 0.7, 0.5 * (1 - gap / (tol + 1))))
-    reach = ev.radius[a] + ev.radius[b] + rules.distance_km
     placing = np.where(both_points, 0.3 + 0.7 * np.clip(1 - km / np.maximum(reach, 1.0), 0, 1),
                        np.where(same_area, 0.4, 0.0))
     acting = np.where(shared >= 0, 1.0, 0.5)
-    types = store.events["event_type"].astype("string").fillna("").to_numpy(dtype=object)
     score = np.clip(0.4 * timing + 0.35 * placing + 0.25 * acting
                     + 0.05 * (types[a] == types[b]), 0, 1).round(3)
-    kept = _best(pd.DataFrame({"a": a, "b": b, "score": score}), ev.dataset, rules.best)
-    a, b, score, gap, km = a[kept], b[kept], score[kept], gap[kept], km[kept]
-    shared, side, same_day = shared[kept], side[kept], same_day[kept]
-    both_points, same_area = both_points[kept], same_area[kept]
-    area_name = np.where(same_area, ev.areas[np.maximum(ev.area[a], 0)] if len(ev.areas) else "", "")
+    return _Measured(km, both_points, same_area, shared, side, gap, same_day, score, ok)
+
+
+def _possible(store: EventStore, rules: LinkRules) -> pd.DataFrame:
+    if len(store) < 2:
+        return _empty()
+    ev = _columns(store)
+    actors = _Actors(store)
+    a, b = _candidates(ev, rules, actors)
+    types = store.events["event_type"].astype("string").fillna("").to_numpy(dtype=object)
+    # Scored in batches, keeping only the scores: the rest is measured again for the pairs kept.
+    scores, oks = [], []
+    for lo in range(0, len(a), BATCH):
+        part = _measure(ev, actors, types, rules, a[lo:lo + BATCH], b[lo:lo + BATCH])
+        scores.append(part.score)
+        oks.append(part.ok)
+    if not len(a) or not np.concatenate(oks).any():
+        return _empty()
+    ok = np.concatenate(oks)
+    a, b = a[ok], b[ok]
+    kept = _best(pd.DataFrame({"a": a, "b": b, "score": np.concatenate(scores)[ok]}), ev.dataset, rules.best)
+    a, b = a[kept], b[kept]
+    m = _measure(ev, actors, types, rules, a, b)
+    area_name = np.where(m.same_area, ev.areas[np.maximum(ev.area[a], 0)] if len(ev.areas) else "", "")
     country_name = ev.countries[np.maximum(ev.country[a], 0)] if len(ev.countries) else np.full(len(a), "")
     frame = pd.DataFrame({
-        "a": a, "b": b, "score": score, "days_apart": gap,
-        "km": np.where(both_points, km.round(1), np.nan),
-        "same_area": np.where(both_points, "", np.where(same_area, area_name,
-                                                        pd.Series(country_name).str.title())),
-        "shared": [f"shared actor: {store.actor_names[s]}" if s >= 0 else f"same side: {sides[d]}"
-                   for s, d in zip(shared.tolist(), side.tolist(), strict=True)],
+        "a": a, "b": b, "score": m.score, "days_apart": m.gap,
+        "km": np.where(m.both_points, m.km.round(1), np.nan),
+        "same_area": np.where(m.both_points, "", np.where(m.same_area, area_name,
+                                                          pd.Series(country_name).str.title())),
+        "shared": [f"shared actor: {store.actor_names[s]}" if s >= 0 else f"same side: {actors.sides[d]}"
+                   for s, d in zip(m.shared.tolist(), m.side.tolist(), strict=True)],
         "kind": POSSIBLE,
     })
-    frame["why"] = _why(frame, same_day, np.where(both_points, 0, np.where(same_area, 1, 2)))
+    frame["why"] = _why(frame, m.same_day, np.where(m.both_points, 0, np.where(m.same_area, 1, 2)))
     return _both_ways(frame)
 
 
@@ -373,14 +411,23 @@ def _why(frame: pd.DataFrame, same_day: np.ndarray, level: np.ndarray) -> list[s
 
 def _best(frame: pd.DataFrame, dataset: np.ndarray, best: int) -> np.ndarray:
     """Positions of the pairs (a, b, score) each among the other's ``best`` candidates in its
-    dataset, best first: one vague record (a year's events in a country) would otherwise collect
-    every record of that year."""
-    if best <= 0:
+    dataset, best first (ties in the pairs' order): one vague record (a year's events in a
+    country) would otherwise collect every record of that year."""
+    if best <= 0 or not len(frame):
         return np.zeros(0, np.int64)
-    ranked = frame.sort_values("score", ascending=False, kind="stable")
-    keep_a = ranked.groupby([ranked["a"], dataset[ranked["b"].to_numpy()]]).cumcount() < best
-    keep_b = ranked.groupby([ranked["b"], dataset[ranked["a"].to_numpy()]]).cumcount() < best
-    return ranked.index.to_numpy()[(keep_a & keep_b).to_numpy()]
+    a, b = frame["a"].to_numpy(np.int64), frame["b"].to_numpy(np.int64)
+    worse = 1000 - np.rint(frame["score"].to_numpy(float) * 1000).astype(np.int64)  # 0 is best
+    keep = np.ones(len(a), bool)
+    groups = int(dataset.max()) + 1
+    for mine, theirs in ((a, b), (b, a)):
+        key = (mine * groups + dataset[theirs]) * 1001 + worse
+        order = np.argsort(key, kind="stable")  # by event and dataset, best first within each
+        group = key[order] // 1001
+        starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+        rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+        keep[order[rank >= best]] = False
+    kept = np.flatnonzero(keep)
+    return kept[np.argsort(worse[kept], kind="stable")]
 
 
 def _both_ways(frame: pd.DataFrame) -> pd.DataFrame:
@@ -447,12 +494,13 @@ def annotate(store: EventStore, links: Links) -> None:
     if len(found):
         names = column.astype(str).to_numpy(dtype=object)
         own = events["id"].astype(str).to_numpy(dtype=object)
-        b = found["b"].to_numpy()
-        listed = pd.DataFrame({"a": found["a"].to_numpy(), "id": names[b] + ":" + own[b],
-                               "score": found["score"].map("{:.2f}".format).to_numpy()})
-        grouped = listed.groupby("a", sort=False).agg({"id": ";".join, "score": ";".join})
-        ids[grouped.index.to_numpy()] = grouped["id"].to_numpy()
-        scores[grouped.index.to_numpy()] = grouped["score"].to_numpy()
+        a, b = found["a"].to_numpy(), found["b"].to_numpy()  # in order of a, best first
+        listed = (names[b] + ":" + own[b]).tolist()
+        said = [f"{x:.2f}" for x in found["score"].tolist()]
+        starts = np.flatnonzero(np.r_[True, a[1:] != a[:-1]])
+        ends = np.r_[starts[1:], len(a)].tolist()
+        ids[a[starts]] = [";".join(listed[i:j]) for i, j in zip(starts.tolist(), ends, strict=True)]
+        scores[a[starts]] = [";".join(said[i:j]) for i, j in zip(starts.tolist(), ends, strict=True)]
     events["linked_ids"] = ids
     events["link_scores"] = scores
     store.engines.clear()
