@@ -15,7 +15,7 @@ from dashboard.books.sources import SourceBook
 from dashboard.exports import snapshot_cli
 from dashboard.geocoding import cli as geocode_cli
 from dashboard.ingest.load import DEFAULT_EVENTS, load_bundled, load_events
-from dashboard.model.schema import MAX_UPLOAD_MB
+from dashboard.model.schema import MAX_UPLOAD_MB, NAMED_FILE_MAX_BYTES
 
 SERVE_FLAGS = (
     "--server.enableStaticServing=true",
@@ -63,7 +63,8 @@ def validate(args: argparse.Namespace) -> int:
     """
     path = Path(args.events)
     curated = args.format in ("auto", "ours") and (path.parent / "sources.csv").exists()
-    store = load_bundled(path) if curated else load_events(path, fmt=args.format)
+    store = load_bundled(path) if curated else \
+        load_events(path, fmt=args.format, max_bytes=NAMED_FILE_MAX_BYTES)
     for problem in store.problems:
         print(problem)
     count = len(store.problems)

@@ -412,6 +412,27 @@ def test_a_candidate_marked_different_no_longer_counts_as_a_second_record(app):
     assert "You marked it: different event" in " ".join(plain_messages(app, "note"))
 
 
+def test_a_file_the_operator_names_has_no_upload_cap(app, monkeypatch):
+    """ATLAS_EVENTS may name a file of any size (a million-event export is over the 250 MB an
+    upload may have); the command line likewise."""
+    from dashboard import cli
+    from dashboard.ingest import cache, load
+    from dashboard.model.schema import MAX_UPLOAD_BYTES
+
+    caps: list[int] = []
+    for module, name in ((cache, "load_cached"), (cli, "load_events"), (load, "load_events")):
+        real = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda *a, real=real, **k: caps.append(k.get("max_bytes", 0))
+                            or real(*a, **k))
+    monkeypatch.setenv("ATLAS_EVENTS", str(FIXTURES / "acled_syria_sample.csv"))
+    app.run()
+    assert not app.exception and shown(app) == (30, 30)
+    assert caps and caps[0] > MAX_UPLOAD_BYTES * 1000
+    caps.clear()
+    assert cli.main(["validate", str(FIXTURES / "ucdp_ged_sample.csv")]) in (0, 1)
+    assert caps and caps[0] > MAX_UPLOAD_BYTES * 1000
+
+
 def test_the_coverage_csv_keeps_a_formula_like_file_name_as_text():
     from dashboard.events.coverage import coverage_csv
 

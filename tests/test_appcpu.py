@@ -29,6 +29,21 @@ def test_a_small_run_measures_every_move_with_cpu_figures(capsys):
     assert re.search(r"2,000 synthetic events", out)
 
 
+def test_a_second_export_opened_beside_the_first_is_measured_with_the_memory(capsys):
+    assert appcpu.main(["--events", "1500", "--beside", "800", "--moves", "2", "--no-clicks"]) == 0
+    out = capsys.readouterr().out
+    rows = {line.split("|")[1].strip(): [c.strip() for c in line.split("|")[2:-1]]
+            for line in out.splitlines() if line.startswith("| ") and not line.startswith("| action")}
+    opened = rows["a second export uploaded beside it (loaded, combined, linked)"]
+    assert float(opened[1]) > 0 and int(opened[4]) >= 1  # app CPU spent, a rerun ran
+    before, after, peak = (float(x.replace(",", "")) for x in
+                           rows["app memory: before the upload, after it, peak (MB)"][1].split(", "))
+    assert 0 < before <= peak and 0 < after <= peak
+    for name in ("slider move, the served export alone", "slider move, with the second export beside it"):
+        assert rows[name][0] == "2", name
+    assert "Failures" not in out
+
+
 def test_quartiles_of_a_few_values():
     assert appcpu.quartiles([1.0, 2.0, 3.0, 4.0, 5.0]) == (2.0, 3.0, 4.0)
     assert appcpu.spread([0.25]) == "0.25 (0.25–0.25)"

@@ -470,3 +470,66 @@ def test_comparing_datasets_who_else_recorded_an_event_single_source_ones_and_th
     assert int(table["events"].sum()) == total
     assert set(table["dataset"]) == {"Curated events (bundled)", *names}
     assert int(table["only_here"].sum()) == single
+
+
+def test_the_analyst_overrules_a_match_and_narrows_the_link_rules(page):
+    """The ACLED and UCDP samples alone: pick the Ariha air strike, mark its one match as a
+    different event, keep the single-source events, then narrow ± km and ± days: after each step
+    the count is the one the matcher and the verdict give, and the link carries the rules."""
+    from dashboard.events.combine import combine
+    from dashboard.events.links import LinkRules, annotate, find_links, record_decisions
+    from dashboard.ingest.load import load_events
+
+    names = ("acled_syria_sample.csv", "ucdp_ged_sample.csv")
+    fixtures = Path(__file__).resolve().parent / "fixtures"
+    expected = combine([load_events(fixtures / n) for n in names], labels=list(names))
+    total = len(expected)
+    verdict = {"dataset": names[0], "id": "SYR1013", "other_dataset": names[1], "other_id": "ucdp-171003",
+               "decision": "different event", "who": "anonymous", "when": "2026-12-02T00:00:00Z"}
+
+    def single(rules: LinkRules, decided: list[dict]) -> int:
+        links = find_links(expected, rules)
+        annotate(expected, links)
+        record_decisions(expected, decided, links)
+        return int((expected.events["recorded_in"] == 1).sum())
+
+    wait_for_map(page)
+    open_files(page, *(fixtures / n for n in names))
+    wait_until(lambda: shown_counts(page) == (total, total), page=page, message="the two samples")
+    search = page.locator('[data-testid="stTextInput"]').filter(has_text="Search summaries").locator("input")
+    search.fill("Ariha")
+    search.press("Enter")
+    wait_until(lambda: 0 < shown_counts(page)[0] < total, page=page, message="the search")
+    tick_row(page, 1)
+    wait_until(lambda: selected(page) in ("SYR1013", "ucdp-171003"), page=page, message="the strike picked")
+    wait_until(lambda: page.get_by_role("button", name="Different").count() == 1, page=page,
+               message="its one possible match")
+    page.get_by_role("button", name="Different").click()
+    wait_until(lambda: page.get_by_text("You marked it: different event").count() == 1, page=page,
+               message="the verdict shown")
+    no_exception(page)
+    search.fill("")
+    search.press("Enter")
+    wait_until(lambda: shown_counts(page) == (total, total), page=page, message="the search cleared")
+    field = page.locator('[data-testid="stSelectbox"]').filter(has_text="Recorded in").locator("input")
+    field.click()
+    field.fill("one dataset")
+    page.keyboard.press("Enter")
+    want = single(LinkRules(), [verdict])
+    assert want == single(LinkRules(), []) + 2  # the verdict left both records single-source
+    wait_until(lambda: shown_counts(page) == (want, total), page=page,
+               message="single-source, the verdict counted")
+    no_exception(page)
+    narrower = (("± km", LinkRules(distance_km=0)), ("± days", LinkRules(tolerance_days=0, distance_km=0)))
+    for label, rules in narrower:
+        box = page.locator('[data-testid="stNumberInput"]').filter(has_text=label).locator("input")
+        box.fill("0")
+        box.press("Enter")
+        want = single(rules, [verdict])
+        wait_until(lambda want=want: shown_counts(page) == (want, total), page=page,
+                   message=f"single-source under {rules}")
+        no_exception(page)
+    assert want > single(LinkRules(), [verdict])  # narrower rules: fewer matches
+    params = parse_qs(urlparse(page.url).query)
+    assert params.get("link_km") == ["0"] and params.get("link_days") == ["0"]
+    assert params.get("recorded") == ["single"]

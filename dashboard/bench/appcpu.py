@@ -9,6 +9,11 @@ finished: Streamlit's script state (``data-test-script-state`` on the page's roo
 MutationObserver) has gone from running back to not running and stayed so for a quiet spell, so
 that a rerun the map asks for afterwards (its new view) is counted too.
 
+With ``--beside N``, a second synthetic export of N events (another seed: many of its records
+meet the first's) is uploaded beside the served one once the first map is drawn, as a user
+comparing two datasets would: the cost of opening it (loading, combining and linking the two) and
+the app's memory are reported, and the moves are measured with both open.
+
 The actions: ArrowRight on the date slider's first thumb (a day later), drags of the map (a
 pan, which reports the map's new view), and clicks on events in a second session opened on one
 month (where the map draws single markers). Also the wall time and the app's CPU to a first map,
@@ -285,8 +290,31 @@ def chromium() -> Iterator[Any]:
             browser.close()
 
 
-def run(events_csv: Path, work: Path, *, moves: int, clicks: bool = True, timeout_s: float = 300) -> dict:
-    """Every figure for one export; see the module's docstring (``clicks``: the marker clicks too)."""
+def memory_mb(pid: int) -> tuple[float, float]:
+    """The process's resident memory now and at its peak (VmRSS, VmHWM), in MB."""
+    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+                  if ":" in line)
+    return tuple(int(fields[k].split()[0]) / 1024 for k in ("VmRSS", "VmHWM"))  # type: ignore[return-value]
+
+
+def open_beside(page, path: Path, meter: Meter, *, timeout_s: float) -> Sample:
+    """Upload ``path`` beside the open data and wait until the app has combined and linked them."""
+    patient = Meter(meter.app_pid, timeout_s=timeout_s)
+    upload = page.locator('input[type="file"]').first
+    sample = patient.measure(page, lambda: upload.set_input_files(str(path)))
+    deadline = time.perf_counter() + timeout_s
+    while not page.locator('[data-testid="stSidebar"]').get_by_text(f"{path.name} · ").count():
+        if time.perf_counter() > deadline:
+            raise TimeoutError(f"{path.name} was not listed among the datasets")
+        page.screenshot()
+        time.sleep(0.5)
+    return sample
+
+
+def run(events_csv: Path, work: Path, *, moves: int, clicks: bool = True, timeout_s: float = 300,
+        beside: Path | None = None) -> dict:
+    """Every figure for one export; see the module's docstring (``clicks``: the marker clicks too;
+    ``beside``: an export uploaded next to it before the moves)."""
     with running_app(env={"ATLAS_EVENTS": str(events_csv)}, log=work / "app.log",
                      timeout=timeout_s) as app, chromium() as browser:
         url = app.url
@@ -296,18 +324,32 @@ def run(events_csv: Path, work: Path, *, moves: int, clicks: bool = True, timeou
         second_context, _, second = open_session(browser, url, meter, timeout_s=timeout_s)
         second_context.close()
         log(f"second session's first map in {second.wall:.1f} s ({second.app:.2f} s of app CPU)")
-        actions = [slider_moves(page, meter, moves)]
+        opened = memory = None
+        alone: list[Action] = []
+        if beside is not None:
+            alone.append(slider_moves(page, meter, moves))
+            alone[0].name = "slider move, the served export alone"
+            log(f"slider, alone: app CPU {spread([s.app for s in alone[0].samples])} s")
+            before = memory_mb(app.pid)
+            opened = open_beside(page, beside, meter, timeout_s=timeout_s * 3)
+            memory = (before, memory_mb(app.pid))
+            shown = page.locator("text=/events shown/").first.inner_text()
+            log(f"{beside.name} opened beside it in {opened.wall:.1f} s ({opened.app:.2f} s of app CPU); "
+                f"memory {before[0]:,.0f} -> {memory[1][0]:,.0f} MB (peak {memory[1][1]:,.0f}); {shown}")
+        actions = [*alone, slider_moves(page, meter, moves)]
+        if beside is not None:
+            actions[-1].name = "slider move, with the second export beside it"
         log(f"slider: app CPU {spread([s.app for s in actions[-1].samples])} s")
         actions.append(map_pans(page, meter, moves))
         log(f"pans: app CPU {spread([s.app for s in actions[-1].samples])} s")
         context.close()
-        if clicks:
+        if clicks and beside is None:  # a new session would not have the upload
             context, page, _ = open_session(browser, f"{url}/?{click_window(events_csv)}", meter,
                                             timeout_s=timeout_s)
             actions.append(marker_clicks(page, meter, moves))
             log(f"clicks: app CPU {spread([s.app for s in actions[-1].samples])} s")
             context.close()
-    return {"first": first, "second": second, "actions": actions}
+    return {"first": first, "second": second, "actions": actions, "opened": opened, "memory": memory}
 
 
 def report(figures: dict, *, n: int, command: str) -> str:
@@ -320,6 +362,13 @@ def report(figures: dict, *, n: int, command: str) -> str:
         sample = figures[key]
         lines.append(f"| {label} | 1 | {table.cell(sample.app)} | {table.cell(sample.browser)} | "
                      f"{table.cell(sample.wall)} | – |")
+    if figures.get("opened") is not None:
+        sample, ((rss0, _), (rss1, peak)) = figures["opened"], figures["memory"]
+        lines.append(f"| a second export uploaded beside it (loaded, combined, linked) | 1 | "
+                     f"{table.cell(sample.app)} | {table.cell(sample.browser)} | {table.cell(sample.wall)} "
+                     f"| {sample.runs} |")
+        lines.append(f"| app memory: before the upload, after it, peak (MB) | – | {rss0:,.0f}, {rss1:,.0f}, "
+                     f"{peak:,.0f} | | | |")
     notes = []
     for action in figures["actions"]:
         got = action.samples
@@ -342,6 +391,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--clicks", action=argparse.BooleanOptionalAction, default=True,
                         help="marker clicks too (a second session opened on a few hundred events)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--beside", type=int, default=0,
+                        help="upload a second synthetic export of this many events beside the first")
     parser.add_argument("--csv", type=Path, default=None, help="serve this export instead of a synthetic one")
     parser.add_argument("--workdir", type=Path, default=None, help="default: a temporary folder")
     return parser
@@ -360,7 +411,9 @@ def main(argv: list[str] | None = None) -> int:
         if csv is None:
             csv = write_csv(work / f"events-{args.events}.csv", args.events, seed=args.seed)
         n = args.events if args.csv is None else sum(1 for _ in csv.open("rb")) - 1
-        figures = run(csv, work, moves=args.moves, clicks=args.clicks)
+        beside = write_csv(work / f"beside-{args.beside}.csv", args.beside, seed=args.seed + 1) \
+            if args.beside else None
+        figures = run(csv, work, moves=args.moves, clicks=args.clicks, beside=beside)
     finally:
         if args.workdir is None:
             shutil.rmtree(work, ignore_errors=True)

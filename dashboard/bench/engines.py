@@ -18,11 +18,12 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from dashboard.bench.synth import synthetic_events, to_csv_bytes
-from dashboard.bench.worker import NO_LIMIT, windows
+from dashboard.bench.worker import windows
 from dashboard.events.engine import Engine, engine_for
 from dashboard.events.query import Query
 from dashboard.events.store import EventStore
 from dashboard.ingest.cache import load_cached
+from dashboard.model.schema import NAMED_FILE_MAX_BYTES
 
 ENGINES = ("numpy", "duckdb")
 
@@ -50,7 +51,8 @@ def measure(size: int, *, repeats: int, log=print) -> list[dict]:
     """Rows of the table for one size: per kind of move, each engine's median and the ratio."""
     data = to_csv_bytes(synthetic_events(size, seed=0))
     began = time.perf_counter()
-    store = load_cached(data, name=f"synthetic-{size}.csv", fmt="acled", persist=False, max_bytes=NO_LIMIT)
+    store = load_cached(data, name=f"synthetic-{size}.csv", fmt="acled", persist=False,
+                        max_bytes=NAMED_FILE_MAX_BYTES)
     del data
     log(f"{size:,} events loaded in {time.perf_counter() - began:.1f} s")
     built = {}

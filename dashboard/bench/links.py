@@ -22,6 +22,7 @@ from dashboard.events.combine import combine
 from dashboard.events.links import POSSIBLE, annotate, find_links
 from dashboard.events.store import EventStore
 from dashboard.ingest.load import load_events
+from dashboard.model.schema import NAMED_FILE_MAX_BYTES
 
 
 def peak_mb() -> float:
@@ -32,7 +33,7 @@ def pair(first: int, second: int, folder: Path) -> EventStore:
     stores = []
     for n, seed in ((first, 1), (second, 2)):
         path = write_csv(folder / f"synthetic-{n}-{seed}.csv", n, seed=seed)
-        stores.append(load_events(path, fmt="acled", max_bytes=2**40))
+        stores.append(load_events(path, fmt="acled", max_bytes=NAMED_FILE_MAX_BYTES))
     return combine(stores, labels=[f"A ({first:,})", f"B ({second:,})"])
 
 

@@ -23,9 +23,9 @@ from dashboard.events.query import Query
 from dashboard.events.store import EventStore
 from dashboard.events.view import build_view
 from dashboard.ingest.cache import load_cached
+from dashboard.model.schema import NAMED_FILE_MAX_BYTES
 
 ASSET_URL = "static/"  # where the browser harness serves the local Leaflet files
-NO_LIMIT = 2**40
 
 
 def peak_rss_mb() -> float:
@@ -56,7 +56,7 @@ def windows(store: EventStore, count: int, *, seed: int = 0) -> list[Query]:
 
 def load(args: argparse.Namespace) -> tuple[EventStore, float]:
     began = time.perf_counter()
-    store = load_cached(args.csv, cache_dir=args.cache, max_bytes=NO_LIMIT)
+    store = load_cached(args.csv, cache_dir=args.cache, max_bytes=NAMED_FILE_MAX_BYTES)
     return store, time.perf_counter() - began
 
 

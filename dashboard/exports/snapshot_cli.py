@@ -136,6 +136,7 @@ def _check(args: argparse.Namespace) -> None:
 
 def _store(args: argparse.Namespace):
     from dashboard.ingest.load import load_bundled, load_events
+    from dashboard.model.schema import NAMED_FILE_MAX_BYTES
 
     if args.events is None:
         store = load_bundled()
@@ -143,7 +144,7 @@ def _store(args: argparse.Namespace):
         path = Path(args.events)
         if not path.is_file():
             raise UsageError(f"--events {path}: no such file")
-        store = load_events(path, fmt=args.format)
+        store = load_events(path, fmt=args.format, max_bytes=NAMED_FILE_MAX_BYTES)
     if len(store) == 0:
         reasons = "; ".join(str(p) for p in store.problems[:3])
         raise UsageError(f"no usable events in {store.name}" + (f": {reasons}" if reasons else ""))

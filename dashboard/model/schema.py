@@ -119,3 +119,6 @@ def shown_actors(text: str) -> str:
 # check does): one number for the browser, the server flag, the loader's check and the captions.
 MAX_UPLOAD_MB = 250
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 10**6
+# A file the operator names (ATLAS_EVENTS, the command line) has no practical cap: the upload cap
+# guards the server against what strangers send, not against its own data.
+NAMED_FILE_MAX_BYTES = 2**40

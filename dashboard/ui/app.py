@@ -61,7 +61,7 @@ from dashboard.mapping.layers import LAYER_NAMES
 from dashboard.mapping.popup import id_from_tooltip, popup_html
 from dashboard.mapping.style import TYPE_COLOURS, ColourMode, dataset_outline
 from dashboard.model.place import drawable
-from dashboard.model.schema import EVENT_TYPES, MAX_UPLOAD_MB
+from dashboard.model.schema import EVENT_TYPES, MAX_UPLOAD_MB, NAMED_FILE_MAX_BYTES
 from dashboard.model.text import neutralise_cell
 from dashboard.ui import interaction as ix
 from dashboard.ui.columns_form import columns_form
@@ -98,7 +98,8 @@ def assets_at() -> str:
 @st.cache_resource(show_spinner="Loading the bundled events…")
 def bundled() -> EventStore:
     override = os.environ.get("ATLAS_EVENTS")  # another file as the default data (tests, benchmark)
-    store = load_cached(override, name=Path(override).name) if override else load_bundled()
+    store = load_cached(override, name=Path(override).name, max_bytes=NAMED_FILE_MAX_BYTES) if override \
+        else load_bundled()
     # Streamlit collects every generation after each run: freezing what lives as long as the
     # process (the store, the imported modules) spares that collection walking it on every rerun.
     gc.freeze()
