@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from dashboard.books.actors import ActorBook
@@ -228,3 +229,15 @@ def test_combining_keeps_every_row_names_its_dataset_and_keeps_ids_unique(labels
     assert len(both) == 2 * len(bundled) and both.events["id"].is_unique
     assert both.events["dataset"].value_counts().tolist() == [len(bundled)] * 2
     assert list(both.events["start"]) == sorted(both.events["start"]), "in date order"
+
+
+@pytest.mark.parametrize("dtype", ["object", "string[pyarrow]", "large_string[pyarrow]"])
+def test_clashing_ids_are_found_whatever_the_strings_are_held_in(dtype):
+    """A store read back from the columnar cache holds Arrow strings; an upload may hold objects."""
+    first = store_of(a=[event("e1", "2016-02-03", *ALEPPO, "IRGC"), event("e2", "2016-02-04", *HAMA, "IRGC")])
+    second = store_of(b=[event("e2", "2016-02-04", *HAMA, "IRGC"), event("e3", "2016-02-05", *HAMA, "IRGC")])
+    for store in (first, second):
+        kind = pd.ArrowDtype(pa.large_string()) if dtype.startswith("large") else dtype
+        store.events["id"] = store.events["id"].astype(kind)
+    both = combine([first, second], labels=["a", "b"])
+    assert sorted(both.events["id"].astype(str)) == ["b:e2", "e1", "e2", "e3"]
