@@ -294,7 +294,7 @@ def memory_mb(pid: int) -> tuple[float, float]:
     """The process's resident memory now and at its peak (VmRSS, VmHWM), in MB."""
     fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
                   if ":" in line)
-    return tuple(int(fields[k].split()[0]) / 1024 for k in ("VmRSS", "VmHWM"))  # type: ignore[return-value]
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
 
 
 def open_beside(page, path: Path, meter: Meter, *, timeout_s: float) -> Sample:

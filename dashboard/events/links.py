@@ -515,8 +515,11 @@ def record_decisions(store: EventStore, decided: list[dict], links: Links) -> No
     text = np.full(len(store), "", dtype=object)
     pairs: dict[str, list[tuple[int, int]]] = {"same event": [], "different event": []}
     if decided:
-        where = {(str(d), str(i)): n for n, (d, i) in
-                 enumerate(zip(events[DATASET].astype(str), events["id"].astype(str), strict=True))}
+        # Only the rows the verdicts name are looked up: a click must not walk a million rows.
+        named = {str(item[f"{side}id"]) for item in decided for side in ("", "other_")}
+        hits = np.flatnonzero(events["id"].astype(str).isin(named).to_numpy())
+        where = {(str(d), str(i)): int(n) for n, d, i in
+                 zip(hits, events[DATASET].to_numpy()[hits], events["id"].to_numpy()[hits], strict=True)}
         for item in decided:
             rows = [where.get((item[f"{side}dataset"], item[f"{side}id"])) for side in ("", "other_")]
             for row, theirs in zip(rows, ("other_", ""), strict=True):
