@@ -62,6 +62,24 @@ def wait_idle(page, *, quiet: float = 1.5, timeout: float = 30) -> None:
     raise AssertionError("the app kept rerunning")
 
 
+def act_until(page, action, done, *, message: str, tries: int = 2, timeout: float = 30) -> None:
+    """Do ``action`` once the app is idle and wait for ``done``; once more if it never came.
+
+    An action that lands while a rerun replaces the element under it (the map reporting its view
+    reruns the app after every redraw) is lost in the browser, for a person too, who then does it
+    again: on a loaded machine that made single waits flaky. An action that never works still
+    fails, after ``tries``."""
+    for attempt in range(tries):
+        wait_idle(page)
+        action()
+        try:
+            wait_until(done, page=page, timeout=timeout, message=message)
+            return
+        except AssertionError:
+            if attempt == tries - 1:
+                raise
+
+
 def click_visible_marker(page, frame, *, scroll: bool = True) -> str:
     """Click, as a user would, an event marker that nothing covers (and that is on screen);
     ``scroll`` first brings the map into view."""

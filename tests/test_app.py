@@ -439,3 +439,52 @@ def test_the_coverage_csv_keeps_a_formula_like_file_name_as_text():
     table = pd.DataFrame({"governorate": ["Aleppo"], "month": ["2016-02"], "dataset": ["=HYPERLINK(1).csv"],
                           "events": [1], "linked": [0], "only_here": [1], "linked_share": [0.0]})
     assert "'=HYPERLINK(1).csv" in coverage_csv(table).decode("utf-8-sig")
+
+
+def test_a_marker_click_redoes_neither_the_filter_nor_the_layers(app, monkeypatch, bundled):
+    """A click only selects: the view and the map's layers of the last rerun serve again (they
+    were half of a click's CPU), while a date move works both out anew."""
+    import collections
+
+    import dashboard.events.scene as scene_module
+    import dashboard.events.view as view_module
+    from dashboard.ui import interaction as ix
+
+    calls: collections.Counter[str] = collections.Counter()
+
+    def counted(name, function):
+        def wrapper(*args, **kwargs):
+            calls[name] += 1
+            return function(*args, **kwargs)
+        return wrapper
+
+    monkeypatch.setattr(view_module, "build_view", counted("view", view_module.build_view))
+    monkeypatch.setattr(scene_module, "compose", counted("compose", scene_module.compose))
+    app.run()
+    assert calls == {"view": 1, "compose": 1}
+    picked = str(bundled.events["id"].iloc[5])
+    app.session_state["atlas"] = ix.marker_clicked(app.session_state["atlas"], picked)
+    app.run()
+    assert not app.exception
+    assert calls == {"view": 1, "compose": 1}
+    assert "▶" in set(_list_frame(app)[""]), "the click's event is marked in the list"
+    lo, hi = app.slider(key="dates").value
+    app.slider(key="dates").set_value((lo + dt.timedelta(days=400), hi)).run()
+    assert calls == {"view": 2, "compose": 2}
+
+
+def test_a_verdict_counts_at_once_under_the_recorded_in_filter(app):
+    """The rows a verdict writes on are read again at once: the view of the rerun before it is
+    not served again."""
+    from dataclasses import replace
+
+    app.run()
+    app.file_uploader(key="upload").set_value(_files("acled_syria_sample.csv", "ucdp_ged_sample.csv")).run()
+    app.checkbox(key="use_bundled").uncheck().run()
+    app.selectbox(key="recorded").set_value("corroborated").run()
+    corroborated = shown(app)[0]
+    app.session_state["atlas"] = replace(app.session_state["atlas"], selected="SYR1013", ring="SYR1013")
+    app.run()
+    next(b for b in app.button if b.label == "Different").click().run()
+    assert not app.exception
+    assert shown(app)[0] == corroborated - 2, "the pair marked different left the corroborated ones"

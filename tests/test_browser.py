@@ -14,11 +14,13 @@ from dashboard.events.query import Query, events_in
 from dashboard.ingest.load import load_bundled
 
 from .apprunner import (
+    act_until,
     click_visible_marker,
     drag_slider_start,
     marker_count,
     open_files,
     shown_counts,
+    wait_idle,
     wait_until,
 )
 from .conftest import ARTIFACTS, CHROMIUM
@@ -191,14 +193,15 @@ def slider_values(page) -> list[str]:
 def test_play_steps_a_window_through_the_span_and_pauses(page):
     store = load_bundled()
     wait_for_map(page)
-    page.get_by_role("button", name="Play ▶").click()
+    act_until(page, lambda: page.get_by_role("button", name="Play ▶").click(),
+              lambda: page.get_by_role("button", name="Pause").count() == 1, message="Play to start")
     first = store.span[0].date().isoformat()
 
     def stepping() -> bool:
         start, end = (pd.Timestamp(v) for v in slider_values(page))
         return start > pd.Timestamp(first) and (end - start).days <= 31
 
-    wait_until(stepping, page=page, message="a one-month window moving through the span")
+    wait_until(stepping, page=page, timeout=60, message="a one-month window moving through the span")
     page.get_by_role("button", name="Pause").click()
     wait_until(lambda: page.get_by_role("button", name="Play ▶").count() == 1, page=page,
                message="the Play button to come back")
@@ -234,6 +237,7 @@ def test_only_events_in_the_map_view(page):
 def test_typed_dates_set_the_range(page):
     store = load_bundled()
     wait_for_map(page)
+    wait_idle(page)  # the map's first report reruns the app: a form redrawn under typing loses it
     boxes = page.locator('[data-testid="stDateInput"] input')
     for index, day in enumerate(("2016-02-01", "2016-02-29")):
         boxes.nth(index).fill(day)

@@ -17,6 +17,7 @@ from dashboard.events.query import Query, events_in
 from dashboard.exports.snapshot_png import CHROMIUM_ARGS
 from dashboard.ingest.load import load_bundled
 from tests.apprunner import (
+    act_until,
     drag_slider_start,
     marker_count,
     open_files,
@@ -461,9 +462,9 @@ def test_comparing_datasets_who_else_recorded_an_event_single_source_ones_and_th
     page.keyboard.press("Enter")
     wait_until(lambda: shown_counts(page) == (single, total), page=page, message="single-source events only")
     no_exception(page)
-    page.get_by_text("Coverage: events per governorate, month and dataset").click()
     button = page.locator('[data-testid="stDownloadButton"]').filter(has_text="Coverage (CSV)")
-    wait_until(lambda: button.count() == 1, page=page, message="the coverage download")
+    act_until(page, lambda: page.get_by_text("Coverage: events per governorate, month and dataset").click(),
+              lambda: button.count() == 1 and button.is_visible(), message="the coverage download")
     with page.expect_download() as download:
         button.click()
     table = pd.read_csv(download.value.path())
@@ -523,11 +524,10 @@ def test_the_analyst_overrules_a_match_and_narrows_the_link_rules(page):
     narrower = (("± km", LinkRules(distance_km=0)), ("± days", LinkRules(tolerance_days=0, distance_km=0)))
     for label, rules in narrower:
         box = page.locator('[data-testid="stNumberInput"]').filter(has_text=label).locator("input")
-        box.fill("0")
-        box.press("Enter")
         want = single(rules, [verdict])
-        wait_until(lambda want=want: shown_counts(page) == (want, total), page=page,
-                   message=f"single-source under {rules}")
+        act_until(page, lambda box=box: (box.fill("0"), box.press("Enter")),
+                  lambda want=want: shown_counts(page) == (want, total),
+                  message=f"single-source under {rules}")
         no_exception(page)
     assert want > single(LinkRules(), [verdict])  # narrower rules: fewer matches
     params = parse_qs(urlparse(page.url).query)

@@ -88,6 +88,19 @@ def dataset_names(store: EventStore) -> tuple[str, ...]:
         column.dtype, pd.CategoricalDtype) else tuple(sorted(set(column.astype(str))))
 
 
+def _only_in_view(view: View) -> bool:
+    """On screen, too many events to draw them all: only those in the map's view are drawn."""
+    return view.shown > LayerOptions().marker_limit
+
+
+def screen_layers_key(spec: MapSpec, view: View, screen: Screen) -> tuple:
+    """What :func:`compose`'s layers for ``screen`` depend on besides ``view``'s events: equal keys
+    over the same view give the same layers, so the app draws them again only when one changes (a
+    click or a pan over few events changes none)."""
+    return (spec.layers, ColourMode(spec.colour_mode), spec.cluster,
+            spec.view_box if _only_in_view(view) else None, screen)
+
+
 def compose(
     store: EventStore,
     spec: MapSpec,
@@ -107,7 +120,7 @@ def compose(
     datasets = dataset_names(store)
     if screen is not None:
         framed = None
-        many = view.shown > LayerOptions().marker_limit
+        many = _only_in_view(view)
         opts = LayerOptions(colour_mode=mode, zoom=screen.zoom, cluster=spec.cluster,
                             selected_id=screen.ring, layers=spec.layers,
                             bbox=spec.view_box if many else None, asset_url=screen.asset_url,

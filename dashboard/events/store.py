@@ -22,9 +22,12 @@ from dashboard.model.problems import Problem, ProblemTable
 from dashboard.model.schema import DATASET, STORE_COLUMNS, split_actors
 
 
-@dataclass
+@dataclass(eq=False)
 class EventStore:
-    """Events of one file (bundled or a user's), their problems and their filter indexes."""
+    """Events of one file (bundled or a user's), their problems and their filter indexes.
+
+    A store equals only itself (its frames are not compared): what is derived from it is keyed on
+    the store itself."""
 
     name: str
     events: pd.DataFrame

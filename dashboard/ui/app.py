@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import folium
 import pandas as pd
@@ -37,17 +37,15 @@ from dashboard.events.links import (
     find_links,
     record_decisions,
 )
-from dashboard.events.query import RECORDED, select
-from dashboard.events.scene import Screen, compose, dataset_names
+from dashboard.events.query import RECORDED, Query, select
+from dashboard.events.scene import Screen, compose, dataset_names, screen_layers_key
 from dashboard.events.store import EventStore
 from dashboard.events.timeline import STEPS, counts_over_time, timeline_spec, wide_counts
 from dashboard.events.view import (
     View,
     bbox_from_bounds,
     build_view,
-    country_level_line,
     list_frame,
-    summary_line,
 )
 from dashboard.exports.export import downloads
 from dashboard.ingest.cache import load_cached
@@ -66,7 +64,7 @@ from dashboard.model.text import neutralise_cell
 from dashboard.ui import interaction as ix
 from dashboard.ui.columns_form import columns_form
 from dashboard.ui.interaction import Interaction
-from dashboard.ui.mapframe import map_component
+from dashboard.ui.mapframe import DrawnLayers, draw_layers, send_map
 from dashboard.ui.plain import CSS as PLAIN_CSS
 from dashboard.ui.plain import plain
 from dashboard.ui.problems_panel import problems_panel
@@ -84,8 +82,12 @@ PAGE_CSS = ("<style>.block-container{padding:1.6rem 1.4rem 1rem;max-width:none}"
             "[data-testid=stHorizontalBlock] [data-testid=stHorizontalBlock]>[data-testid=stColumn]"
             "{min-width:0!important;flex:1 1 0!important;width:auto!important}}"
             f"{PLAIN_CSS}</style>")
+T = TypeVar("T")
 STATE = "atlas"  # the session key of the interaction state
 DATA = "atlas_data"  # which dataset the state belongs to
+# What the last rerun worked out, with what it depends on (see reuse()).
+VIEW, LAYERS, CHART = "atlas_view", "atlas_layers", "atlas_chart"
+ROWS_VERSION = "atlas_rows_version"  # counts the writes of links and verdicts onto the rows
 LIST_IDS = "atlas_list_ids"  # the event ids of the list as last drawn, for its selection callback
 ss = st.session_state
 
@@ -254,7 +256,7 @@ def choose_data() -> EventStore | None:
     if not chosen:
         plain("No dataset is switched on: tick one in the sidebar's data section.", tone="warning")
         return None
-    identity = tuple(id(store) for _, store in chosen)
+    identity = tuple(chosen)  # the stores themselves: an id could be a freed store's
     held = ss.get(OPEN)
     if held is None or held[0] != identity:
         ss[OPEN] = held = (identity, combine([store for _, store in chosen],
@@ -315,7 +317,7 @@ def store_links(store: EventStore) -> Links:
     of datasets and rules, and written onto the rows of a combined store (which is this
     session's own) for the filter, the markers and the exports."""
     rules = current().link_rules()
-    key = (id(store), rules)
+    key = (store, rules)
     held = ss.get(LINKS)
     if held is None or held[0] != key:
         several = store.fmt == COMBINED_FORMAT
@@ -325,6 +327,7 @@ def store_links(store: EventStore) -> Links:
             if several:
                 annotate(store, links)
                 record_decisions(store, ss.get(DECISIONS, []), links)
+                rows_changed()
         ss[LINKS] = held = (key, links)
     return held[1]
 
@@ -477,6 +480,12 @@ def decide(store: EventStore, a: int, b: int, verdict: str) -> None:
               "when": pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%dT%H:%M:%SZ")}
     ss[DECISIONS] = merge_decisions(ss.get(DECISIONS, []), [record])
     record_decisions(store, ss[DECISIONS], store_links(store))
+    rows_changed()
+
+
+def rows_changed() -> None:
+    """The combined store's rows were written on (links, verdicts): views made before are stale."""
+    ss[ROWS_VERSION] = ss.get(ROWS_VERSION, 0) + 1
 
 
 def also_panel(store: EventStore, links: Links, row: int) -> None:
@@ -613,14 +622,16 @@ def main() -> None:
     sidebar_filters(store, state)
     compare_section(store, state)
     date_controls(store, state)
-    view = build_view(store, state.map_spec().query)
+    view = session_view(store, state.map_spec().query)
     # One comparison finds the selected event (a set of a million ids on every rerun did too).
     chosen = view.events[view.events["id"] == state.selected] if state.selected else view.events.iloc[:0]
     state = ix.reconcile(state, lambda _: len(chosen) > 0)
     # The map goes to an event picked in the list, unless it is known only to its country.
     point = chosen[drawable(chosen["uncertainty_km"])]
     at = (float(point.iloc[0]["lat"]), float(point.iloc[0]["lon"])) if len(point) else None
-    bounds = fit_bounds(view.events, trim=False) if state.fit_everything else view.bounds
+    bounds = None
+    if ix.fit_due(state):  # the box of the events costs a tenth of a move: only for a fit
+        bounds = fit_bounds(view.events, trim=False) if state.fit_everything else view.bounds
     ss[STATE] = state = ix.settle_camera(state, bounds=bounds, selected_at=at)
     st.query_params.from_dict(to_params(ix.to_view(state)))
     plain(" · ".join(state.query().describe()) or "no filters",
@@ -633,23 +644,52 @@ def main() -> None:
             also_panel(store, links, int(chosen.index[0]))
         coverage_panel(store)
     with right:
-        glance = summary_line(view.events)
+        glance = view.glance
         if glance:
             plain(glance, tone="info")
         draw_list(view, state, chosen, several=store.fmt == COMBINED_FORMAT)
-        by_dataset = store.fmt == COMBINED_FORMAT and state.stack == "dataset"
+        timeline_chart(store, view, state)
+    play_timer(store, state)
+
+
+def reuse(slot: str, key: tuple, make: Callable[[], T]) -> T:
+    """What ``make`` gave at the last rerun when ``key`` is the same, else ``make()`` (kept in the
+    session under ``slot``): a click or a pan changes little, and only that is worked out again."""
+    held = ss.get(slot)
+    if held is not None and held[0] == key:
+        return cast(T, held[1])
+    value = make()
+    ss[slot] = (key, value)
+    return value
+
+
+def session_view(store: EventStore, query: Query) -> View:
+    """The view of the data and the filter (the same one as at the last rerun when neither changed,
+    nor the links and verdicts written on the rows)."""
+    key = (store, query, ss.get(ROWS_VERSION, 0))
+    return reuse(VIEW, key, lambda: build_view(store, query))
+
+
+def timeline_chart(store: EventStore, view: View, state: Interaction) -> None:
+    """Events over time beside the list, by type or (several datasets) by dataset."""
+    assert store.span is not None  # main() stops before the chart when there are no events
+    start, end = state.start or store.span[0], state.end or store.span[1]
+    by_dataset = store.fmt == COMBINED_FORMAT and state.stack == "dataset"
+
+    def make() -> tuple[pd.DataFrame, dict] | None:
         long, colours, by = view.timeline, TYPE_COLOURS, "event_type"
         if by_dataset:  # counted from the events shown: the engines' timeline is by type
             by, long = "dataset", counts_over_time(view.events, by="dataset", freq=view.timeline_bin)
             colours = {name: dataset_outline(i) for i, name in enumerate(dataset_names(store))}
-        chart = wide_counts(long, by=by, freq=view.timeline_bin, start=state.start or store.span[0],
-                            end=state.end or store.span[1])
-        if not chart.empty:
-            st.caption(f"Events per {view.timeline_bin} by start date, by "
-                       f"{'dataset' if by_dataset else 'type'} (events that began before the range "
-                       f"count in its first {view.timeline_bin})")
-            st.vega_lite_chart(*timeline_spec(chart, colours, height=110), width="stretch")
-    play_timer(store, state)
+        chart = wide_counts(long, by=by, freq=view.timeline_bin, start=start, end=end)
+        return None if chart.empty else timeline_spec(chart, colours, height=110)
+
+    drawn = reuse(CHART, (view, start, end, by_dataset), make)
+    if drawn is not None:
+        st.caption(f"Events per {view.timeline_bin} by start date, by "
+                   f"{'dataset' if by_dataset else 'type'} (events that began before the range "
+                   f"count in its first {view.timeline_bin})")
+        st.vega_lite_chart(*drawn, width="stretch")
 
 
 def draw_map(store: EventStore, view: View, state: Interaction) -> None:
@@ -657,17 +697,21 @@ def draw_map(store: EventStore, view: View, state: Interaction) -> None:
     assert camera is not None  # settled before drawing
     screen = Screen(zoom=state.view_zoom or camera.zoom, online_tiles=ss.get("online", False),
                     ring=state.ring, asset_url=assets_at())
-    scene = compose(store, state.map_spec(), sources=sources(), view=view, screen=screen)
-    fmap = scene.fmap
+    spec = state.map_spec()
+
+    def make() -> DrawnLayers:
+        scene = compose(store, spec, sources=sources(), view=view, screen=screen)
+        return draw_layers(scene.fixed_key, scene.fmap, scene.layers, folium.LayerControl(collapsed=True))
+
+    drawn = reuse(LAYERS, (view, screen_layers_key(spec, view, screen)), make)
     # The key names the colour mode: st_folium reads its legend (part of the fixed map) only when
     # its key changes.
     key = f"map-{state.colour_mode}"
     # st_folium's call, with the fixed map rendered once per fixed key (ui/mapframe.py).
-    map_component(scene.fixed_key, fmap, key=key, height=MAP_HEIGHT_PX, layers=scene.layers,
-                  layer_control=folium.LayerControl(collapsed=True), center=camera.center, zoom=camera.zoom,
-                  on_change=on_map(key, start_view(fmap)),
-                  returned_objects=["last_object_clicked_tooltip", "bounds", "zoom", "center"])
-    vague = country_level_line(view.events)
+    send_map(drawn, key=key, height=MAP_HEIGHT_PX, center=camera.center, zoom=camera.zoom,
+             on_change=on_map(key, start_view(drawn.fixed.fmap)),
+             returned_objects=["last_object_clicked_tooltip", "bounds", "zoom", "center"])
+    vague = view.country_level
     if vague:
         plain(f"{vague}: outlined on the map, and in the list.")
     away = ix.outside(state.view_box, view.events)

@@ -268,6 +268,11 @@ def reconcile(state: Interaction, shown: Callable[[str], bool]) -> Interaction:
     return state
 
 
+def fit_due(state: Interaction) -> bool:
+    """Whether the next render fits the map to the events (so their box is needed at all)."""
+    return state.fit_wanted or state.camera is None
+
+
 def settle_camera(state: Interaction, *, bounds: Bounds | None,
                   selected_at: tuple[float, float] | None) -> Interaction:
     """The one camera rule: go to an event picked in the list; fit the events when a fit is due
@@ -276,7 +281,7 @@ def settle_camera(state: Interaction, *, bounds: Bounds | None,
     if state.follow and selected_at is not None:
         zoom = state.view_zoom or (state.camera.zoom if state.camera else None)
         return replace(state, camera=follow_camera(selected_at, zoom=zoom), follow=False)
-    if state.fit_wanted or state.camera is None:
+    if fit_due(state):
         return replace(state, camera=fit_camera(bounds), fit_wanted=False, fit_everything=False,
                        moved=False, follow=False)
     return replace(state, follow=False) if state.follow else state

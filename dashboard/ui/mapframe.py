@@ -122,6 +122,50 @@ def layer_scripts(fixed: FixedMap, layers: Sequence[folium.FeatureGroup],
     return groups, switch
 
 
+@dataclass(frozen=True)
+class DrawnLayers:
+    """A fixed map and the scripts of the layers and layer control drawn on it."""
+
+    fixed: FixedMap
+    groups: str
+    switch: str | None
+
+
+def draw_layers(fixed_key: Hashable, fmap: folium.Map, layers: Sequence[folium.FeatureGroup],
+                layer_control: folium.LayerControl | None) -> DrawnLayers:
+    """The fixed map for ``fixed_key`` (``fmap`` rendered the first time the key is seen) and the
+    scripts of ``layers`` on it."""
+    fixed = fixed_map(fixed_key, fmap)
+    groups, switch = layer_scripts(fixed, layers, layer_control)
+    return DrawnLayers(fixed, groups, switch)
+
+
+def send_map(
+    drawn: DrawnLayers,
+    *,
+    key: str,
+    height: int,
+    center: tuple[float, float] | None,
+    zoom: float | None,
+    returned_objects: Sequence[str],
+    on_change: Callable[[str], None],
+) -> object:
+    """Hand the component what ``st_folium`` would for the drawn map; ``on_change`` gets the
+    component's own session key (where its value is), which st_folium copies under ``key`` before
+    calling its callback."""
+    fixed = drawn.fixed
+    known = {**dict.fromkeys(_NONE_DEFAULTS), "bounds": fixed.bounds, "zoom": fixed.zoom}
+    component_key = fixed.component_key(key)
+    return sf._component_func(
+        script=fixed.script, header=fixed.header, html=fixed.html, id=fixed.map_id, key=component_key,
+        height=height, width=None, returned_objects=list(returned_objects),
+        default={k: v for k, v in known.items() if k in returned_objects}, zoom=zoom, center=center,
+        feature_group=drawn.groups, return_on_hover=False,
+        layer_control=drawn.switch, pixelated=False, css_links=fixed.css_links, js_links=fixed.js_links,
+        on_change=lambda: on_change(component_key), wrap_longitude=False,
+    )
+
+
 def map_component(
     fixed_key: Hashable,
     fmap: folium.Map,
@@ -135,18 +179,6 @@ def map_component(
     returned_objects: Sequence[str],
     on_change: Callable[[str], None],
 ) -> object:
-    """``st_folium(fmap, key=key, use_container_width=True, ...)`` with the fixed map rendered
-    once; ``on_change`` gets the component's own session key (where its value is), which st_folium
-    copies under ``key`` before calling its callback."""
-    fixed = fixed_map(fixed_key, fmap)
-    groups, switch = layer_scripts(fixed, layers, layer_control)
-    known = {**dict.fromkeys(_NONE_DEFAULTS), "bounds": fixed.bounds, "zoom": fixed.zoom}
-    component_key = fixed.component_key(key)
-    return sf._component_func(
-        script=fixed.script, header=fixed.header, html=fixed.html, id=fixed.map_id, key=component_key,
-        height=height, width=None, returned_objects=list(returned_objects),
-        default={k: v for k, v in known.items() if k in returned_objects}, zoom=zoom, center=center,
-        feature_group=groups if layers is not None else None, return_on_hover=False,
-        layer_control=switch, pixelated=False, css_links=fixed.css_links, js_links=fixed.js_links,
-        on_change=lambda: on_change(component_key), wrap_longitude=False,
-    )
+    """``st_folium(fmap, key=key, use_container_width=True, ...)`` with the fixed map rendered once."""
+    return send_map(draw_layers(fixed_key, fmap, layers, layer_control), key=key, height=height,
+                    center=center, zoom=zoom, returned_objects=returned_objects, on_change=on_change)
