@@ -127,6 +127,40 @@ def test_the_users_zoom_and_pan_survive_date_moves(page):
     assert abs(after[1] - zoomed[1]) < 1e-6 and abs(after[2] - zoomed[2]) < 1e-6
 
 
+def test_governorates_shade_by_the_events_shown_and_follow_the_dates(page, store):
+    """The shading's areas and tooltips in the page: the governorates with events in the range are
+    filled, the others not, and a date move refills them."""
+    from dashboard.events.view import build_view
+
+    def filled(frame) -> dict[str, float]:
+        return frame.evaluate("""() => {
+            const out = {};
+            map.eachLayer(l => {
+                if (l.feature && l.feature.properties && 'atlasIndex' in l.feature.properties) {
+                    const name = new RegExp('<td>(.*?)</td>').exec(l.getTooltip().getContent())[1];
+                    out[name] = l.options.fillOpacity;
+                }
+            });
+            return out;
+        }""")
+
+    def expected(query: Query) -> set[str]:
+        return {name for name, count in build_view(store, query).governorate_counts.items() if count}
+
+    frame = wait_for_map(page)
+    wait_until(lambda: {n for n, o in filled(frame).items() if o > 0} == expected(Query()), page=page,
+               message="the governorates of every event shaded")
+    assert len(filled(frame)) >= 14 and any(o == 0 for o in filled(frame).values())
+    start_input = drag_slider_start(page, 0.97)
+    start = pd.Timestamp(start_input.get_attribute("aria-valuetext"))
+    later = expected(Query(start=start, end=store.span[1]))
+    frame = wait_for_map(page)
+    wait_until(lambda: {n for n, o in filled(frame).items() if o > 0} == later, page=page,
+               message=f"the governorates from {start.date()}: {sorted(later)}")
+    assert later != expected(Query())
+    no_exception(page)
+
+
 def test_the_heat_layer_is_drawn_above_the_basemap(app_url, page):
     page.goto(f"{app_url}/?layer=heat")
     frame = wait_for_map(page)

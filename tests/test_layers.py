@@ -209,3 +209,22 @@ def test_an_event_takes_the_side_of_its_first_actor_however_the_list_is_spaced()
     spaced = pd.DataFrame({"actors": [" Syrian rebels ; IRGC", ";Syrian rebels"], "event_type": "battle"})
     assert event_colours(spaced, ColourMode.SIDE, book) == [side_colour("armed opposition")] * 2
     assert book.lead_coalition(" Syrian rebels ; IRGC") == book.lead_coalition("Syrian rebels")
+
+
+def test_governorates_are_shaded_by_their_counts_from_outlines_made_once():
+    from dashboard.books.regions import basemap_layer
+    from dashboard.mapping.areas import ShadedAreas
+
+    names = [f["properties"]["name"] for f in basemap_layer("governorate")["features"]]
+    html = render(SMALL_EVENTS, layers=("governorates",))
+    shade = json.loads(re.search(r"var shade = (\{.*?\});\n", html).group(1))
+    assert len(shade["opacity"]) == len(shade["tooltip"]) == len(names)
+    shaded = {names[i] for i, o in enumerate(shade["opacity"]) if o > 0}
+    assert shaded == {"Aleppo"}  # render() counts every event in Aleppo, nowhere else
+    aleppo = names.index("Aleppo")
+    assert f"<td>{len(SMALL_EVENTS):,}</td>" in shade["tooltip"][aleppo]
+    assert "<td>0</td>" in shade["tooltip"][names.index("Idlib")]
+    # Busier areas darker; the outlines' text is the same object whatever the counts.
+    busy, quiet = ShadedAreas({"Aleppo": 100, "Idlib": 1}), ShadedAreas({"Idlib": 7})
+    assert busy.table["opacity"][aleppo] > busy.table["opacity"][names.index("Idlib")] > 0
+    assert busy.shapes_json is quiet.shapes_json

@@ -6,6 +6,7 @@ per load, so that every slider move filters a million rows with numpy comparison
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -53,9 +54,10 @@ class EventStore:
     def __len__(self) -> int:
         return len(self.events)
 
-    @property
+    @functools.cached_property
     def span(self) -> tuple[pd.Timestamp, pd.Timestamp] | None:
-        """First start and last end in the data, or None when it is empty."""
+        """First start and last end in the data, or None when it is empty (once per store: a rerun
+        asks it several times, and a store's dates never change)."""
         if self.events.empty:
             return None
         return self.events["start"].min(), self.events["end"].max()

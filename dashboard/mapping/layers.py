@@ -16,7 +16,8 @@ import pandas as pd
 from folium.plugins import HeatMap, MarkerCluster
 
 from dashboard.books.actors import ActorBook
-from dashboard.books.regions import basemap_layer, world_country_at
+from dashboard.books.regions import world_country_at
+from dashboard.mapping.areas import ShadedAreas
 from dashboard.mapping.assets import APP_BASE_URL, localize
 from dashboard.mapping.basemap import EVENTS_PANE, HEAT_PANE
 from dashboard.mapping.grid import aggregate
@@ -179,19 +180,7 @@ def _heat(events: pd.DataFrame, opts: LayerOptions) -> folium.FeatureGroup:
 
 def _governorates(counts: Mapping[str, int]) -> folium.FeatureGroup:
     group = folium.FeatureGroup(name="Governorates shaded by events")
-    shapes = basemap_layer("governorate")
-    top = max(counts.values(), default=0) or 1
-    for feature in shapes["features"]:
-        feature["properties"]["events"] = int(counts.get(feature["properties"]["name"], 0))
-    folium.GeoJson(
-        shapes,
-        style_function=lambda f: {
-            "fillColor": "#b30000", "color": "#666", "weight": 0.6,
-            "fillOpacity": 0.04 + 0.3 * (f["properties"]["events"] / top) ** 0.7
-            if f["properties"]["events"] else 0.0,
-        },
-        tooltip=folium.GeoJsonTooltip(["name", "events"], aliases=["Governorate", "Events shown"]),
-    ).add_to(group)
+    ShadedAreas(counts, layer="governorate", label="Governorate", counted="Events shown").add_to(group)
     return group
 
 
