@@ -24,6 +24,11 @@ SERVE_FLAGS = (
     "--client.showErrorDetails=none",  # an unforeseen error shows a plain message, no server paths
     "--browser.gatherUsageStats=false",
     "--client.toolbarMode=minimal",
+    # A served dashboard's code does not change under it: no watcher threads polling every module
+    # (they contend with the script for the interpreter), and no full garbage collection after
+    # every rerun (~7% of a slider move's CPU at 100,000 events; Python's own collector still runs).
+    "--server.fileWatcherType=none",
+    "--runner.postScriptGC=false",
 )
 
 

@@ -253,3 +253,17 @@ def test_constraints_min_pins_every_declared_floor():
     for name, floor in declared.items():
         assert pins[name].split(".")[:len(floor.split("."))] == floor.split(".") and \
             all(part == "0" for part in pins[name].split(".")[len(floor.split(".")):]), (name, floor)
+
+
+def test_the_shipped_streamlit_settings_are_the_serve_commands():
+    """``.streamlit/config.toml`` beside the app (read wherever Streamlit is started from) says
+    what ``atlas serve`` passes on its command line: one set of settings however the app runs."""
+    import tomllib
+
+    from dashboard import PACKAGE_DIR
+    from dashboard.cli import SERVE_FLAGS
+
+    config = tomllib.loads((PACKAGE_DIR / "ui" / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    from_file = {f"--{section}.{name}={str(value).lower() if isinstance(value, bool) else value}"
+                 for section, options in config.items() for name, value in options.items()}
+    assert from_file == set(SERVE_FLAGS)
