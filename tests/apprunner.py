@@ -80,6 +80,24 @@ def act_until(page, action, done, *, message: str, tries: int = 2, timeout: floa
                 raise
 
 
+def download_by_click(page, button, *, tries: int = 3, timeout_ms: float = 20_000):
+    """Click a download button and return Playwright's Download; a click that started none (it
+    landed while a rerun replaced the button, on a loaded machine) is made again once the app is
+    idle, as a person would."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(tries):
+        wait_idle(page)
+        try:
+            with page.expect_download(timeout=timeout_ms) as info:
+                button.click()
+            return info.value
+        except PlaywrightTimeout:
+            if attempt == tries - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
 def click_visible_marker(page, frame, *, scroll: bool = True) -> str:
     """Click, as a user would, an event marker that nothing covers (and that is on screen);
     ``scroll`` first brings the map into view."""

@@ -18,6 +18,7 @@ from dashboard.exports.snapshot_png import CHROMIUM_ARGS
 from dashboard.ingest.load import load_bundled
 from tests.apprunner import (
     act_until,
+    download_by_click,
     drag_slider_start,
     marker_count,
     open_files,
@@ -499,9 +500,7 @@ def test_comparing_datasets_who_else_recorded_an_event_single_source_ones_and_th
     button = page.locator('[data-testid="stDownloadButton"]').filter(has_text="Coverage (CSV)")
     act_until(page, lambda: page.get_by_text("Coverage: events per governorate, month and dataset").click(),
               lambda: button.count() == 1 and button.is_visible(), message="the coverage download")
-    with page.expect_download() as download:
-        button.click()
-    table = pd.read_csv(download.value.path())
+    table = pd.read_csv(download_by_click(page, button).path())
     assert int(table["events"].sum()) == total
     assert set(table["dataset"]) == {"Curated events (bundled)", *names}
     assert int(table["only_here"].sum()) == single

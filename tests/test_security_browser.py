@@ -25,7 +25,7 @@ import pytest
 from dashboard.bench.apprun import MAP_IFRAME, map_frame, running_app, wait_for_map
 from dashboard.exports.snapshot_png import CHROMIUM_ARGS
 
-from .apprunner import marker_count, open_files
+from .apprunner import download_by_click, marker_count, open_files
 from .conftest import ARTIFACTS, CHROMIUM
 
 pytestmark = [
@@ -623,10 +623,8 @@ def test_hostile_actor_names_and_the_exported_map_stay_text(page, listener, payl
         settle(page, changed_from=before)
         button = page.get_by_role("button", name="Map (HTML)")
         poll(lambda button=button: button.is_enabled(), page=page, message="the HTML export")
-        with page.expect_download(timeout=60_000) as info:
-            button.click()
         saved = tmp_path / f"export-{name}.html"
-        info.value.save_as(saved)
+        download_by_click(page, button).save_as(saved)
         record(page, listener, f"export after searching {name}", failures)
         raw, header, footer = exported_parts(saved.read_bytes())
         if f"text: “{payload}”" not in header or "49" in header or "“J”" in header:
