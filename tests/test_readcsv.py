@@ -312,3 +312,32 @@ def test_an_unclosed_quote_is_reported_not_swallowed(data, kept, reported):
     assert raw.frame["a"].tolist() == kept
     assert [p.line for p in raw.problems] == reported
     assert all("never closed" in p.reason for p in raw.problems)
+
+
+def test_only_the_chosen_columns_are_kept_but_every_column_is_still_checked():
+    """Cells of columns nobody reads are not kept, yet a row is blank, ragged, NUL-bearing or
+    unclosed by all its fields, and the header keeps every name."""
+    data = (b"a,b,c,d\n"
+            b"1,,,\n"
+            b",,x,\n"        # filled only in a column not kept: a row, not a blank line
+            b",,,\n"         # blank: goes silently
+            b"2,3\n"         # ragged, whatever columns are kept
+            b"4,,y\x00,\n"   # a NUL in a column not kept: nothing to repair
+            b"5,,,\"open\nto the end")
+    raw = read_table(data, name="c.csv", columns=lambda names: [n for n in names if n in "ab"])
+    assert raw.names() == ["a", "b", "c", "d"] and list(raw.frame.columns) == ["a", "b"]
+    assert raw.frame["a"].tolist() == ["1", "", "4"]
+    assert raw.lines.tolist() == [2, 3, 6]
+    ragged, unclosed = raw.problems
+    assert (ragged.line, ragged.action) == (5, "discarded") and "2 fields" in ragged.reason
+    assert unclosed.line == 7 and "never closed" in unclosed.reason
+    assert unclosed.value.startswith("5 |  |  | open")  # every field of the row, kept or not
+    every = read_table(data, name="c.csv")
+    assert every.header is None and every.names() == ["a", "b", "c", "d"]
+    assert every.frame[["a", "b"]].equals(raw.frame) and [p.line for p in every.problems] == [
+        5, 6, 7]
+
+
+def test_keeping_no_column_still_counts_the_rows_and_reads_the_header():
+    raw = read_table(b"x,y\n1,2\n3,4\n", name="n.csv", columns=lambda names: [])
+    assert raw.names() == ["x", "y"] and raw.frame.shape == (2, 0) and raw.problems == []

@@ -63,13 +63,15 @@ def ragged_rows(bad: dict[int, tuple[int, str]], starts: np.ndarray, width: int,
     return repaired
 
 
-def unclosed_quote(frame: pd.DataFrame, lines: np.ndarray, body: bytes, offset: int,
-                    label: str, problems: list[Problem]) -> tuple[pd.DataFrame, np.ndarray]:
-    """Drop the last row: an unclosed quote made it swallow the rest of the file."""
+def unclosed_quote(frame: pd.DataFrame, lines: np.ndarray, cells: list[str], body: bytes,
+                   offset: int, label: str, problems: list[Problem]
+                   ) -> tuple[pd.DataFrame, np.ndarray]:
+    """Drop the last row (``cells`` are all its fields, kept or not): an unclosed quote made it
+    swallow the rest of the file."""
     last_line = offset + body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
     problems.append(Problem(label, int(lines[-1]), None, "a quote opened in this row is never "
                             f"closed, so the row runs to the end of the file (line {last_line})",
-                            clip(" | ".join(frame.iloc[-1])), "discarded"))
+                            clip(" | ".join(cells)), "discarded"))
     return frame.iloc[:-1], lines[:-1]
 
 

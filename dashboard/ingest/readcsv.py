@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -42,11 +42,15 @@ DELIMITERS = (",", ";", "\t", "|")
 MAX_COLUMNS = 500
 MAX_HEADER_BYTES = 64 * 1024
 STR = pd.StringDtype("pyarrow", na_value=np.nan)
+ColumnChoice = Callable[[list[str]], Iterable[str]]
 
 
 @dataclass
 class RawTable:
-    """Every cell a str ("" when missing); ``lines[i]`` is where row i starts in the file."""
+    """Every cell a str ("" when missing); ``lines[i]`` is where row i starts in the file.
+
+    ``header`` is every name in the file's header when only some of its columns were kept
+    (``read_table(columns=...)``), and None when ``frame`` has them all."""
 
     name: str
     frame: pd.DataFrame
@@ -54,6 +58,22 @@ class RawTable:
     problems: list[Problem] = field(default_factory=list)
     encoding: str = "utf-8"
     delimiter: str = ","
+    header: list[str] | None = None
+
+    def names(self) -> list[str]:
+        """The header's names, kept or not."""
+        return [str(c) for c in self.frame.columns] if self.header is None else self.header
+
+
+@dataclass
+class _Parsed:
+    """The records as pyarrow read them: the header's fields, and after it the kept columns."""
+
+    header: list[str]
+    table: pa.Table
+    blank: np.ndarray  # per record after the header: every field empty, kept or not
+    bad: dict[int, tuple[int, str]]  # the ragged records: {record number: (fields, text)}
+    last: list[str]  # every field of the last record after the header that is not blank
 
 
 def read_table(
@@ -62,12 +82,18 @@ def read_table(
     name: str | None = None,
     max_bytes: int = MAX_UPLOAD_BYTES,
     on_progress: Callable[[float], None] | None = None,
+    columns: ColumnChoice | None = None,
 ) -> RawTable:
-    """Read ``source`` (a path, bytes or a binary file object); never raises for bad content."""
+    """Read ``source`` (a path, bytes or a binary file object); never raises for bad content.
+
+    ``columns`` gets the header's names and gives back those to keep (all when None). The
+    others are still parsed, so a row of the wrong width is found whatever its columns, but
+    their cells are never kept: a file's cost is that of the columns its format reads (every
+    cell of a 480-column header took 14 times the file's size)."""
     label = name or source_name(source)
     progress = on_progress or (lambda fraction: None)
     try:
-        return _read(source, label, max_bytes, progress)
+        return _read(source, label, max_bytes, progress, columns)
     except UnusableFileError as exc:
         reason, line = str(exc), exc.line
     except (pa.ArrowException, csv.Error, UnicodeError, ValueError) as exc:
@@ -76,8 +102,8 @@ def read_table(
                     [Problem(label, line, None, reason, action="error")])
 
 
-def _read(source: Source, label: str, max_bytes: int,
-          progress: Callable[[float], None]) -> RawTable:
+def _read(source: Source, label: str, max_bytes: int, progress: Callable[[float], None],
+          columns: ColumnChoice | None) -> RawTable:
     progress(0.0)
     data, encoding = to_utf8(read_limited(source, max_bytes))
     progress(0.2)
@@ -88,19 +114,28 @@ def _read(source: Source, label: str, max_bytes: int,
     delimiter = _sniff(body)
     _check_header(body, delimiter, offset + 1)
     problems: list[Problem] = []
+
+    def keep(header: list[str]) -> list[int]:
+        if columns is None:
+            return list(range(len(header)))
+        names = column_names(header, label, [])  # its warnings are given once, below
+        wanted = set(columns(names))
+        return [i for i, n in enumerate(names) if n in wanted]
+
     try:
-        table, bad = _parse(body, delimiter)
+        parsed = _parse(body, delimiter, keep)
     except UnicodeError:
         body, encoding, notes = repair_encoding(body)
         problems += [Problem(label, None if n.line is None else n.line + offset, None, n.reason,
                              clip(n.value), n.action) for n in notes]
-        table, bad = _parse(body, delimiter)
+        parsed = _parse(body, delimiter, keep)
     progress(0.8)
-    if not table.num_rows or 1 in bad:
+    bad = parsed.bad
+    if not parsed.header or 1 in bad:
         raise UnusableFileError("the first line is not a readable header row", offset + 1)
-    header = [table.column(i)[0].as_py() for i in range(table.num_columns)]
-    names = column_names(header, label, problems, line=offset + 1)
-    total = table.num_rows + len(bad)
+    names = column_names(parsed.header, label, problems, line=offset + 1)
+    kept = keep(parsed.header)
+    total = parsed.table.num_rows + 1 + len(bad)
     starts = record_start_lines(body, total)
     if starts is None:
         starts = exact_start_lines(body, delimiter, total)
@@ -109,34 +144,37 @@ def _read(source: Source, label: str, max_bytes: int,
                                 "messages may be off", action="warning"))
         starts = np.arange(1, total + 1, dtype=np.int64)
     starts = starts + offset
-    parsed = np.ones(total + 1, dtype=bool)
-    parsed[[0, *bad]] = False
-    lines = starts[np.flatnonzero(parsed) - 1][1:]
-    table = table.slice(1)
-    blank = _blank_rows(table)
+    parsed_rows = np.ones(total + 1, dtype=bool)
+    parsed_rows[[0, *bad]] = False
+    lines = starts[np.flatnonzero(parsed_rows) - 1][1:]
+    table, blank = parsed.table, parsed.blank
+    last_line, last = (int(lines[~blank][-1]), parsed.last) if (~blank).any() else (0, [])
     if blank.any():
         table, lines = table.filter(pa.array(~blank)), lines[~blank]
     frame = table.to_pandas(types_mapper=lambda t: STR)
-    frame.columns = names
+    frame.columns = [names[i] for i in kept]
     repaired = ragged_rows(bad, starts, len(names), delimiter, label, problems)
     if repaired:
-        extra = pd.DataFrame([row for _, row in repaired], columns=names, dtype=STR)
+        extra = pd.DataFrame([[row[i] for i in kept] for _, row in repaired],
+                             columns=frame.columns, index=range(len(repaired)), dtype=STR)
         frame = pd.concat([frame, extra], ignore_index=True)
         lines = np.concatenate([lines, [line for line, _ in repaired]])
         order = np.argsort(lines, kind="stable")
         frame, lines = frame.iloc[order].reset_index(drop=True), lines[order]
-    tail = str(frame.iat[-1, -1]) if len(frame) else ""
+        if repaired[-1][0] > last_line:
+            last = repaired[-1][1]
+    tail = last[-1] if last else ""
     if "\n" in tail and body.endswith(tail.encode()):  # the last value ran on to the end
-        frame, lines = unclosed_quote(frame, lines, body, offset, label, problems)
+        frame, lines = unclosed_quote(frame, lines, last, body, offset, label, problems)
     if b"\x00" in body:
         frame = nul_cells(frame, lines, label, problems)
-    if frame.empty:
+    if not len(frame):
         reason = ("none of its rows could be read" if any(p.action == "discarded" for p in problems)
                   else "has a header but no data rows")
         problems.append(Problem(label, None, None, reason, action="error"))
     progress(1.0)
     return RawTable(label, frame, lines.astype(np.int64), sorted(problems, key=_order),
-                    encoding, delimiter)
+                    encoding, delimiter, None if len(kept) == len(names) else names)
 
 
 def _order(problem: Problem) -> int:
@@ -168,8 +206,9 @@ def _sniff(body: bytes) -> str:
     return max(DELIMITERS, key=lambda d: (outside.count(d), d == ","))
 
 
-def _parse(body: bytes, delimiter: str) -> tuple[pa.Table, dict[int, tuple[int, str]]]:
-    """All records as string columns, plus the ragged ones: {record number: (fields, text)}."""
+def _parse(body: bytes, delimiter: str, keep: Callable[[list[str]], list[int]]) -> _Parsed:
+    """Every record, read block by block: each block's every field is looked at (is the row
+    blank, is it the last one), but only the columns ``keep`` picks from the header are kept."""
     head = body[: 1 << 20].decode("utf-8", errors="replace")
     width = len(next(csv.reader(io.StringIO(head, newline=""), delimiter=delimiter)))
     names = [f"c{i}" for i in range(width)]
@@ -183,7 +222,7 @@ def _parse(body: bytes, delimiter: str) -> tuple[pa.Table, dict[int, tuple[int, 
     while True:
         bad.clear()
         try:
-            return pacsv.read_csv(
+            reader = pacsv.open_csv(
                 pa.BufferReader(body),
                 read_options=pacsv.ReadOptions(column_names=names, use_threads=False,
                                                block_size=block),
@@ -192,8 +231,8 @@ def _parse(body: bytes, delimiter: str) -> tuple[pa.Table, dict[int, tuple[int, 
                                                  invalid_row_handler=skip),
                 convert_options=pacsv.ConvertOptions(
                     column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False,
-                    quoted_strings_can_be_null=False),
-            ), bad
+                    quoted_strings_can_be_null=False))
+            return _kept_columns(reader, bad, keep)
         except pa.ArrowInvalid as exc:
             if "UTF8" in str(exc):
                 raise UnicodeError(str(exc)) from exc
@@ -202,10 +241,39 @@ def _parse(body: bytes, delimiter: str) -> tuple[pa.Table, dict[int, tuple[int, 
             block *= 16
 
 
-def _blank_rows(table: pa.Table) -> np.ndarray:
+def _kept_columns(reader: pacsv.CSVStreamingReader, bad: dict[int, tuple[int, str]],
+                  keep: Callable[[list[str]], list[int]]) -> _Parsed:
+    """The header, then each block's blank rows and kept columns (a block at a time, so no
+    column that is not kept is ever held whole)."""
+    header: list[str] = []
+    positions: list[int] = []
+    batches: list[pa.RecordBatch] = []
+    blanks: list[np.ndarray] = []
+    last: tuple[pa.RecordBatch, int] | None = None
+    for batch in reader:
+        if not header:
+            if not batch.num_rows or 1 in bad:
+                break
+            header = [str(v) for v in batch.slice(0, 1).to_pylist()[0].values()]
+            positions = keep(header)
+            batch = batch.slice(1)
+        blank = _blank_rows(batch)
+        filled = np.flatnonzero(~blank)
+        if len(filled):
+            last = (batch, int(filled[-1]))
+        batches.append(batch.select(positions))
+        blanks.append(blank)
+    schema = reader.schema if header else pa.schema([])
+    table = pa.Table.from_batches(batches, schema=pa.schema([schema.field(i) for i in positions]))
+    cells = [] if last is None else [str(v) for v in last[0].slice(last[1], 1).to_pylist()[0].values()]
+    return _Parsed(header, table, np.concatenate([np.zeros(0, bool), *blanks]), dict(bad), cells)
+
+
+def _blank_rows(batch: pa.RecordBatch) -> np.ndarray:
     """Rows whose every cell is empty (blank lines): they hold nothing, so they go silently."""
-    blank = pc.equal(table.column(0), "").to_numpy(zero_copy_only=False).astype(bool)
-    if blank.any():
-        for column in table.columns[1:]:
-            blank &= pc.equal(column, "").to_numpy(zero_copy_only=False).astype(bool)
+    blank = np.ones(batch.num_rows, dtype=bool)
+    for column in batch.columns:
+        if not blank.any():
+            break
+        blank &= pc.equal(column, "").to_numpy(zero_copy_only=False).astype(bool)
     return blank

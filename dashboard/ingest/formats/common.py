@@ -27,13 +27,17 @@ def column_key(name: object) -> str:
 
 
 class Columns:
-    """The raw frame's columns by :func:`column_key`; an absent column reads as all ""."""
+    """The raw frame's columns by :func:`column_key`; an absent column reads as all "".
 
-    def __init__(self, frame: pd.DataFrame) -> None:
+    ``header`` is every name in the file's header when the frame holds only the columns the
+    format reads (None: the frame's own); asking for one that was left unread is a bug in the
+    format's READS, so it raises rather than reading as empty."""
+
+    def __init__(self, frame: pd.DataFrame, header: Iterable[str] | None = None) -> None:
         self.frame = frame
         self.names: dict[str, str] = {}
         self._cache: dict[str, pd.Series] = {}
-        for name in frame.columns:
+        for name in frame.columns if header is None else header:
             self.names.setdefault(column_key(name), name)
 
     def has(self, key: str) -> bool:
@@ -53,6 +57,9 @@ class Columns:
         """The column as read, for values that are mapped per distinct value (and trimmed there:
         trimming a million cells first costs more than the mapping)."""
         if key in self.names:
+            if self.names[key] not in self.frame:
+                raise KeyError(f"column {self.names[key]!r} was not kept: add {key!r} to the "
+                               "format's READS")
             return self.frame[self.names[key]].astype(STR)
         return pd.Series("", index=self.frame.index, dtype=STR)
 
