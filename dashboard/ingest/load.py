@@ -252,6 +252,7 @@ def load_events(
     actors = actors or ActorBook.load()
     raw = read_table(source, name=name, max_bytes=max_bytes, on_progress=on_progress,
                      columns=_columns_read(fmt))
+    _return_freed_memory()  # the file's bytes and the parser's blocks
     label = raw.name
     problems = ProblemTable(raw.problems)
     if problems.has("error") or not len(raw.frame):

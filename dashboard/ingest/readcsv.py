@@ -230,7 +230,7 @@ def _parse(body: bytes, delimiter: str, keep: Callable[[list[str]], list[int]]) 
                                                  ignore_empty_lines=False,
                                                  invalid_row_handler=skip),
                 convert_options=pacsv.ConvertOptions(
-                    column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False,
+                    column_types=dict.fromkeys(names, pa.large_string()), strings_can_be_null=False,
                     quoted_strings_can_be_null=False))
             return _kept_columns(reader, bad, keep)
         except pa.ArrowInvalid as exc:
