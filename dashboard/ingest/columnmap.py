@@ -114,4 +114,4 @@ def remap(raw: RawTable, columns: ColumnMap) -> RawTable:
     if "id" not in out:  # named after its line, as the loader names a row with an empty id
         out["id"] = pd.Series([f"line-{n}" for n in raw.lines], index=frame.index, dtype=object)
     mapped = pd.DataFrame(out, index=frame.index)
-    return RawTable(raw.name, mapped, raw.lines, list(raw.problems), raw.encoding, raw.delimiter)
+    return RawTable(raw.name, mapped, raw.lines, raw.problems, raw.encoding, raw.delimiter)

@@ -21,7 +21,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from dashboard.ingest.csvchecks import column_names, nul_cells, ragged_rows, unclosed_quote
+from dashboard.ingest.csvchecks import (
+    column_names,
+    nul_cells,
+    ragged_records,
+    ragged_rows,
+    unclosed_quote,
+)
 from dashboard.ingest.rawbytes import (
     Source,
     UnusableFileError,
@@ -32,7 +38,8 @@ from dashboard.ingest.rawbytes import (
     source_name,
     to_utf8,
 )
-from dashboard.model.problems import Problem, clip
+from dashboard.ingest.records import Records, scan_records
+from dashboard.model.problems import Problem, ProblemTable, clip
 from dashboard.model.schema import MAX_UPLOAD_BYTES
 
 DELIMITERS = (",", ";", "\t", "|")
@@ -55,7 +62,7 @@ class RawTable:
     name: str
     frame: pd.DataFrame
     lines: np.ndarray
-    problems: list[Problem] = field(default_factory=list)
+    problems: ProblemTable = field(default_factory=ProblemTable)
     encoding: str = "utf-8"
     delimiter: str = ","
     header: list[str] | None = None
@@ -74,6 +81,7 @@ class _Parsed:
     blank: np.ndarray  # per record after the header: every field empty, kept or not
     bad: dict[int, tuple[int, str]]  # the ragged records: {record number: (fields, text)}
     last: list[str]  # every field of the last record after the header that is not blank
+    records: Records | None = None  # the scan's account of the ragged rows (then ``bad`` is empty)
 
 
 def read_table(
@@ -99,7 +107,7 @@ def read_table(
     except (pa.ArrowException, csv.Error, UnicodeError, ValueError) as exc:
         reason, line = f"cannot be read as CSV: {clip(exc, 200)}", None
     return RawTable(label, pd.DataFrame(), np.zeros(0, np.int64),
-                    [Problem(label, line, None, reason, action="error")])
+                    ProblemTable([Problem(label, line, None, reason, action="error")]))
 
 
 def _read(source: Source, label: str, max_bytes: int, progress: Callable[[float], None],
@@ -135,25 +143,29 @@ def _read(source: Source, label: str, max_bytes: int, progress: Callable[[float]
         raise UnusableFileError("the first line is not a readable header row", offset + 1)
     names = column_names(parsed.header, label, problems, line=offset + 1)
     kept = keep(parsed.header)
-    total = parsed.table.num_rows + 1 + len(bad)
-    starts = record_start_lines(body, total)
-    if starts is None:
-        starts = exact_start_lines(body, delimiter, total)
-    if starts is None:
-        problems.append(Problem(label, None, None, "quoting is irregular: line numbers in "
-                                "messages may be off", action="warning"))
-        starts = np.arange(1, total + 1, dtype=np.int64)
-    starts = starts + offset
-    parsed_rows = np.ones(total + 1, dtype=bool)
-    parsed_rows[[0, *bad]] = False
-    lines = starts[np.flatnonzero(parsed_rows) - 1][1:]
     table, blank = parsed.table, parsed.blank
+    split = len(problems)  # the ones found before the ragged rows: a line's come first
+    scanned = parsed.records is not None
+    if parsed.records is not None:
+        lines = parsed.records.lines[1:].astype(np.int64) + offset
+        ragged = ragged_records(parsed.records, body, offset, label)
+        blank = blank & ~parsed.records.fixed  # a repaired row is kept, even if it is empty
+        parsed.records = None  # its arrays: a ragged row's problem now holds what is needed
+        repaired: list[tuple[int, list[str]]] = []
+    else:
+        total = table.num_rows + 1 + len(bad)
+        starts = _start_lines(body, delimiter, total, label, problems) + offset
+        parsed_rows = np.ones(total + 1, dtype=bool)
+        parsed_rows[[0, *bad]] = False
+        lines = starts[np.flatnonzero(parsed_rows) - 1][1:]
+        ragged = ProblemTable()
     last_line, last = (int(lines[~blank][-1]), parsed.last) if (~blank).any() else (0, [])
     if blank.any():
         table, lines = table.filter(pa.array(~blank)), lines[~blank]
     frame = table.to_pandas(types_mapper=lambda t: STR)
     frame.columns = [names[i] for i in kept]
-    repaired = ragged_rows(bad, starts, len(names), delimiter, label, problems)
+    if not scanned:
+        repaired = ragged_rows(bad, starts, len(names), delimiter, label, problems)
     if repaired:
         extra = pd.DataFrame([[row[i] for i in kept] for _, row in repaired],
                              columns=frame.columns, index=range(len(repaired)), dtype=STR)
@@ -169,16 +181,35 @@ def _read(source: Source, label: str, max_bytes: int, progress: Callable[[float]
     if b"\x00" in body:
         frame = nul_cells(frame, lines, label, problems)
     if not len(frame):
-        reason = ("none of its rows could be read" if any(p.action == "discarded" for p in problems)
-                  else "has a header but no data rows")
+        reason = ("none of its rows could be read" if ragged.has("discarded") or any(
+            p.action == "discarded" for p in problems) else "has a header but no data rows")
         problems.append(Problem(label, None, None, reason, action="error"))
     progress(1.0)
-    return RawTable(label, frame, lines.astype(np.int64), sorted(problems, key=_order),
+    # In line order (a line's problems in the order found) without sorting the ragged rows'
+    # problems, which are in order already and may be millions.
+    table = ProblemTable([p for p in problems if p.line is None] + sorted(
+        (p for p in problems[:split] if p.line is not None), key=_order))
+    table.extend(ragged)
+    table.extend(sorted((p for p in problems[split:] if p.line is not None), key=_order))
+    return RawTable(label, frame, lines.astype(np.int64), table.in_line_order(),
                     encoding, delimiter, None if len(kept) == len(names) else names)
 
 
 def _order(problem: Problem) -> int:
-    return -1 if problem.line is None else problem.line
+    return problem.line or 0
+
+
+def _start_lines(body: bytes, delimiter: str, total: int, label: str,
+                 problems: list[Problem]) -> np.ndarray:
+    """The line each of the parser's ``total`` records starts on (the ones it skipped too)."""
+    starts = record_start_lines(body, total)
+    if starts is None:
+        starts = exact_start_lines(body, delimiter, total)
+    if starts is None:
+        problems.append(Problem(label, None, None, "quoting is irregular: line numbers in "
+                                "messages may be off", action="warning"))
+        starts = np.arange(1, total + 1, dtype=np.int64)
+    return starts
 
 
 def _check_header(body: bytes, delimiter: str, line: int) -> None:
@@ -206,15 +237,56 @@ def _sniff(body: bytes) -> str:
     return max(DELIMITERS, key=lambda d: (outside.count(d), d == ","))
 
 
+# Rows of the wrong width the parser may report one by one (a Python call each, ~7 µs);
+# past them the record scan finds them all at once.
+RAGGED_BY_PARSER = 1000
+
+
 def _parse(body: bytes, delimiter: str, keep: Callable[[list[str]], list[int]]) -> _Parsed:
     """Every record, read block by block: each block's every field is looked at (is the row
-    blank, is it the last one), but only the columns ``keep`` picks from the header are kept."""
+    blank, is it the last one), but only the columns ``keep`` picks from the header are kept.
+
+    A file with many ragged rows is scanned for them first (:func:`scan_records`) and the parser
+    given only the others; where the scan cannot follow its quotes, the parser reports each."""
+    parsed = _parse_rows(body, delimiter, keep, RAGGED_BY_PARSER)
+    if parsed is not None:
+        return parsed
+    records = scan_records(body, delimiter)
+    if records is not None:
+        _check_utf8(body)  # the parser checks only what it reads
+        text = body if records.keep is None else \
+            np.frombuffer(body, np.uint8)[records.keep].tobytes()
+        records.keep = None
+        parsed = _parse_rows(text, delimiter, keep, 0)
+        del text
+        if parsed is not None and parsed.table.num_rows + 1 == len(records.lines):
+            parsed.records = records
+            return parsed
+    parsed = _parse_rows(body, delimiter, keep, None)
+    assert parsed is not None  # no limit
+    return parsed
+
+
+def _check_utf8(body: bytes) -> None:
+    whole = pa.LargeStringArray.from_buffers(1, pa.py_buffer(np.array([0, len(body)], np.int64)),
+                                             pa.py_buffer(body))
+    try:
+        whole.validate(full=True)
+    except pa.ArrowInvalid as exc:
+        raise UnicodeError(str(exc)) from exc
+
+
+def _parse_rows(body: bytes, delimiter: str, keep: Callable[[list[str]], list[int]],
+                limit: int | None) -> _Parsed | None:
+    """pyarrow's reading of every record; None when more than ``limit`` are ragged."""
     head = body[: 1 << 20].decode("utf-8", errors="replace")
     width = len(next(csv.reader(io.StringIO(head, newline=""), delimiter=delimiter)))
     names = [f"c{i}" for i in range(width)]
     bad: dict[int, tuple[int, str]] = {}
 
     def skip(row: pacsv.InvalidRow) -> str:
+        if limit is not None and len(bad) >= limit:
+            return "error"
         bad[row.number] = (row.actual_columns, row.text)
         return "skip"
 
@@ -236,6 +308,8 @@ def _parse(body: bytes, delimiter: str, keep: Callable[[list[str]], list[int]]) 
         except pa.ArrowInvalid as exc:
             if "UTF8" in str(exc):
                 raise UnicodeError(str(exc)) from exc
+            if limit is not None and len(bad) >= limit:
+                return None
             if "straddl" not in str(exc) or block > len(body):
                 raise
             block *= 16

@@ -53,7 +53,7 @@ def adapt(raw: RawTable, fmt: str, *,
     unusable gives an empty frame and no further problems.
     """
     report = Report(raw.name, raw.lines)
-    if any(p.action == "error" for p in raw.problems):
+    if raw.problems.has("error"):
         return _empty(), ProblemTable()
     module = FORMATS.get(fmt)
     if module is None:
