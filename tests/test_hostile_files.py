@@ -38,6 +38,11 @@ SECONDS = 20.0
 # of the unused columns was kept), 2M all-rejected rows ~11x (was 18x).
 BASE_MB = 250
 PER_FILE_BYTE = 13
+# ...for files of ordinary rows. A file's cost is mostly per row (the store ~700 bytes per
+# event, a problem ~60), so the shortest rows cost the most per byte: 2-byte ragged rows
+# ("x" under an 8-column header, a problem each) ~41 times their size, the shortest valid rows of
+# our format (~30 bytes, a gazetteer place) ~24 times (2026-12-07). The bound for any file:
+PER_FILE_BYTE_ANY = 45
 
 
 def _commas(path: Path) -> None:
@@ -80,6 +85,18 @@ def _many_rejected_rows(path: Path) -> None:
 def _wide_rows(path: Path) -> None:
     """The widest header we accept (480 columns) over ~20 MB of rows."""
     write_file(path, "wide header", 40_000)
+
+
+def _tiny_ragged_rows(path: Path) -> None:
+    """~5 MB of "x" lines under an 8-column header: 2.5M rows too short, a problem each (a Python
+    object per row took 230 times the file and 14 s per 2 MB before the record scan)."""
+    path.write_text("a,b,c,d,e,f,g,h\n" + "x\n" * 2_500_000, encoding="utf-8")
+
+
+def _shortest_valid_rows(path: Path, rows: int = 400_000) -> None:
+    """~12 MB of the shortest rows our format keeps without a problem: 30 bytes each."""
+    path.write_text("id,date,place,actors,event_type,summary,source\n" + "".join(
+        f"{i:x},2016,Iran,IRGC,battle,s,s\n" for i in range(rows)), encoding="utf-8")
 
 
 def _clean(path: Path) -> None:
@@ -126,13 +143,13 @@ CHILD = textwrap.dedent("""
 """)
 
 
-def _load_in_a_fresh_process(path: Path) -> dict:
+def _load_in_a_fresh_process(path: Path, per_file_byte: float = PER_FILE_BYTE) -> dict:
     """The load's time, peak RSS (its own process's), events and first problems."""
     done = subprocess.run([sys.executable, "-c", CHILD, str(path)], capture_output=True,
                           text=True, timeout=SECONDS * 3, cwd=ROOT)
     assert done.returncode == 0, done.stderr[-2000:]
     result: dict = json.loads(done.stdout.strip().splitlines()[-1])
-    result["bound_mb"] = BASE_MB + PER_FILE_BYTE * path.stat().st_size / 2**20
+    result["bound_mb"] = BASE_MB + per_file_byte * path.stat().st_size / 2**20
     return result
 
 
@@ -145,6 +162,25 @@ def test_hostile_files_cost_in_proportion_to_their_size(tmp_path, name):
     assert result["seconds"] < SECONDS, result
     assert result["peak_mb"] < result["bound_mb"], result
     assert result["count"] >= 1 and all(p.startswith(name) for p in result["problems"])
+
+
+def test_tiny_ragged_rows_cost_in_proportion_to_their_size(tmp_path):
+    """Their cost is per row; each is reported with its file, line and reason, none kept."""
+    _tiny_ragged_rows(tmp_path / "tiny_ragged.csv")
+    result = _load_in_a_fresh_process(tmp_path / "tiny_ragged.csv", PER_FILE_BYTE_ANY)
+    assert result["seconds"] < SECONDS and result["peak_mb"] < result["bound_mb"], result
+    assert result["events"] == 0 and result["count"] == 2_500_001, result
+    assert result["problems"] == [
+        "tiny_ragged.csv: none of its rows could be read [error]",
+        "tiny_ragged.csv:2: has 1 field, expected 8 (row cut short?) (got 'x') [discarded]",
+        "tiny_ragged.csv:3: has 1 field, expected 8 (row cut short?) (got 'x') [discarded]"]
+
+
+def test_the_shortest_valid_rows_are_within_the_bound_for_any_file(tmp_path):
+    _shortest_valid_rows(tmp_path / "short.csv")
+    result = _load_in_a_fresh_process(tmp_path / "short.csv", PER_FILE_BYTE_ANY)
+    assert result["events"] == 400_000 and result["count"] == 0, result
+    assert result["peak_mb"] < result["bound_mb"], result
 
 
 def test_a_clean_file_is_within_the_same_bound(tmp_path):
