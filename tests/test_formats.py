@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dashboard.ingest.formats import OUT_COLUMNS, acled, adapt, detect_format
+from dashboard.ingest.formats import OUT_COLUMNS, acled, adapt, columns_read, detect_format
 from dashboard.ingest.formats.dates import iso_column, numeric_order, to_iso
 from dashboard.ingest.formats.text import first_sentence, readable, summaries
 from dashboard.ingest.readcsv import read_table
@@ -290,6 +290,30 @@ def test_ours_accepts_short_coordinate_names_and_lists_unused_columns():
     assert (frame["latitude"].iloc[0], frame["longitude"].iloc[0]) == ("36.2", "37.1")
     assert frame["actors"].iloc[0] == "Hezbollah"
     assert [p.reason for p in problems] == ["columns not used: notes"]
+
+
+@pytest.mark.parametrize("name", ["acled_syria_sample.csv", "ucdp_ged_sample.csv",
+                                  "ours_with_coords.csv", "acled_swapped.csv", "dms_coords.csv"])
+def test_reading_only_the_formats_columns_adapts_the_same(name):
+    """read_table(columns=columns_read(...)) keeps what the format reads and nothing it needs
+    is missed (Columns raises if a format reads a column that was not kept)."""
+    every = read_table(FIXTURES / name)
+    fmt = detect_format(every.names())
+    some = read_table(FIXTURES / name, columns=lambda names: columns_read(fmt, names))
+    assert some.names() == every.names()
+    full, full_problems = adapt(every, fmt, actor_aliases=ALIASES)
+    frame, problems = adapt(some, fmt, actor_aliases=ALIASES)
+    assert frame.equals(full) and list(problems) == list(full_problems)
+
+
+def test_a_column_left_unread_is_never_taken_for_an_empty_one():
+    data = (b"id,date,place,actors,event_type,summary,source\n"
+            b"e1,2016-02-01,Aleppo,IRGC,battle,s,src\n")
+    raw = read_table(data, name="o.csv", columns=lambda names: [n for n in names if n != "source"])
+    with pytest.raises(KeyError, match="READS"):
+        adapt(raw, "ours")
+    assert columns_read("unknown", raw.names()) == []
+    assert columns_read("ours", ["ID", "Date", "lng", "notes"]) == ["ID", "Date", "lng"]
 
 
 @pytest.mark.parametrize(

@@ -312,3 +312,53 @@ def test_an_unclosed_quote_is_reported_not_swallowed(data, kept, reported):
     assert raw.frame["a"].tolist() == kept
     assert [p.line for p in raw.problems] == reported
     assert all("never closed" in p.reason for p in raw.problems)
+
+
+def test_only_the_chosen_columns_are_kept_but_every_column_is_still_checked():
+    """Cells of columns nobody reads are not kept, yet a row is blank, ragged, NUL-bearing or
+    unclosed by all its fields, and the header keeps every name."""
+    data = (b"a,b,c,d\n"
+            b"1,,,\n"
+            b",,x,\n"        # filled only in a column not kept: a row, not a blank line
+            b",,,\n"         # blank: goes silently
+            b"2,3\n"         # ragged, whatever columns are kept
+            b"4,,y\x00,\n"   # a NUL in a column not kept: nothing to repair
+            b"5,,,\"open\nto the end")
+    raw = read_table(data, name="c.csv", columns=lambda names: [n for n in names if n in "ab"])
+    assert raw.names() == ["a", "b", "c", "d"] and list(raw.frame.columns) == ["a", "b"]
+    assert raw.frame["a"].tolist() == ["1", "", "4"]
+    assert raw.lines.tolist() == [2, 3, 6]
+    ragged, unclosed = raw.problems
+    assert (ragged.line, ragged.action) == (5, "discarded") and "2 fields" in ragged.reason
+    assert unclosed.line == 7 and "never closed" in unclosed.reason
+    assert unclosed.value.startswith("5 |  |  | open")  # every field of the row, kept or not
+    every = read_table(data, name="c.csv")
+    assert every.header is None and every.names() == ["a", "b", "c", "d"]
+    assert every.frame[["a", "b"]].equals(raw.frame) and [p.line for p in every.problems] == [
+        5, 6, 7]
+
+
+def test_keeping_no_column_still_counts_the_rows_and_reads_the_header():
+    raw = read_table(b"x,y\n1,2\n3,4\n", name="n.csv", columns=lambda names: [])
+    assert raw.names() == ["x", "y"] and raw.frame.shape == (2, 0) and raw.problems == []
+
+
+@pytest.mark.parametrize("line_break", ["\n", "\r\n"])
+@pytest.mark.parametrize("stray_quote", [False, True])
+def test_many_ragged_rows_read_as_the_parser_reads_a_few(monkeypatch, line_break, stray_quote):
+    """Past RAGGED_BY_PARSER ragged rows the record scan finds them all at once: the same rows,
+    lines and problems as the parser's row-by-row account (also where a stray quote makes the
+    scan give way to it)."""
+    kinds = ['{i},"q, \nr",z', "{i},x", "{i}", "", '{i},"",,""', "{i},y,z,w", '{i},"a""b",c,, ',
+             "  ", "{i},é,\u00a0", ",,"]
+    rows = [kind.format(i=i) for i in range(1500) for kind in kinds]
+    if stray_quote:
+        rows[700] = '7" gun,b,c'
+    data = ("a,b,c" + line_break + line_break.join(rows) + line_break).encode()
+    by_scan = read_table(data, name="r.csv")
+    monkeypatch.setattr("dashboard.ingest.readcsv.RAGGED_BY_PARSER", 10**9)
+    by_parser = read_table(data, name="r.csv")
+    assert by_scan.frame.equals(by_parser.frame) and len(by_scan.frame) == 6000
+    assert by_scan.lines.tolist() == by_parser.lines.tolist()
+    assert list(by_scan.problems) == list(by_parser.problems) and len(by_scan.problems) == 7500
+    assert {p.action for p in by_scan.problems} == {"repaired", "discarded"}

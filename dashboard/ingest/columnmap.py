@@ -96,7 +96,7 @@ def remap(raw: RawTable, columns: ColumnMap) -> RawTable:
     """``raw`` with our columns taken from the user's, the rest filled with honest defaults; the
     lines stay the file's own, so every problem still names the right line."""
     frame = raw.frame
-    present = {str(c) for c in frame.columns}
+    present = set(raw.names())
     absent = [theirs for _, theirs in columns.pairs if theirs not in present]
     if absent:
         raise ValueError(f"no such column in {raw.name}: {', '.join(absent)}")
@@ -114,4 +114,4 @@ def remap(raw: RawTable, columns: ColumnMap) -> RawTable:
     if "id" not in out:  # named after its line, as the loader names a row with an empty id
         out["id"] = pd.Series([f"line-{n}" for n in raw.lines], index=frame.index, dtype=object)
     mapped = pd.DataFrame(out, index=frame.index)
-    return RawTable(raw.name, mapped, raw.lines, list(raw.problems), raw.encoding, raw.delimiter)
+    return RawTable(raw.name, mapped, raw.lines, raw.problems, raw.encoding, raw.delimiter)

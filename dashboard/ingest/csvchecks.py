@@ -6,13 +6,11 @@ in one place, worded the same way, with its line.
 
 from __future__ import annotations
 
-import csv
-import io
-
 import numpy as np
 import pandas as pd
 
-from dashboard.model.problems import Problem, clip
+from dashboard.ingest.records import Records, fields_of, texts
+from dashboard.model.problems import Problem, ProblemTable, clip
 
 
 def column_names(header: list[str], label: str, problems: list[Problem], *,
@@ -38,38 +36,61 @@ def column_names(header: list[str], label: str, problems: list[Problem], *,
     return names
 
 
+def ragged_reason(count: int, width: int, repaired: bool) -> str:
+    """Why a row of ``count`` fields was repaired (its extra fields were empty) or discarded."""
+    if repaired:
+        return f"has {count} fields, expected {width}; dropped the empty extra fields"
+    hint = "an unquoted delimiter in a value?" if count > width else "row cut short?"
+    return f"has {count} {'field' if count == 1 else 'fields'}, expected {width} ({hint})"
+
+
 def ragged_rows(bad: dict[int, tuple[int, str]], starts: np.ndarray, width: int, delimiter: str,
-            label: str, problems: list[Problem]) -> list[tuple[int, list[str]]]:
-    """Report rows with the wrong number of fields; give back those with only empty extras."""
+                label: str, problems: list[Problem]) -> list[tuple[int, list[str]]]:
+    """Report rows with the wrong number of fields; give back those with only empty extras.
+
+    The parser's own account of them, for the rare file whose quoting the record scan cannot
+    follow (:func:`ragged_records` is the same for the others, without an object per row)."""
     repaired: list[tuple[int, list[str]]] = []
     for number, (count, text) in sorted(bad.items()):
         if not text.strip():
             continue
         line = int(starts[number - 1])
-        try:
-            fields = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
-        except csv.Error:
-            fields = []
+        fields = fields_of(text, delimiter)
         extras_empty = len(fields) == count and not "".join(fields[width:]).strip()
         if count > width and extras_empty:
             repaired.append((line, fields[:width]))
-            problems.append(Problem(label, line, None, f"has {count} fields, expected {width}; "
-                                    "dropped the empty extra fields", clip(text), "repaired"))
+            problems.append(Problem(label, line, None, ragged_reason(count, width, True),
+                                    clip(text), "repaired"))
             continue
-        hint = "an unquoted delimiter in a value?" if count > width else "row cut short?"
-        fields_word = "field" if count == 1 else "fields"
-        problems.append(Problem(label, line, None, f"has {count} {fields_word}, expected {width} "
-                                f"({hint})", clip(text)))
+        problems.append(Problem(label, line, None, ragged_reason(count, width, False),
+                                clip(text)))
     return repaired
 
 
-def unclosed_quote(frame: pd.DataFrame, lines: np.ndarray, body: bytes, offset: int,
-                    label: str, problems: list[Problem]) -> tuple[pd.DataFrame, np.ndarray]:
-    """Drop the last row: an unclosed quote made it swallow the rest of the file."""
+def ragged_records(records: Records, body: bytes, offset: int, label: str) -> ProblemTable:
+    """A problem per ragged record found by the scan, held as columns: the same file, line,
+    reason and text as :func:`ragged_rows` gives, for any number of rows."""
+    counts, codes = np.unique(records.ragged_counts, return_inverse=True)
+    fixed = records.repaired.astype(np.int64)  # a reason per (fields, repaired)
+    reasons = [ragged_reason(int(c), records.width, bool(r)) for c in counts for r in (0, 1)]
+    actions = pd.Index(["repaired", "discarded"])
+    table = ProblemTable()
+    table.add_rows(file=label, lines=records.ragged_lines + offset, field=None,
+                   reason=pd.Categorical.from_codes(codes * 2 + fixed, pd.Index(reasons)),
+                   values=texts(body, records.ragged_starts, records.ragged_ends),
+                   action=pd.Categorical.from_codes(1 - fixed, actions))
+    return table
+
+
+def unclosed_quote(frame: pd.DataFrame, lines: np.ndarray, cells: list[str], body: bytes,
+                   offset: int, label: str, problems: list[Problem]
+                   ) -> tuple[pd.DataFrame, np.ndarray]:
+    """Drop the last row (``cells`` are all its fields, kept or not): an unclosed quote made it
+    swallow the rest of the file."""
     last_line = offset + body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
     problems.append(Problem(label, int(lines[-1]), None, "a quote opened in this row is never "
                             f"closed, so the row runs to the end of the file (line {last_line})",
-                            clip(" | ".join(frame.iloc[-1])), "discarded"))
+                            clip(" | ".join(cells)), "discarded"))
     return frame.iloc[:-1], lines[:-1]
 
 

@@ -23,7 +23,7 @@ from dashboard.books.gazetteer import DEFAULT_GAZETTEER, Gazetteer
 from dashboard.books.sources import DEFAULT_SOURCES, SourceBook
 from dashboard.events.store import EventStore, index_store, start_then_id_order
 from dashboard.ingest.columnmap import ColumnMap, remap
-from dashboard.ingest.formats import adapt, detect_format
+from dashboard.ingest.formats import adapt, columns_read, detect_format
 from dashboard.ingest.readcsv import read_table
 from dashboard.model.dates import period_end, period_start, read_dates
 from dashboard.model.problems import Action, Problem, ProblemTable
@@ -250,17 +250,19 @@ def load_events(
     begun = time.monotonic()
     gazetteer = gazetteer or Gazetteer.load(DEFAULT_GAZETTEER)
     actors = actors or ActorBook.load()
-    raw = read_table(source, name=name, max_bytes=max_bytes, on_progress=on_progress)
+    raw = read_table(source, name=name, max_bytes=max_bytes, on_progress=on_progress,
+                     columns=_columns_read(fmt))
+    _return_freed_memory()  # the file's bytes and the parser's blocks
     label = raw.name
     problems = ProblemTable(raw.problems)
-    if problems.has("error") or raw.frame.empty:
+    if problems.has("error") or not len(raw.frame):
         log.info("%s: nothing usable (%s problems)", label, len(problems))
         return index_store(label, pd.DataFrame(columns=list(CANONICAL_COLUMNS)),
                            problems=problems, actors=actors, fmt="unknown")
     if isinstance(fmt, ColumnMap):  # the user said which of their columns is which
         raw, fmt, adapt_as = remap(raw, fmt), "mapped", "ours"
     else:
-        fmt = detect_format(list(raw.frame.columns)) if fmt == "auto" else fmt
+        fmt = detect_format(raw.names()) if fmt == "auto" else fmt
         adapt_as = fmt
     adapted, adapt_problems = adapt(raw, adapt_as, actor_aliases=actors.alias_map())
     del raw  # the file's own columns: a large file's peak memory is each step's copies at once
@@ -279,6 +281,15 @@ def load_events(
     log.info("loaded %s (format %s): %s events usable, %s problems, in %.2f s", label, fmt,
              f"{len(store):,}", f"{len(store.problems):,}", time.monotonic() - begun)
     return store
+
+
+def _columns_read(fmt: str | ColumnMap) -> Callable[[list[str]], list[str]]:
+    """Which of a header's columns the load will read: the user's mapped ones, or those of
+    the format (detected from the header itself when "auto")."""
+    if isinstance(fmt, ColumnMap):
+        mapped = {theirs for _, theirs in fmt.pairs}
+        return lambda header: [name for name in header if name in mapped]
+    return lambda header: columns_read(detect_format(header) if fmt == "auto" else fmt, header)
 
 
 def in_line_order(problems: Iterable[Problem]) -> ProblemTable:

@@ -79,7 +79,9 @@ def clip_column(values: object, limit: int = CLIP) -> pa.Array:
     """:func:`clip` over a whole column at once (Arrow kernels: a million values in milliseconds,
     where a Python call per value took seconds)."""
     text = text_array(values)
-    text = pc.replace_substring(pc.replace_substring(text, "\n", "\\n"), "\r", "\\r")
+    for control, shown in (("\n", "\\n"), ("\r", "\\r")):  # a copy of the column only if needed
+        if pc.any(pc.match_substring(text, control)).as_py():
+            text = pc.replace_substring(text, control, shown)
     long = pc.fill_null(pc.greater(pc.utf8_length(text), limit), False)
     if not pc.any(long).as_py():
         return text
@@ -153,10 +155,10 @@ class ProblemTable(Sequence[Problem]):
         self.extend([problem])
 
     def add_rows(self, *, file: str, lines: np.ndarray, field: str | None,
-                 reason: str | Sequence[str] | np.ndarray | pd.Categorical, values: object = None,
-                 action: Action = "discarded") -> None:
-        """One problem per entry of ``lines``: the same file, field and action, a reason that is
-        the same or one per row, and each row's value (clipped here)."""
+                 reason: str | Sequence[str] | np.ndarray | pd.Categorical[Any], values: object = None,
+                 action: Action | pd.Categorical[Any] = "discarded") -> None:
+        """One problem per entry of ``lines``: the same file and field, a reason and an action
+        that are the same or one per row, and each row's value (clipped here)."""
         count = len(lines)
         if not count:
             return
@@ -177,7 +179,7 @@ class ProblemTable(Sequence[Problem]):
             "reason": why,
             "value": pd.Series(pd.arrays.ArrowStringArray(shown.cast(pa.large_string())))
             .astype("str"),
-            "action": same(action),
+            "action": action if isinstance(action, pd.Categorical) else same(action),
         }))
 
     def _add(self, chunk: pd.DataFrame) -> None:
@@ -274,7 +276,9 @@ class ProblemTable(Sequence[Problem]):
     def in_line_order(self) -> ProblemTable:
         """By line, the file's own problems (no line) first; a line's problems keep their order."""
         frame = self.frame
-        key = frame["line"].fillna(-1).to_numpy(np.int64)
+        key = frame["line"].to_numpy(np.int64, na_value=-1)
+        if not (key[1:] < key[:-1]).any():  # already in order: no copy of every problem
+            return self
         order = np.argsort(key, kind="stable")
         return ProblemTable.from_frame(frame.iloc[order].reset_index(drop=True))
 

@@ -275,7 +275,7 @@ def ask_columns(digest: str, data: bytes, name: str, mapped: ColumnMap | None) -
     """The column form for a file in none of our formats (or read through one already)."""
     headers = ss.setdefault(HEADER, {})
     if digest not in headers:  # read once per upload, not on every rerun
-        headers[digest] = [str(c) for c in read_table(data, name=name).frame.columns]
+        headers[digest] = read_table(data, name=name, columns=lambda names: []).names()
     header = headers[digest]
     if not header:
         return  # not a table at all: its problem says why, and no column can help

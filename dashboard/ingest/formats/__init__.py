@@ -21,7 +21,7 @@ from dashboard.model.problems import ProblemTable
 # Tried in this order: ACLED and UCDP signatures are distinctive; ours is the most generic.
 FORMATS: dict[str, ModuleType] = {"acled": acled, "ucdp": ucdp, "ours": ours}
 
-__all__ = ["FORMATS", "OUT_COLUMNS", "adapt", "detect_format"]
+__all__ = ["FORMATS", "OUT_COLUMNS", "adapt", "columns_read", "detect_format"]
 
 
 def detect_format(columns: Iterable[object]) -> str:
@@ -34,6 +34,16 @@ def detect_format(columns: Iterable[object]) -> str:
     return "unknown"
 
 
+def columns_read(fmt: str, header: Iterable[str]) -> list[str]:
+    """The names in ``header`` that ``adapt(..., fmt)`` reads (none for a format we do not
+    know): read_table keeps only these, so unused columns cost nothing per cell."""
+    module = FORMATS.get(fmt)
+    if module is None:
+        return []
+    keys = _with_synonyms(set(module.READS), module)
+    return [name for name in header if column_key(name) in keys]
+
+
 def adapt(raw: RawTable, fmt: str, *,
           actor_aliases: Mapping[str, str] | None = None) -> tuple[pd.DataFrame, ProblemTable]:
     """``raw`` in our columns (all str, plus int ``line``) and the problems adapting found.
@@ -43,18 +53,18 @@ def adapt(raw: RawTable, fmt: str, *,
     unusable gives an empty frame and no further problems.
     """
     report = Report(raw.name, raw.lines)
-    if any(p.action == "error" for p in raw.problems):
+    if raw.problems.has("error"):
         return _empty(), ProblemTable()
     module = FORMATS.get(fmt)
     if module is None:
-        found = ", ".join(map(str, raw.frame.columns[:12])) or "none"
+        found = ", ".join(raw.names()[:12]) or "none"
         needs = "; ".join(f"{m.TITLE}: {', '.join(m.SIGNATURE)}" for m in FORMATS.values())
         report.file(f"not a format we can read (columns found: {found}). Expected the columns "
                     f"of one of: {needs}. In the app, you can say which of your columns is "
                     "the date, the place and so on" if fmt == "unknown" else
                     f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
         return _empty(), report.problems
-    cols = Columns(raw.frame.reset_index(drop=True))
+    cols = Columns(raw.frame.reset_index(drop=True), raw.header)
     for alias, name in getattr(module, "SYNONYMS", {}).items():
         if cols.has(alias) and not cols.has(name):
             cols.names[name] = cols.names[alias]

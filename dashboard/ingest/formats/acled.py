@@ -19,6 +19,7 @@ REQUIRED = ("event_id_cnty", "event_date", "event_type", "actor1", "location")
 OPTIONAL = ("time_precision", "sub_event_type", "assoc_actor_1", "actor2", "assoc_actor_2",
             "admin1", "country", "latitude", "longitude", "geo_precision", "source", "notes",
             "fatalities")
+READS = (*REQUIRED, *OPTIONAL)  # every column convert() reads: the others are never kept
 TIME_PRECISION = {"1": "day", "2": "week", "3": "month"}
 GEO_PRECISION = {"1": ("exact", ""), "2": ("approximate", "25"), "3": ("centroid", "75")}
 EVENT_TYPES = {

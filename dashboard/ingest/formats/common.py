@@ -27,13 +27,18 @@ def column_key(name: object) -> str:
 
 
 class Columns:
-    """The raw frame's columns by :func:`column_key`; an absent column reads as all ""."""
+    """The raw frame's columns by :func:`column_key`; an absent column reads as all "".
 
-    def __init__(self, frame: pd.DataFrame) -> None:
+    ``header`` is every name in the file's header when the frame holds only the columns the
+    format reads (None: the frame's own); asking for one that was left unread is a bug in the
+    format's READS, so it raises rather than reading as empty."""
+
+    def __init__(self, frame: pd.DataFrame, header: Iterable[str] | None = None) -> None:
         self.frame = frame
         self.names: dict[str, str] = {}
         self._cache: dict[str, pd.Series] = {}
-        for name in frame.columns:
+        self._blank: pd.Series | None = None
+        for name in frame.columns if header is None else header:
             self.names.setdefault(column_key(name), name)
 
     def has(self, key: str) -> bool:
@@ -43,18 +48,27 @@ class Columns:
         return [key for key in keys if key not in self.names]
 
     def __getitem__(self, key: str) -> pd.Series:
-        """The column, trimmed (computed once)."""
+        """The column, trimmed (computed once); the column as read when nothing needed trimming,
+        so a clean column is not held twice."""
         if key not in self._cache:
-            column = pa.chunked_array(pa.array(self.raw(key)))
-            self._cache[key] = as_series(pc.utf8_trim_whitespace(column))
+            column = self.raw(key)
+            text = pa.chunked_array(pa.array(column))
+            trimmed = pc.utf8_trim_whitespace(text)
+            same = pc.sum(pc.binary_length(trimmed)).as_py() == pc.sum(pc.binary_length(text)).as_py()
+            self._cache[key] = column if same else as_series(trimmed)
         return self._cache[key]
 
     def raw(self, key: str) -> pd.Series:
         """The column as read, for values that are mapped per distinct value (and trimmed there:
         trimming a million cells first costs more than the mapping)."""
         if key in self.names:
+            if self.names[key] not in self.frame:
+                raise KeyError(f"column {self.names[key]!r} was not kept: add {key!r} to the "
+                               "format's READS")
             return self.frame[self.names[key]].astype(STR)
-        return pd.Series("", index=self.frame.index, dtype=STR)
+        if self._blank is None:  # one column of "" for every absent one: each is a row's cost
+            self._blank = pd.Series("", index=self.frame.index, dtype=STR)
+        return self._blank.copy(deep=False)
 
 
 class Report:
@@ -118,6 +132,8 @@ class Report:
 
 
 def _pick(values: Values, rows: np.ndarray) -> pd.Series | np.ndarray:
+    if len(rows) == len(values):  # every row: no copy (rows are distinct positions)
+        return values
     if isinstance(values, pd.Series):
         return values.iloc[rows]
     return np.asarray(values, dtype=object)[rows]

@@ -52,30 +52,46 @@ class CheckedCoordinates:
 
 
 def check_coordinates(lat: np.ndarray, lon: np.ndarray, country: pd.Series) -> CheckedCoordinates:
-    """Repair or flag every pair; NaN means the pair is missing (to be looked up by place)."""
+    """Repair or flag every pair; NaN means the pair is missing (to be looked up by place).
+
+    Only the rows with a pair are looked at: a file of rows without coordinates (they are
+    placed by name, or rejected) costs no country box per row."""
     lat, lon = lat.astype(float).copy(), lon.astype(float).copy()
-    swapped = np.full(len(lat), "", dtype=object)
+    count = len(lat)
+    swapped = np.full(count, "", dtype=object)
     placeholder = (lat == 0) & (lon == 0)
     lat[placeholder] = lon[placeholder] = np.nan
     known = np.isfinite(lat) & np.isfinite(lon)
+    rows = slice(None) if known.all() else np.flatnonzero(known)
+    pair = _check_pairs(lat[rows], lon[rows], country.iloc[rows])
+    lat[rows], lon[rows], swapped[rows] = pair.lat, pair.lon, pair.swapped
+    out_of_range = np.zeros(count, dtype=bool)
+    outside_country = np.zeros(count, dtype=bool)
+    out_of_range[rows], outside_country[rows] = pair.out_of_range, pair.outside_country
+    return CheckedCoordinates(lat, lon, swapped, placeholder, out_of_range, outside_country)
 
+
+def _check_pairs(lat: np.ndarray, lon: np.ndarray, country: pd.Series) -> CheckedCoordinates:
+    """check_coordinates for rows that all have a pair (``lat`` and ``lon`` are changed)."""
+    swapped = np.full(len(lat), "", dtype=object)
     south, north, west, east = _country_boxes(country)
     named = np.isfinite(south)
-    region = _region(lat, lon, known & ~named & _in_range(lat, lon))
+    region = _region(lat, lon, ~named & _in_range(lat, lon))
     if region is not None:
         for bound, value in zip((south, north, west, east), region, strict=True):
             bound[~named] = value
     inside = _inside(lat, lon, south, north, west, east)
     flipped = _inside(lon, lat, south, north, west, east)
-    _swap(lat, lon, swapped, known & ~inside & flipped & named,
+    _swap(lat, lon, swapped, ~inside & flipped & named,
           "the pair lies outside the row's country but inside it swapped")
-    _swap(lat, lon, swapped, known & ~inside & flipped & ~named,
+    _swap(lat, lon, swapped, ~inside & flipped & ~named,
           "the pair lies outside the region of the file's other rows but inside it swapped")
 
-    out_of_range = known & ~_in_range(lat, lon)
+    out_of_range = ~_in_range(lat, lon)
     inside = _inside(lat, lon, south, north, west, east)
-    outside_country = known & named & ~inside & ~out_of_range
-    return CheckedCoordinates(lat, lon, swapped, placeholder, out_of_range, outside_country)
+    outside_country = named & ~inside & ~out_of_range
+    none = np.zeros(len(lat), dtype=bool)
+    return CheckedCoordinates(lat, lon, swapped, none, out_of_range, outside_country)
 
 
 def _swap(lat: np.ndarray, lon: np.ndarray, swapped: np.ndarray, mask: np.ndarray,

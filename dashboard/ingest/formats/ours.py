@@ -16,6 +16,7 @@ TITLE = "event table (our format)"
 SIGNATURE = ("id", "date", "place", "actors")
 REQUIRED = OUR_REQUIRED
 SYNONYMS = {"lat": "latitude", "lon": "longitude", "lng": "longitude", "long": "longitude"}
+READS = (*OUT_COLUMNS, *SYNONYMS)  # every column convert() reads
 
 
 def convert(cols: Columns, report: Report,

@@ -23,6 +23,7 @@ OPTIONAL = ("date_end", "date_prec", "where_coordinates", "where_prec", "latitud
             "dyad_name")
 # Some releases name the estimates best_est, low_est and high_est.
 SYNONYMS = {"best_est": "best", "low_est": "low", "high_est": "high"}
+READS = (*REQUIRED, *OPTIONAL, "adm_2", *SYNONYMS)  # every column convert() reads
 DATE_PRECISION = {"1": "day", "2": "week", "3": "week", "4": "month", "5": "year"}
 WHERE_PRECISION = {
     "1": ("exact", ""),
