@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from dashboard.ingest.readcsv import read_table
+from dashboard.ingest.records import Records, scan_records
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -315,8 +316,8 @@ def test_an_unclosed_quote_is_reported_not_swallowed(data, kept, reported):
 
 
 def test_only_the_chosen_columns_are_kept_but_every_column_is_still_checked():
-    """Cells of columns nobody reads are not kept, yet a row is blank, ragged, NUL-bearing or
-    unclosed by all its fields, and the header keeps every name."""
+    """Cells of columns nobody reads are not kept, yet a row is blank, ragged or unclosed by all
+    its fields, and the header keeps every name; NULs are reported only in the columns kept."""
     data = (b"a,b,c,d\n"
             b"1,,,\n"
             b",,x,\n"        # filled only in a column not kept: a row, not a blank line
@@ -362,3 +363,40 @@ def test_many_ragged_rows_read_as_the_parser_reads_a_few(monkeypatch, line_break
     assert by_scan.lines.tolist() == by_parser.lines.tolist()
     assert list(by_scan.problems) == list(by_parser.problems) and len(by_scan.problems) == 7500
     assert {p.action for p in by_scan.problems} == {"repaired", "discarded"}
+
+
+@pytest.mark.parametrize("line_break", ["\n", "\r\n"])
+@pytest.mark.parametrize("header", ["id,date,place", "id,date,place,actor,notes"])
+def test_a_last_row_left_empty_by_its_repair_is_kept_past_the_ragged_limit(
+        monkeypatch, line_break, header):
+    """Past RAGGED_BY_PARSER ragged rows, a last row that is empty once its empty extra fields
+    are cut is kept as the parser's account keeps it, and its unclosed-quote check looks at its
+    own (empty) fields, not at those of the row before it (whose last value is a line break
+    running to the end of the file)."""
+    data = (header + "\n" + "x\n" * 1001 + '1,2020-01-01,"Homs",A,"\n"\n,,,,,,\n').replace(
+        "\n", line_break).encode()
+    scans: list[Records | None] = []
+
+    def scan(body: bytes, delimiter: str) -> Records | None:
+        scans.append(scan_records(body, delimiter))
+        return scans[-1]
+
+    monkeypatch.setattr("dashboard.ingest.readcsv.scan_records", scan)
+    by_scan = read_table(data, name="e.csv")
+    assert len(scans) == 1 and scans[0] is not None  # the record scan's path was taken
+    monkeypatch.setattr("dashboard.ingest.readcsv.RAGGED_BY_PARSER", 10**9)
+    by_parser = read_table(data, name="e.csv")
+    assert len(scans) == 1
+    assert by_scan.frame.equals(by_parser.frame)
+    assert by_scan.lines.tolist() == by_parser.lines.tolist()
+    assert list(by_scan.problems) == list(by_parser.problems)
+    width = header.count(",") + 1
+    rows = [["1", "2020-01-01", "Homs", "A", line_break]] if width == 5 else []
+    assert by_scan.frame.values.tolist() == [*rows, [""] * width]
+    assert by_scan.lines.tolist() == [1003] * len(rows) + [1005]
+    last = [(p.line, p.field, p.reason, p.action) for p in by_scan.problems if p.line > 1002]
+    assert last == [*([] if rows else [(1003, None, "has 5 fields, expected 3 (an unquoted "
+                                        "delimiter in a value?)", "discarded")]),
+                    (1005, None, f"has 7 fields, expected {width}; dropped the empty extra "
+                     "fields", "repaired")]
+    assert not any("never closed" in p.reason for p in by_scan.problems)

@@ -96,7 +96,8 @@ def unclosed_quote(frame: pd.DataFrame, lines: np.ndarray, cells: list[str], bod
 
 def nul_cells(frame: pd.DataFrame, lines: np.ndarray, label: str,
               problems: list[Problem]) -> pd.DataFrame:
-    """Drop NUL bytes from the cells that hold them, one repaired problem per cell.
+    """Drop NUL bytes from the cells that hold them, one repaired problem per cell: only the
+    columns read (those in ``frame``) are looked at; a NUL in a column not kept is not reported.
 
     A stray NUL (a notes field pasted from a PDF, a truncated write) says nothing about the rest
     of the file: only its cell is touched, and the user is told where it was.

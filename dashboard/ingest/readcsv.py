@@ -146,9 +146,11 @@ def _read(source: Source, label: str, max_bytes: int, progress: Callable[[float]
     table, blank = parsed.table, parsed.blank
     split = len(problems)  # the ones found before the ragged rows: a line's come first
     scanned = parsed.records is not None
+    cut_empty = np.zeros(0, bool)  # per row, in scan mode: repaired, and empty after the cut
     if parsed.records is not None:
         lines = parsed.records.lines[1:].astype(np.int64) + offset
         ragged = ragged_records(parsed.records, body, offset, label)
+        cut_empty = blank & parsed.records.fixed
         blank = blank & ~parsed.records.fixed  # a repaired row is kept, even if it is empty
         parsed.records = None  # its arrays: a ragged row's problem now holds what is needed
         repaired: list[tuple[int, list[str]]] = []
@@ -159,7 +161,13 @@ def _read(source: Source, label: str, max_bytes: int, progress: Callable[[float]
         parsed_rows[[0, *bad]] = False
         lines = starts[np.flatnonzero(parsed_rows) - 1][1:]
         ragged = ProblemTable()
-    last_line, last = (int(lines[~blank][-1]), parsed.last) if (~blank).any() else (0, [])
+    filled = np.flatnonzero(~blank)
+    last_line, last = (int(lines[filled[-1]]), parsed.last) if len(filled) else (0, [])
+    if len(cut_empty) and len(filled) and cut_empty[filled[-1]]:
+        # The last row is a repaired one the parser saw as blank: ``parsed.last`` is an earlier
+        # row's, and the last row's fields are all empty (as ``repaired[-1]`` is, unscanned).
+        last = [""] * len(parsed.header)
+    del filled, cut_empty
     if blank.any():
         table, lines = table.filter(pa.array(~blank)), lines[~blank]
     frame = table.to_pandas(types_mapper=lambda t: STR)
