@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from dashboard.ingest import readcsv
 from dashboard.ingest.readcsv import read_table
 from dashboard.ingest.records import Records, scan_records
 
@@ -400,3 +401,42 @@ def test_a_last_row_left_empty_by_its_repair_is_kept_past_the_ragged_limit(
                     (1005, None, f"has 7 fields, expected {width}; dropped the empty extra "
                      "fields", "repaired")]
     assert not any("never closed" in p.reason for p in by_scan.problems)
+
+
+@pytest.mark.parametrize("line_break", ["\n", "\r\n"])
+def test_stray_quotes_are_read_by_the_scan_as_the_parser_reads_them(monkeypatch, line_break):
+    """A quote inside an unquoted value (``5" gun``, ``x"``, ``"a"b"c``) is a literal character
+    to the parser: past RAGGED_BY_PARSER ragged rows the record scan reads such a file itself,
+    with the same rows, lines and problems as the parser's row-by-row account, quoted values
+    with doubled quotes and line breaks included."""
+    kinds = ['{i},5" gun,"q ""r""' + line_break + 's"', 'x"', '{i},"a"b"c,d"', '{i},a""b,"""",, ',
+             '{i},"x' + line_break + ',y",z', '"{i}"" ,"b,"c" ', '{i}"', ' "{i}",x"y,z,"",',
+             '{i},"a,b"x"' + line_break + 'y,z', ""]
+    rows = [kind.format(i=i) for i in range(400) for kind in kinds]
+    data = ("a,b,c" + line_break + line_break.join(rows) + line_break).encode()
+    scans: list[Records | None] = []
+
+    def scan(body: bytes, delimiter: str) -> Records | None:
+        scans.append(scan_records(body, delimiter))
+        return scans[-1]
+
+    monkeypatch.setattr("dashboard.ingest.readcsv.scan_records", scan)
+    parse_rows = readcsv._parse_rows
+    limits: list[int | None] = []
+
+    def spy(*args: object) -> object:
+        limits.append(args[-1])  # type: ignore[arg-type]
+        return parse_rows(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("dashboard.ingest.readcsv._parse_rows", spy)
+    by_scan = read_table(data, name="q.csv")
+    assert len(scans) == 1 and None not in limits  # the scan's account, not the parser's
+    monkeypatch.setattr("dashboard.ingest.readcsv.RAGGED_BY_PARSER", 10**9)
+    by_parser = read_table(data, name="q.csv")
+    assert by_scan.frame.equals(by_parser.frame) and len(by_scan.frame) > 1000
+    assert by_scan.lines.tolist() == by_parser.lines.tolist()
+    assert list(by_scan.problems) == list(by_parser.problems) and len(by_scan.problems) > 1000
+    assert {p.action for p in by_scan.problems} == {"repaired", "discarded"}
+    assert not any("irregular" in p.reason for p in by_parser.problems)
+    assert by_scan.frame.iloc[0].tolist() == ["0", '5" gun', f'q "r"{line_break}s']
+    assert by_scan.frame.iloc[1].tolist() == ["0", 'ab"c', "d\""]

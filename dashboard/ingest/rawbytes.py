@@ -16,6 +16,7 @@ from typing import BinaryIO, NamedTuple
 import charset_normalizer
 import numpy as np
 
+from dashboard.ingest.records import quoted
 from dashboard.model.problems import Action
 
 Source = str | os.PathLike[str] | bytes | bytearray | memoryview | BinaryIO
@@ -242,23 +243,21 @@ def repair_encoding(data: bytes) -> tuple[bytes, str, list[EncodingNote]]:
     return text.encode("utf-8"), encoding, [EncodingNote(None, note, "", "warning")]
 
 
-def record_start_lines(data: bytes, records: int) -> np.ndarray | None:
+def record_start_lines(data: bytes, delimiter: str, records: int) -> np.ndarray | None:
     """The 1-based physical line where each of the first ``records`` CSV records starts.
 
     Cheap when no quoted value holds a line break (records are lines); otherwise a vectorised
-    scan counts quotes before each newline (an odd count means the newline is inside quotes).
-    None when neither agrees with ``records`` (stray quotes, lone CR line ends): the caller then
-    falls back to the slow exact reader.
+    scan finds which newlines are inside quoted values, by the parser's quoting rule (stray
+    quotes included: :func:`quoted`). None when it does not agree with ``records`` (lone CR
+    line ends): the caller then falls back to the slow exact reader.
     """
     newlines = data.count(b"\n")
     ends_open = 0 if data.endswith(b"\n") else 1
     if newlines + ends_open == records:
         return np.arange(1, records + 1, dtype=np.int64)
     arr = np.frombuffer(data, dtype=np.uint8)
-    quotes = np.flatnonzero(arr == ord('"'))
     breaks = np.flatnonzero(arr == ord("\n"))
-    closing = (np.searchsorted(quotes, breaks) & 1) == 0
-    ends = np.flatnonzero(closing)
+    ends = np.flatnonzero(~quoted(arr, delimiter)[breaks])
     found = len(ends) + (0 if len(ends) and breaks[ends[-1]] == len(data) - 1 else 1)
     if found != records:
         return None

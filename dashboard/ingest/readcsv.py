@@ -210,7 +210,7 @@ def _order(problem: Problem) -> int:
 def _start_lines(body: bytes, delimiter: str, total: int, label: str,
                  problems: list[Problem]) -> np.ndarray:
     """The line each of the parser's ``total`` records starts on (the ones it skipped too)."""
-    starts = record_start_lines(body, total)
+    starts = record_start_lines(body, delimiter, total)
     if starts is None:
         starts = exact_start_lines(body, delimiter, total)
     if starts is None:
@@ -255,21 +255,20 @@ def _parse(body: bytes, delimiter: str, keep: Callable[[list[str]], list[int]]) 
     blank, is it the last one), but only the columns ``keep`` picks from the header are kept.
 
     A file with many ragged rows is scanned for them first (:func:`scan_records`) and the parser
-    given only the others; where the scan cannot follow its quotes, the parser reports each."""
+    given only the others (the parser reports each only if its record count is not the scan's)."""
     parsed = _parse_rows(body, delimiter, keep, RAGGED_BY_PARSER)
     if parsed is not None:
         return parsed
     records = scan_records(body, delimiter)
-    if records is not None:
-        _check_utf8(body)  # the parser checks only what it reads
-        text = body if records.keep is None else \
-            np.frombuffer(body, np.uint8)[records.keep].tobytes()
-        records.keep = None
-        parsed = _parse_rows(text, delimiter, keep, 0)
-        del text
-        if parsed is not None and parsed.table.num_rows + 1 == len(records.lines):
-            parsed.records = records
-            return parsed
+    _check_utf8(body)  # the parser checks only what it reads
+    text = body if records.keep is None else np.frombuffer(body, np.uint8)[records.keep].tobytes()
+    records.keep = None
+    parsed = _parse_rows(text, delimiter, keep, 0)
+    del text
+    if parsed is not None and parsed.table.num_rows + 1 == len(records.lines):
+        parsed.records = records
+        return parsed
+    del records  # the scan and the parser disagree: the parser's own account, row by row
     parsed = _parse_rows(body, delimiter, keep, None)
     assert parsed is not None  # no limit
     return parsed

@@ -3,11 +3,11 @@
 pyarrow reports a row of the wrong width through a Python callback that costs about 7 µs per row
 whatever the callback does: 1.9 MB of ``x`` lines under an 8-column header took 14 s and, with
 a Python object per row, 230 times the file's memory. This scan finds the same records with
-numpy over the bytes (a quote opens or closes a quoted value, a line break outside quotes ends a
-record, a delimiter outside quotes ends a field), so the parser is only ever given rows of the
-header's width. It is exact where the file's quotes are regular (each opens at the start of a
-field and closes at its end, or is doubled inside one): where they are not, it says so (None)
-and the caller falls back to the parser's own account.
+numpy over the bytes (a quote at the start of a field opens a quoted value, a line break outside
+quotes ends a record, a delimiter outside quotes ends a field), so the parser is only ever given
+rows of the header's width. It follows the parser's quoting rule throughout, stray quotes
+included (a quote inside an unquoted value is a literal character: ``5" gun``); the caller still
+checks its record count against the parser's.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ ASCII_SPACE[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True
 
 @dataclass
 class Records:
-    """The records of a file with regular quoting: the first is the header, of ``width`` fields.
+    """The records of a file: the first is the header, of ``width`` fields.
 
     ``keep`` marks, per byte, what the parser is to read: every record of the header's width,
     the first ``width`` fields of the ragged ones whose extra fields are all empty (with their
@@ -48,18 +48,12 @@ class Records:
     repaired: np.ndarray  # per ragged record: its extras were empty, its first fields are kept
 
 
-def scan_records(body: bytes, delimiter: str) -> Records | None:
-    """The records of ``body`` as pyarrow reads them (``newlines_in_values``, empty lines kept),
-    or None when its quoting is irregular (a quote inside an unquoted value: ``5" gun``)."""
+def scan_records(body: bytes, delimiter: str) -> Records:
+    """The records of ``body`` as pyarrow reads them (``newlines_in_values``, empty lines kept,
+    a quote inside an unquoted value a literal character: ``5" gun``)."""
     arr = np.frombuffer(body, np.uint8)
     size = len(arr)
-    quote = arr == QUOTE
-    opened = np.bitwise_xor.accumulate(quote.view(np.uint8)).view(bool)  # inside, or opening
-    field_end = (arr == ord(delimiter)) | (arr == LF) | (arr == CR)
-    if _irregular(quote, opened, field_end):
-        return None
-    outside = ~opened
-    del field_end, quote, opened
+    outside = ~quoted(arr, delimiter)
     after_lf = np.zeros(size, bool)
     after_lf[:-1] = arr[1:] == LF
     line_end = (arr == LF) | ((arr == CR) & ~after_lf)  # \n, \r\n (at its \n) or a lone \r
@@ -108,17 +102,44 @@ def fields_of(text: str, delimiter: str) -> list[str]:
         return []
 
 
-def _irregular(quote: np.ndarray, opened: np.ndarray, field_end: np.ndarray) -> bool:
-    """Whether a quote is not where a parser takes it as one: an opening quote not at a field's
-    start (nor doubling a closing one), a closing quote not at a field's end (nor doubled)."""
-    closing = quote & ~opened
-    before = np.ones(len(quote), bool)
-    before[1:] = field_end[:-1] | closing[:-1]
-    if (quote & opened & ~before).any():
-        return True
-    after = np.ones(len(quote), bool)
-    after[:-1] = field_end[1:] | quote[1:]
-    return bool((closing & ~after).any())
+def quoted(arr: np.ndarray, delimiter: str) -> np.ndarray:
+    """Per byte, whether it is inside a quoted value or opens one, by pyarrow's rule (also
+    Python's csv module's): a quote opens a quoted value only at the start of a field; inside
+    one, two quotes are a quote and one closes it; anywhere else a quote is a literal character
+    (``5" gun``, ``"a"b"c`` is ``ab"c``).
+
+    The quotes come in runs of consecutive ones, and what a run of ``k`` does depends only on
+    whether it starts a field: one that does opens a value when outside (``k`` odd) and, like
+    any run inside one, closes it when ``k`` is odd; one that does not is literal outside and
+    closes when ``k`` is odd inside. So each run either flips the state (starts a field, ``k``
+    odd), leaves it (``k`` even) or ends outside whatever it was (else): the state after a run
+    is the parity of the flips since the last such reset."""
+    size = len(arr)
+    quote = arr == QUOTE
+    edge = np.empty(size, bool)  # the first quote of a run
+    edge[:1] = quote[:1]
+    np.greater(quote[1:], quote[:-1], out=edge[1:])
+    firsts = _positions(edge, size)
+    edge[-1:] = quote[-1:]  # now the last quote of a run
+    np.greater(quote[:-1], quote[1:], out=edge[:-1])
+    odd = (_positions(edge, size) - firsts) % 2 == 0
+    del edge
+    before = arr[np.maximum(firsts - 1, 0)]
+    starts = (firsts == 0) | (before == ord(delimiter)) | (before == LF) | (before == CR)
+    del before
+    flips = odd & starts
+    resets = odd & ~starts
+    del odd, starts
+    parity = np.bitwise_xor.accumulate(flips.view(np.uint8))  # flips up to each run
+    last = np.where(resets, np.arange(len(resets), dtype=firsts.dtype), -1)
+    np.maximum.accumulate(last, out=last)  # the last reset up to each run
+    after = parity ^ np.where(last >= 0, parity[np.maximum(last, 0)], 0)  # 1: inside after it
+    del parity, last, resets, flips
+    change = np.diff(after, prepend=np.uint8(0)).astype(bool)  # the runs that change the state
+    toggles = np.zeros(size, bool)
+    toggles[firsts[change]] = True  # the state changes at their first quote
+    del after, change, firsts
+    return np.bitwise_xor.accumulate(toggles.view(np.uint8)).view(bool)
 
 
 def _positions(mask: np.ndarray, size: int) -> np.ndarray:
