@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v6.4.1.json"
@@ -110,8 +111,12 @@ def timeline_spec(wide: pd.DataFrame, colours: dict[str, str], *,
     schema cost about 0.1 s of the app's CPU on every slider move. The spec is what Altair wrote
     for the same chart.
     """
-    long = wide.reset_index().melt(id_vars="period", var_name="type", value_name="events")
-    types = set(long["type"])
+    # Long form (period, type, events), type by type as melt() gives it, without melt's cost.
+    counts = wide.to_numpy().T.ravel()
+    long = pd.DataFrame({"period": np.tile(np.asarray(wide.index, dtype=object), wide.shape[1]),
+                         "type": np.repeat(np.asarray(wide.columns, dtype=object), wide.shape[0]),
+                         "events": counts})
+    types = set(wide.columns)
     present = [t for t in colours if t in types]
     periods = [str(p) for p in wide.index]
     nonzero = long["events"] > 0

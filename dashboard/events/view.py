@@ -106,9 +106,15 @@ def _label(start: int, end: int, precision: str) -> str:
 
 
 def shown_actor_lists(actors: pd.Series) -> np.ndarray:
-    """:func:`shown_actors` of every row, each distinct list split once."""
+    """:func:`shown_actors` of every row, each distinct list split once (and kept for the next
+    rerun, which lists mostly the same ones)."""
     codes, uniques = pd.factorize(actors.astype("str").fillna(""), use_na_sentinel=False)
-    return np.array([shown_actors(str(text)) for text in uniques], dtype=object)[codes]
+    return np.array([_shown(str(text)) for text in uniques], dtype=object)[codes]
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _shown(text: str) -> str:
+    return shown_actors(text)
 
 
 def list_frame(events: pd.DataFrame, *, selected: str | None = None, limit: int = LIST_LIMIT) -> pd.DataFrame:
@@ -156,8 +162,9 @@ def summary_line(events: pd.DataFrame, *, top: int = 3) -> str:
         return ""
     deaths = pd.to_numeric(events["fatalities"], errors="coerce")
     slug = events["dispute"].astype("string").fillna("")
-    plain = deaths[slug == ""].sum()
-    disputed = deaths[slug != ""].groupby(slug[slug != ""]).min().sum()
+    claims = (slug != "").to_numpy(bool)
+    plain = deaths[~claims].sum()
+    disputed = deaths[claims].groupby(slug[claims]).min().sum() if claims.any() else 0
     parts = []
     stated = int(plain + disputed)
     if deaths.notna().any():
