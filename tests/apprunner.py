@@ -158,11 +158,10 @@ def open_files(page, *paths, alone: bool = True) -> None:
     from pathlib import Path
 
     wait_until(lambda: page.locator('input[type="file"]').count() > 0, page=page, message="the uploader")
-    page.locator('input[type="file"]').set_input_files([str(p) for p in paths])
     sidebar = page.locator('[data-testid="stSidebar"]')
-    for path in paths:
-        name = Path(path).name
-        wait_until(lambda name=name: sidebar.get_by_text(f"{name} · ").count() > 0, page=page,
-                   message=f"{name} listed among the datasets", timeout=60)
+    names = [Path(path).name for path in paths]
+    act_until(page, lambda: page.locator('input[type="file"]').set_input_files([str(p) for p in paths]),
+              lambda: all(sidebar.get_by_text(f"{name} · ").count() > 0 for name in names),
+              message=f"{', '.join(names)} listed among the datasets", timeout=60)
     if alone:
         set_dataset(page, 1, False)
