@@ -223,3 +223,34 @@ def test_new_link_rules_refit_only_when_they_change_what_is_shown():
     assert ix.link_rules_changed(state, days=3, km=10.0) is state  # the same rules: nothing happens
     assert ix.reset(wider).link_rules() == LinkRules()
     assert ix.url_opened(ix.to_view(wider)).link_rules() == wider.link_rules()
+
+
+def _leaflet_box(center: tuple[float, float], zoom: int, *, width: int = 900, height: int = 620):
+    """The (south, west, north, east) a Web Mercator map of that size shows around ``center``."""
+    import math
+
+    scale = 256 * 2 ** zoom
+    y = (1 - math.asinh(math.tan(math.radians(center[0]))) / math.pi) / 2 * scale
+
+    def lat_at(pixel_y: float) -> float:
+        return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * pixel_y / scale))))
+
+    half_lon = width / 2 * 360 / scale
+    return (lat_at(y + height / 2), center[1] - half_lon, lat_at(y - height / 2), center[1] + half_lon)
+
+
+@pytest.mark.parametrize(("center", "zoom"), [((30.0, 20.0), 4), ((36.2, 37.15), 10), ((55.7, 37.6), 3)])
+def test_a_link_reopens_the_map_where_it_was_not_south_of_it(center, zoom):
+    """The link carries the centre the user saw: opened, and its link opened again, the map does
+    not creep south (the mean of a Mercator box's latitudes lies south of its centre)."""
+    state = ix.map_moved(ix.settle_camera(INITIAL, bounds=None, selected_at=None),
+                         box=_leaflet_box(center, zoom), zoom=zoom, center=center)
+    for _ in range(3):
+        view = ix.to_view(state)
+        assert view.map_center is not None and view.map_zoom == zoom
+        assert abs(view.map_center[0] - center[0]) < 1e-3 and abs(view.map_center[1] - center[1]) < 1e-3
+        reopened = ix.settle_camera(ix.url_opened(view), bounds=None, selected_at=None)
+        assert reopened.camera is not None and reopened.camera.center == view.map_center
+        state = ix.map_moved(reopened, box=_leaflet_box(reopened.camera.center, zoom), zoom=zoom,
+                             center=reopened.camera.center)
+        state = replace(state, moved=True)

@@ -162,6 +162,23 @@ def test_governorates_shade_by_the_events_shown_and_follow_the_dates(page, store
     no_exception(page)
 
 
+def test_a_link_to_a_zoomed_out_view_reopens_there_each_time(page):
+    """A map moved to zoom 4 over the Mediterranean and shared: the link opens on the same centre,
+    and the link of that page again (the Mercator map's centre is not its box's mean latitude)."""
+    frame = wait_for_map(page)
+    wait_idle(page)
+    frame.evaluate("() => map.setView([30, 20], 4)")
+    wait_until(lambda: "view=" in page.url, page=page, message="the moved map in the URL")
+    for _ in range(2):
+        link = page.url
+        page.goto(link)
+        wait_until(lambda: (lambda v: v[0] == 4 and abs(v[1] - 30) < 0.05 and abs(v[2] - 20) < 0.05)(
+            map_view(wait_for_map(page))), page=page, message=f"the map at 30, 20, zoom 4 from {link}")
+        wait_idle(page)
+        no_exception(page)
+    assert abs(float(parse_qs(urlparse(page.url).query)["view"][0].split(",")[0]) - 30) < 0.05
+
+
 def test_the_heat_layer_is_drawn_above_the_basemap(app_url, page):
     page.goto(f"{app_url}/?layer=heat")
     frame = wait_for_map(page)

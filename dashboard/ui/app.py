@@ -268,7 +268,7 @@ def dataset_line(label: str, store: EventStore) -> str:
     """A dataset as the data section lists it: its name, its events and its problems."""
     problems = len(store.problems)
     said = f" · {problems:,} problem{'s' if problems != 1 else ''}" if problems else ""
-    return f"{label} · {len(store):,} events{said}"
+    return f"{label} · {len(store):,} event{'s' if len(store) != 1 else ''}{said}"
 
 
 def ask_columns(digest: str, data: bytes, name: str, mapped: ColumnMap | None) -> None:

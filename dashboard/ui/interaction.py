@@ -68,6 +68,9 @@ class Interaction:
     moved: bool = False  # the user has panned or zoomed since the last fit
     view_box: BBox | None = None  # the map's view as last reported (south, west, north, east)
     view_zoom: float | None = None
+    # ... and its centre as reported: on a Web Mercator map the mean of the box's latitudes lies
+    # south of it (30 px at zoom 4), and a link carrying that mean crept south each time it opened
+    view_center: tuple[float, float] | None = None
     playing: bool = False
     step: str = "month"
     speed_s: float = 1.0
@@ -162,9 +165,9 @@ def map_moved(state: Interaction, *, box: BBox | None, zoom: float | None,
         return state
     ours = ((state.camera is not None and _same_view(center, zoom, state.camera.center, state.camera.zoom))
             or (initial is not None and _same_view(center, zoom, *initial)))
-    if (box, zoom) == (state.view_box, state.view_zoom) and (ours or state.moved):
+    if (box, zoom, center) == (state.view_box, state.view_zoom, state.view_center) and (ours or state.moved):
         return state
-    return replace(state, view_box=box, view_zoom=zoom, moved=state.moved or not ours)
+    return replace(state, view_box=box, view_zoom=zoom, view_center=center, moved=state.moved or not ours)
 
 
 def fit_requested(state: Interaction, *, everything: bool = False) -> Interaction:
@@ -250,9 +253,9 @@ def url_opened(view: ViewState, notices: list[str] | tuple[str, ...] = ()) -> In
 def to_view(state: Interaction) -> ViewState:
     """The part of the state a link carries: filters, dates, selection, look and map view."""
     center = zoom = None
-    if state.moved and state.view_box is not None and state.view_zoom is not None:
-        south, west, north, east = state.view_box
-        center, zoom = (round((south + north) / 2, 4), round((west + east) / 2, 4)), int(state.view_zoom)
+    if state.moved and state.view_center is not None and state.view_zoom is not None:
+        lat, lon = state.view_center
+        center, zoom = (round(lat, 4), round(lon, 4)), int(state.view_zoom)
     return ViewState(start=state.start, end=state.end, actors=state.actors,
                      event_types=state.event_types, text=state.text, selected=state.selected,
                      colour_mode=state.colour_mode, subunits=state.subunits, recorded=state.recorded,
