@@ -456,13 +456,18 @@ def test_the_first_view_frames_syria_says_what_is_outside_and_show_all_frames_ev
                page=page, message="the count of events outside the first view")
     zoom, lat, lon = map_view(frame)
     assert zoom >= 6 and 32 < lat < 37.5 and 35 < lon < 42.5, "the first view is on Syria, not Europe"
+    # Said right above the map, on the first screen, with its buttons, in a row that keeps its height.
+    notice = page.get_by_text("of the events shown are outside the map's view").first
+    assert notice.bounding_box()["y"] < page.locator(MAP_IFRAME).bounding_box()["y"] < 400
+    map_top = page.locator(MAP_IFRAME).bounding_box()["y"]
     note = page.get_by_text("of the events shown are outside the map's view").first.inner_text()
-    away = int(note.split(" of ")[0].replace(",", ""))
+    away = int(re.search(r"([\d,]+) of the events shown are outside", note).group(1).replace(",", ""))
     assert 0 < away < 10, note  # Moscow, Munich, Geneva: the far few, named by number
     page.get_by_role("button", name="Show all").click()
     wait_until(lambda: map_view(wait_for_map(page))[0] < zoom, page=page, message="the map zoomed out")
     wait_until(lambda: page.get_by_text("of the events shown are outside the map's view").count() == 0,
                page=page, message="every event in view")
+    assert abs(page.locator(MAP_IFRAME).bounding_box()["y"] - map_top) < 1, "the map moved with the notice"
     no_exception(page)
 
 

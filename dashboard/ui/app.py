@@ -81,6 +81,11 @@ PAGE_CSS = ("<style>.block-container{padding:1.6rem 1.4rem 1rem;max-width:none}"
             "[data-testid=stHorizontalBlock] [data-testid=stHorizontalBlock]{flex-wrap:nowrap;gap:.4rem}"
             "[data-testid=stHorizontalBlock] [data-testid=stHorizontalBlock]>[data-testid=stColumn]"
             "{min-width:0!important;flex:1 1 0!important;width:auto!important}}"
+            # The count's row keeps one height whether or not it holds the outside-the-view line
+            # and its buttons, so the map under it never moves.
+            "@media (min-width:641px){.st-key-atlas-count"
+            "{height:2.6rem!important;min-height:2.6rem;overflow:hidden}}"
+            ".st-key-atlas-count .atlas-msg{margin:0;line-height:1.3}"
             f"{PLAIN_CSS}</style>")
 T = TypeVar("T")
 STATE = "atlas"  # the session key of the interaction state
@@ -634,8 +639,7 @@ def main() -> None:
         bounds = fit_bounds(view.events, trim=False) if state.fit_everything else view.bounds
     ss[STATE] = state = ix.settle_camera(state, bounds=bounds, selected_at=at)
     st.query_params.from_dict(to_params(ix.to_view(state)))
-    plain(" · ".join(state.query().describe()) or "no filters",
-          strong=f"{view.shown:,} of {view.total:,} events shown · ")
+    count_line(view, state)
     left, right = st.columns([2.8, 1])
     with left:
         draw_map(store, view, state)
@@ -661,6 +665,26 @@ def reuse(slot: str, key: tuple, make: Callable[[], T]) -> T:
     value = make()
     ss[slot] = (key, value)
     return value
+
+
+def count_line(view: View, state: Interaction) -> None:
+    """Right above the map, in a row of fixed height (the map never moves when it changes): the
+    count and the filters, and, when events shown lie outside the map's view, how many, with
+    "Fit to events" and "Show all" (under the map they were below the fold)."""
+    away = ix.outside(state.view_box, view.events)  # after a fit too: it leaves far outliers out
+    with st.container(key="atlas-count"):
+        cols = st.columns([5.2, 1, 1], vertical_alignment="center")
+        outside = f" · {away:,} of the events shown are outside the map's view." if away else ""
+        with cols[0]:
+            plain((" · ".join(state.query().describe()) or "no filters") + outside,
+                  strong=f"{view.shown:,} of {view.total:,} events shown · ")
+        if away and state.moved:
+            cols[1].button("Fit to events", key="fit", on_click=apply, args=(ix.fit_requested,),
+                           help="Frame the bulk of the events shown", width="stretch")
+        if away:
+            cols[2].button("Show all", key="fit_all", on_click=apply, args=(ix.fit_requested,),
+                           kwargs={"everything": True}, help="Frame every event shown, far ones too",
+                           width="stretch")
 
 
 def session_view(store: EventStore, query: Query) -> View:
@@ -714,16 +738,6 @@ def draw_map(store: EventStore, view: View, state: Interaction) -> None:
     vague = view.country_level
     if vague:
         plain(f"{vague}: outlined on the map, and in the list.")
-    away = ix.outside(state.view_box, view.events)
-    if away:  # after a fit too: it leaves far outliers out, and says so
-        cols = st.columns([3, 1, 1], vertical_alignment="center")
-        with cols[0]:
-            plain(f"{away:,} of the events shown are outside the map's view.")
-        if state.moved:
-            cols[1].button("Fit to events", key="fit", on_click=apply, args=(ix.fit_requested,),
-                           help="Frame the bulk of the events shown")
-        cols[2].button("Show all", key="fit_all", on_click=apply, args=(ix.fit_requested,),
-                       kwargs={"everything": True}, help="Frame every event shown, far ones too")
 
 
 def draw_downloads(store: EventStore, state: Interaction) -> None:
