@@ -28,6 +28,6 @@ trap stop EXIT
 "${as_owner[@]}" "$bin/initdb" -D "$home/data" -U atlas -A trust --no-sync >/dev/null
 "${as_owner[@]}" "$bin/pg_ctl" -D "$home/data" -l "$home/server.log" -w \
   -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$home -c fsync=off" start >/dev/null
-echo "== PostgreSQL $("$bin/postgres" --version | awk '{print $NF}') on 127.0.0.1:$port for this run"
+echo "== PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port for this run"
 export ATLAS_TEST_POSTGRES="postgres://atlas@127.0.0.1:$port/postgres"
 "$@"
