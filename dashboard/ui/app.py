@@ -764,7 +764,7 @@ def draw_list(view: View, state: Interaction, chosen: pd.DataFrame, *, several: 
                  frame, key=f"list-{digest}", hide_index=True, width="stretch", height=360,
                  on_select=on_list_pick, selection_mode="single-row",
                  column_config={"id": None, "": st.column_config.TextColumn(width=20),
-                                "Date": st.column_config.TextColumn(width="medium"),
+                                "Date": st.column_config.TextColumn(width=96),
                                 "Fatalities": st.column_config.NumberColumn(width="small", format="%d"),
                                 "Summary": st.column_config.TextColumn(width="large"),
                                 # Which dataset says so, when several are open.
