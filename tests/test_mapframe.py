@@ -41,9 +41,9 @@ def through_st_folium(made) -> None:
 
 
 def through_ours(made) -> None:
-    mapframe.map_component(made.fixed_key, made.fmap, key="map-type", height=620, layers=made.layers,
-                           layer_control=folium.LayerControl(collapsed=True), center=(35.0, 38.0),
-                           zoom=6, returned_objects=RETURNED, on_change=lambda _: None)
+    drawn = mapframe.draw_layers(made.fixed_key, made.fmap, made.layers, folium.LayerControl(collapsed=True))
+    mapframe.send_map(drawn, key="map-type", height=620, center=(35.0, 38.0), zoom=6,
+                      returned_objects=RETURNED, on_change=lambda _: None)
 
 
 def test_every_rerun_sends_what_st_folium_sends(small_store, sent):

@@ -164,21 +164,3 @@ def send_map(
         layer_control=drawn.switch, pixelated=False, css_links=fixed.css_links, js_links=fixed.js_links,
         on_change=lambda: on_change(component_key), wrap_longitude=False,
     )
-
-
-def map_component(
-    fixed_key: Hashable,
-    fmap: folium.Map,
-    *,
-    key: str,
-    height: int,
-    layers: Sequence[folium.FeatureGroup],
-    layer_control: folium.LayerControl | None,
-    center: tuple[float, float] | None,
-    zoom: float | None,
-    returned_objects: Sequence[str],
-    on_change: Callable[[str], None],
-) -> object:
-    """``st_folium(fmap, key=key, use_container_width=True, ...)`` with the fixed map rendered once."""
-    return send_map(draw_layers(fixed_key, fmap, layers, layer_control), key=key, height=height,
-                    center=center, zoom=zoom, returned_objects=returned_objects, on_change=on_change)
