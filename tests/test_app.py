@@ -495,3 +495,44 @@ def test_a_verdict_counts_at_once_under_the_recorded_in_filter(app):
     next(b for b in app.button if b.label == "Different").click().run()
     assert not app.exception
     assert shown(app)[0] == corroborated - 2, "the pair marked different left the corroborated ones"
+
+
+def test_switching_the_bundled_data_off_refits_the_map_to_the_events_left(app):
+    """The camera rule for datasets: a switch changes the events shown, so the map frames them
+    (the user has not moved it), as after a filter change; before, it stayed on Syria."""
+    yemen = (b"id,date,place,actors,event_type,summary,source,quote,latitude,longitude\n"
+             b"y1,2016-02-01,Sanaa,Houthis,battle,one,src,q,15.35,44.2\n"
+             b"y2,2016-02-03,Aden,Houthis,battle,two,src,q,12.8,45.0\n"
+             b"y3,2016-02-05,Taiz,Houthis,battle,three,src,q,13.6,44.0\n")
+    app.run()
+    syria = app.session_state["atlas"].camera
+    assert 32 < syria.center[0] < 38
+    app.file_uploader(key="upload").set_value([("yemen.csv", yemen, "text/csv")]).run()
+    app.checkbox(key="use_bundled").uncheck().run()
+    assert not app.exception
+    assert shown(app) == (3, 3)
+    camera = app.session_state["atlas"].camera
+    assert 12 < camera.center[0] < 16 and 43 < camera.center[1] < 46, camera
+
+
+def test_pause_lands_on_the_window_the_page_showed_when_a_step_came_due_meanwhile(app):
+    """A step the timer took on the server while the Pause click was on its way: the click carries
+    the slider as the page showed it, and the pause goes back to that window."""
+    from dashboard.ui import interaction as ix
+
+    app.run()
+    app.slider(key="dates").set_value((dt.date(2015, 1, 1), dt.date(2016, 6, 30))).run()
+    app.button(key="play").click().run()
+    playing = app.session_state["atlas"]
+    assert playing.playing
+    seen = app.slider(key="dates").value
+    assert (pd.Timestamp(seen[0]), pd.Timestamp(seen[1])) == (playing.start, playing.end)
+    stepped = ix.tick(playing)  # the timer's step, on the server only: the page has not redrawn
+    assert (stepped.start, stepped.end) != (playing.start, playing.end)
+    app.session_state["atlas"] = stepped
+    app.button(key="play").click().run()  # "Pause", pressed on the page that showed `seen`
+    assert not app.exception
+    paused = app.session_state["atlas"]
+    assert not paused.playing
+    assert (paused.start, paused.end) == (pd.Timestamp(seen[0]), pd.Timestamp(seen[1]))
+    assert app.slider(key="dates").value == seen

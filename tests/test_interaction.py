@@ -254,3 +254,43 @@ def test_a_link_reopens_the_map_where_it_was_not_south_of_it(center, zoom):
         state = ix.map_moved(reopened, box=_leaflet_box(reopened.camera.center, zoom), zoom=zoom,
                              center=reopened.camera.center)
         state = replace(state, moved=True)
+
+
+def test_pause_keeps_the_window_the_user_saw_when_a_step_came_due_meanwhile():
+    """Pause pressed while a step was under way: the page still showed the earlier window, and
+    the pause lands on it, not on the window the step moved to."""
+    state = ix.play(ix.dates_changed(INITIAL, T("2016-01-01"), T("2016-06-30")), SPAN)
+    seen = (state.start, state.end)
+    stepped = ix.tick(state)
+    assert (stepped.start, stepped.end) != seen
+    paused = ix.pause(stepped, window=seen)
+    assert not paused.playing and (paused.start, paused.end) == seen
+    assert (ix.pause(stepped).start, ix.pause(stepped).end) == (stepped.start, stepped.end)
+    idle = ix.pause(ix.dates_changed(INITIAL, T("2016-02-01"), T("2016-02-29")), window=seen)
+    assert idle.start == T("2016-02-01")  # not playing: a stray Pause changes nothing
+
+
+def test_unticking_the_selected_row_clears_the_selection_and_keeps_the_map():
+    state = moved_by_user(fitted(ix.row_picked(fitted(), "e3")))
+    camera = state.camera
+    cleared = ix.row_unpicked(state)
+    assert cleared.selected is None and cleared.ring is None and not cleared.follow
+    assert cleared.camera == camera and cleared.moved
+
+
+def test_switching_a_dataset_refits_unless_the_user_moved_the_map():
+    state = fitted()
+    assert ix.datasets_changed(state, any_in_view=True).fit_wanted
+    moved = moved_by_user(state)
+    assert not ix.datasets_changed(moved, any_in_view=True).fit_wanted
+    assert ix.datasets_changed(moved, any_in_view=False).fit_wanted
+
+
+def test_the_wide_list_is_a_look_and_goes_into_the_link():
+    state = ix.look_changed(fitted(), wide_list=True)
+    assert state.wide_list and not state.fit_wanted
+    params = to_params(ix.to_view(state))
+    assert params["list"] == "wide"
+    lists = {name: value if isinstance(value, list) else [value] for name, value in params.items()}
+    assert ix.url_opened(parse_params(lists, span=SPAN, actors=[], event_types=[]).state).wide_list
+    assert "list" not in to_params(ix.to_view(ix.reset(state)))

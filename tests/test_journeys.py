@@ -200,24 +200,31 @@ def test_the_heat_layer_is_drawn_above_the_basemap(app_url, page):
     assert not re.search(r"leaflet-overlay-pane", result["pane"])
 
 
-def test_at_1440x900_slider_count_map_and_list_show_without_scrolling(app_url):
+@pytest.mark.parametrize("size", [(1440, 900), (1280, 720)])
+def test_slider_count_map_and_list_show_without_scrolling(app_url, size):
+    """At 1440x900 the whole map, the slider, the count and the list (300 px wide at least) are on
+    the first screen; at 1280x720 the map keeps 55% of the width and the list starts on it."""
     from playwright.sync_api import sync_playwright
 
+    width, height = size
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        page = browser.new_page(viewport={"width": width, "height": height})
         page.goto(app_url)
         wait_for_map(page)
         shown_counts(page)
         boxes = {name: page.locator(selector).first.bounding_box() for name, selector in (
             ("slider", '[data-testid="stSlider"]'), ("count", "text=/events shown/"),
-            ("map", MAP_IFRAME), ("list", '[data-testid="stDataFrame"]'))}
-        page.screenshot(path="artifacts/layout-1440x900.png")
+            ("map", MAP_IFRAME), ("list", '.st-key-atlas-list [data-testid="stDataFrame"]'))}
+        page.screenshot(path=f"artifacts/layout-{width}x{height}.png")
         browser.close()
-    for name, box in boxes.items():
-        assert box is not None and box["y"] >= 0 and box["y"] + min(box["height"], 300) <= 900, name
-    assert boxes["map"]["width"] >= 0.55 * 1440 and boxes["map"]["height"] >= 560
-    assert boxes["map"]["y"] + 560 <= 900, "the map's first 560 px are above the fold"
+    assert boxes["map"]["width"] >= 0.55 * width and boxes["map"]["height"] >= 560
+    assert boxes["list"]["y"] + 100 <= height, "the list's first rows on the first screen"
+    if size == (1440, 900):
+        for name, box in boxes.items():
+            assert box is not None and box["y"] >= 0 and box["y"] + min(box["height"], 300) <= height, name
+        assert boxes["map"]["y"] + boxes["map"]["height"] <= height, "the whole map above the fold"
+        assert boxes["list"]["width"] >= 300, "a list too narrow to read beside the map"
 
 
 def test_on_a_phone_the_controls_stay_in_rows_and_the_map_starts_on_the_first_screen(app_url):
@@ -588,3 +595,69 @@ def test_the_analyst_overrules_a_match_and_narrows_the_link_rules(page):
     params = parse_qs(urlparse(page.url).query)
     assert params.get("link_km") == ["0"] and params.get("link_days") == ["0"]
     assert params.get("recorded") == ["single"]
+
+
+def ticked_in_list(page, number: int) -> bool:
+    """Whether the list shows row ``number``'s box ticked (the grid is a canvas: by its colour)."""
+    from io import BytesIO
+
+    import numpy as np
+    from PIL import Image
+
+    grid = page.locator('.st-key-atlas-list [data-testid="stDataFrame"]').first
+    box = grid.bounding_box()
+    clip = {"x": box["x"] + 2, "y": box["y"] + HEAD_PX + (number - 1) * ROW_PX + 8, "width": 20, "height": 18}
+    pixels = np.asarray(Image.open(BytesIO(page.screenshot(clip=clip))).convert("RGB")).astype(int)
+    red, green, blue = pixels[..., 0], pixels[..., 1], pixels[..., 2]
+    return int(((red > 150) & (green < 110) & (blue < 110)).sum()) > 40
+
+
+def test_the_selected_rows_box_stays_ticked_and_unticking_it_clears_the_selection(page, store):
+    wait_for_map(page)
+    page.locator(MAP_IFRAME).scroll_into_view_if_needed()
+    assert not ticked_in_list(page, 4)
+    tick_row(page, 4)
+    wait_until(lambda: selected(page) is not None, page=page, message="the 4th row selected")
+    wait_idle(page)
+    picked = selected(page)
+    no_exception(page)
+    assert record_shown(page)
+    wait_until(lambda: ticked_in_list(page, 4), page=page, message="the picked row shown ticked")
+    view = map_view(wait_for_map(page))
+    act_until(page, lambda: tick_row(page, 4), lambda: selected(page) is None,
+              message="the selection cleared by unticking its row")
+    wait_idle(page)
+    no_exception(page)
+    assert not record_shown(page) and not ticked_in_list(page, 4)
+    assert map_view(wait_for_map(page)) == view, "unticking moved the map"
+    tick_row(page, 2)
+    wait_until(lambda: selected(page) not in (None, picked), page=page, message="another row picked")
+    wait_until(lambda: ticked_in_list(page, 2) and not ticked_in_list(page, 4), page=page,
+               message="only the new row ticked")
+
+
+def test_the_wide_list_shows_every_column_under_the_map_and_the_map_stays(page, store):
+    wait_for_map(page)
+    page.locator(MAP_IFRAME).scroll_into_view_if_needed()
+    wait_idle(page)
+    narrow = page.locator('.st-key-atlas-list [data-testid="stDataFrame"]').first.bounding_box()
+    before = map_view(wait_for_map(page))
+    toggle = page.locator('[data-testid="stCheckbox"]').filter(has_text="Wide list").first
+    act_until(page, lambda: toggle.click(), lambda: "list=wide" in page.url, message="the wide list")
+    wait_idle(page)
+    no_exception(page)
+    grid = page.locator('.st-key-atlas-list [data-testid="stDataFrame"]').first
+    wide = grid.bounding_box()
+    iframe = page.locator(MAP_IFRAME).bounding_box()
+    assert wide["width"] > 2.5 * narrow["width"], (narrow, wide)
+    assert wide["y"] > iframe["y"] + iframe["height"], "the wide list is under the map"
+    assert map_view(wait_for_map(page)) == before, "the map moved when the list did"
+    assert shown_counts(page)[0] == len(store)
+    tick_row(page, 1)
+    wait_until(lambda: selected(page) is not None, page=page, message="a row picked in the wide list")
+    no_exception(page)
+    assert "list=wide" in page.url
+    page.reload()
+    wait_for_map(page)
+    wait_idle(page)
+    assert page.locator('.st-key-atlas-list [data-testid="stDataFrame"]').first.bounding_box()["width"] > 1000

@@ -28,8 +28,8 @@ from dashboard.model.place import drawable
 Bounds = tuple[tuple[float, float], tuple[float, float]]
 
 SYRIA_BOUNDS: Bounds = ((32.3, 35.6), (37.4, 42.4))  # the view when there is nothing to fit
-MAP_HEIGHT_PX = 620  # the app's map
-MAP_WIDTH_PX = 900
+MAP_HEIGHT_PX = 596  # the app's map: under the controls, its bottom edge in view at 1440x900
+MAP_WIDTH_PX = 820  # its width at 1440x900 (the sidebar 240 px, the list beside it)
 FIT_TRIM_FROM = 20  # fewer events than this are all framed, however far apart
 FIT_SPREAD = 3.0
 FIT_FLOOR_KM = 300.0

@@ -70,7 +70,12 @@ from dashboard.ui.plain import plain
 from dashboard.ui.problems_panel import problems_panel
 from dashboard.ui.urlstate import STACKS, parse_params, to_params
 
-st.set_page_config(page_title="Event Atlas", page_icon="🗺️", layout="wide")
+SIDEBAR_PX = 240
+
+# A sidebar of 240 px (Streamlit's default is 300): the map keeps 55% of a 1440-px screen and the
+# list beside it gains the rest; on a phone the sidebar starts closed ("auto" behaviour).
+st.set_page_config(page_title="Event Atlas", page_icon="🗺️", layout="wide",
+                   initial_sidebar_state=SIDEBAR_PX)
 get_logger("dashboard")  # the package's log lines print as Streamlit's do, at its logger.level
 # Map first: at 1440x900 the slider, the count, the map and the list fit without scrolling.
 PAGE_CSS = ("<style>.block-container{padding:1.6rem 1.4rem 1rem;max-width:none}"
@@ -193,12 +198,15 @@ def on_link_rules() -> None:
 
 
 def on_list_pick() -> None:
-    """A row ticked in the list: its position is turned into its event id at once."""
+    """A row ticked in the list: its position is turned into its event id at once. The selected
+    event's row unticked: nothing is selected."""
     picked = ss.get(ss.get("atlas_list_key", ""))
     rows = picked.selection.rows if picked else []
     ids = ss.get(LIST_IDS, [])
     if rows and 0 <= rows[0] < len(ids):
         apply(ix.row_picked, ids[rows[0]])
+    elif not rows and current().selected is not None:
+        apply(ix.row_unpicked)
 
 
 def on_map(key: str, initial: tuple[tuple[float, float], float]) -> Callable[[str], None]:
@@ -565,10 +573,18 @@ def date_controls(store: EventStore, state: Interaction) -> None:
     span = (pd.Timestamp(lo), pd.Timestamp(hi))
     # One button whose label changes: the layout never moves while playing.
     if state.playing:
-        cols[3].button("Pause", key="play", on_click=apply, args=(ix.pause,), width="stretch")
+        cols[3].button("Pause", key="play", on_click=on_pause, width="stretch")
     else:
         cols[3].button("Play ▶", key="play", on_click=start_playing, args=(span,), width="stretch",
                        help="Step a window of the chosen length from the range's start to its end")
+
+
+def on_pause() -> None:
+    """Pause on the window the page showed when the user pressed it (the slider's value that came
+    with the click), even if a step came due on the server meanwhile."""
+    shown = ss.get("dates")
+    window = (day(shown[0]), day(shown[1])) if isinstance(shown, tuple | list) and len(shown) == 2 else None
+    apply(ix.pause, window=window)
 
 
 def start_playing(span: tuple[pd.Timestamp, pd.Timestamp]) -> None:
@@ -640,19 +656,29 @@ def main() -> None:
     ss[STATE] = state = ix.settle_camera(state, bounds=bounds, selected_at=at)
     st.query_params.from_dict(to_params(ix.to_view(state)))
     count_line(view, state)
-    left, right = st.columns([2.8, 1])
+    several = store.fmt == COMBINED_FORMAT
+    # The list beside the map (map first), or under it at full width with every column in view:
+    # beside a 55%-wide map it has room for the date and the summary's first words.
+    left, right = st.columns([2.6, 1])
     with left:
         draw_map(store, view, state)
         draw_downloads(store, state)
-        if len(chosen):  # under the map, where the differences have room side by side
+        if len(chosen) and not state.wide_list:  # under the map: the differences side by side
             also_panel(store, links, int(chosen.index[0]))
-        coverage_panel(store)
+        if not state.wide_list:
+            coverage_panel(store)
     with right:
         glance = view.glance
         if glance:
             plain(glance, tone="info")
-        draw_list(view, state, chosen, several=store.fmt == COMBINED_FORMAT)
+        if not state.wide_list:
+            draw_list(view, state, chosen, several=several)
         timeline_chart(store, view, state)
+    if state.wide_list:
+        draw_list(view, state, chosen, several=several)
+        if len(chosen):
+            also_panel(store, links, int(chosen.index[0]))
+        coverage_panel(store)
     play_timer(store, state)
 
 
@@ -752,19 +778,26 @@ def draw_downloads(store: EventStore, state: Interaction) -> None:
 
 def draw_list(view: View, state: Interaction, chosen: pd.DataFrame, *, several: bool) -> None:
     frame = list_frame(view.events, selected=state.selected)
+    sync("wide_list", state.wide_list)
+    st.toggle("Wide list (under the map, every column)", key="wide_list",
+              on_change=on_look("wide_list", "wide_list", bool),
+              help="Beside the map the list shows the date and the summary's start (scroll right for "
+                   "the rest); under it, every column at once")
     if len(view.events) > len(frame):
         st.caption(f"Listing the first {len(frame):,} of {view.shown:,}; narrow the filters or export.")
     ids = frame["id"].tolist()
     # A new key whenever the rows or the selection change: a tick is a position in *these* rows,
-    # so it can never carry over to rows it was not made on.
+    # so it can never carry over to rows it was not made on; the selected event's row starts ticked.
     digest = hashlib.sha1("\x1f".join([*ids, state.selected or ""]).encode()).hexdigest()[:16]
     ss[LIST_IDS], ss["atlas_list_key"] = ids, f"list-{digest}"
+    at = ids.index(state.selected) if state.selected in ids else None
     # In a keyed container: the page (and its tests) tell the list from the other tables by it.
     st.container(key="atlas-list").dataframe(
                  frame, key=f"list-{digest}", hide_index=True, width="stretch", height=360,
                  on_select=on_list_pick, selection_mode="single-row",
-                 column_config={"id": None, "": st.column_config.TextColumn(width=20),
-                                "Date": st.column_config.TextColumn(width=96),
+                 selection_default={"selection": {"rows": [at]}} if at is not None else None,
+                 column_config={"id": None, "": st.column_config.TextColumn(width=20, pinned=True),
+                                "Date": st.column_config.TextColumn(width=96, pinned=True),
                                 "Fatalities": st.column_config.NumberColumn(width="small", format="%d"),
                                 "Summary": st.column_config.TextColumn(width="large"),
                                 # Which dataset says so, when several are open.

@@ -56,6 +56,7 @@ class Interaction:
     colour_mode: ColourMode = ColourMode.EVENT_TYPE
     layers: tuple[str, ...] = DEFAULT_LAYERS
     in_view: bool = False  # list only the events in the map's view
+    wide_list: bool = False  # the list under the map at full width (every column shown) or beside it
     selected: str | None = None  # an event id
     # The event the map's layers ring. A marker click rings its event in the page itself and
     # leaves this alone: layers that did not change are not re-sent, so an opened cluster stays
@@ -101,7 +102,8 @@ class Interaction:
 
 INITIAL = Interaction()
 FILTER_FIELDS = frozenset({"actors", "event_types", "text", "subunits", "recorded"})
-LOOK_FIELDS = frozenset({"colour_mode", "layers", "in_view", "step", "speed_s", "skip_empty", "stack"})
+LOOK_FIELDS = frozenset({"colour_mode", "layers", "in_view", "wide_list", "step", "speed_s", "skip_empty",
+                         "stack"})
 
 
 # -- transitions ----------------------------------------------------------------------------------
@@ -138,6 +140,11 @@ def row_picked(state: Interaction, event_id: str | None) -> Interaction:
     if event_id is None:
         return state
     return replace(state, selected=event_id, follow=True, ring=event_id)
+
+
+def row_unpicked(state: Interaction) -> Interaction:
+    """The selected event's row unticked in the list: nothing is selected; the map stays."""
+    return replace(state, selected=None, ring=None, follow=False)
 
 
 def marker_clicked(state: Interaction, event_id: str | None) -> Interaction:
@@ -203,9 +210,14 @@ def tick(state: Interaction, has_events: Callable[[pd.Timestamp, pd.Timestamp], 
     return replace(state, playing=False)
 
 
-def pause(state: Interaction) -> Interaction:
-    """Pause at once, keeping the window shown."""
-    return replace(state, playing=False)
+def pause(state: Interaction, *,
+          window: tuple[pd.Timestamp, pd.Timestamp] | None = None) -> Interaction:
+    """Pause at once, on the window the user was looking at when they pressed Pause (``window``,
+    as their page showed it): a step that came due while the click was on its way is undone."""
+    if window is None or not state.playing:
+        return replace(state, playing=False)
+    start, end = min(window), max(window)
+    return replace(state, playing=False, start=start, end=end, ring=state.selected)
 
 
 def link_rules_changed(state: Interaction, *, days: int, km: float) -> Interaction:
@@ -228,9 +240,10 @@ def data_switched(state: Interaction) -> Interaction:
 
 
 def datasets_changed(state: Interaction, *, any_in_view: bool) -> Interaction:
-    """A dataset switched on or off beside others that stay: the filters, the selection (while
-    its event is shown) and the map stay, unless none of the events now open is in its view."""
-    return state if any_in_view else replace(state, fit_wanted=True)
+    """A dataset switched on or off beside others that stay: the filters and the selection (while
+    its event is shown) stay; the events shown change, so the map refits as after a filter change
+    (unless the user has moved it), and also when none of the events now open is in its view."""
+    return replace(state, fit_wanted=True) if not state.moved or not any_in_view else state
 
 
 def url_opened(view: ViewState, notices: list[str] | tuple[str, ...] = ()) -> Interaction:
@@ -243,7 +256,7 @@ def url_opened(view: ViewState, notices: list[str] | tuple[str, ...] = ()) -> In
                    event_types=view.event_types, text=view.text, subunits=view.subunits,
                    recorded=view.recorded, link_days=view.link_days, link_km=view.link_km,
                    stack=view.stack, colour_mode=view.colour_mode, layers=view.layers,
-                   in_view=view.in_view,
+                   in_view=view.in_view, wide_list=view.wide_list,
                    selected=view.selected, ring=view.selected, step=view.step, camera=camera, fit_wanted=fit,
                    moved=camera is not None, notices=tuple(notices))
 
@@ -260,7 +273,8 @@ def to_view(state: Interaction) -> ViewState:
                      event_types=state.event_types, text=state.text, selected=state.selected,
                      colour_mode=state.colour_mode, subunits=state.subunits, recorded=state.recorded,
                      link_days=state.link_days, link_km=state.link_km, stack=state.stack,
-                     layers=state.layers, in_view=state.in_view, step=state.step, map_center=center,
+                     layers=state.layers, in_view=state.in_view, wide_list=state.wide_list,
+                     step=state.step, map_center=center,
                      map_zoom=zoom)
 
 

@@ -19,8 +19,8 @@ from dashboard.events.timeline import STEPS
 from dashboard.mapping.layers import DEFAULT_LAYERS, LAYER_NAMES
 from dashboard.mapping.style import ColourMode
 
-PARAMETERS = ("from", "to", "actor", "type", "q", "sel", "colour", "sub", "layer", "inview", "step", "view",
-              "recorded", "link_days", "link_km", "stack")
+PARAMETERS = ("from", "to", "actor", "type", "q", "sel", "colour", "sub", "layer", "inview", "list", "step",
+              "view", "recorded", "link_days", "link_km", "stack")
 STACKS = ("type", "dataset")  # what the timeline's bars may be stacked by
 # The days pandas can hold (nanosecond timestamps): a URL date beyond them is clamped to the data.
 EARLIEST, LATEST = dt.date(1678, 1, 1), dt.date(2261, 12, 31)
@@ -44,6 +44,7 @@ class ViewState:
     stack: str = "type"
     layers: tuple[str, ...] = DEFAULT_LAYERS
     in_view: bool = False
+    wide_list: bool = False  # the list under the map at full width
     step: str = "month"
     map_center: tuple[float, float] | None = None  # where the user had moved the map, if anywhere
     map_zoom: int | None = None
@@ -163,6 +164,7 @@ def parse_params(
         stack=stack,
         layers=tuple(layer for layer in layers if layer != "none"),
         in_view=first("inview") == "1",
+        wide_list=first("list") == "wide",
         step=step,
         map_center=center,
         map_zoom=zoom,
@@ -201,6 +203,8 @@ def to_params(state: ViewState) -> dict[str, str | list[str]]:
         params["layer"] = list(state.layers) or ["none"]
     if state.in_view:
         params["inview"] = "1"
+    if state.wide_list:
+        params["list"] = "wide"
     if state.step != "month":
         params["step"] = state.step
     if state.map_center is not None and state.map_zoom is not None:
