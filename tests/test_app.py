@@ -536,3 +536,22 @@ def test_pause_lands_on_the_window_the_page_showed_when_a_step_came_due_meanwhil
     assert not paused.playing
     assert (paused.start, paused.end) == (pd.Timestamp(seen[0]), pd.Timestamp(seen[1]))
     assert app.slider(key="dates").value == seen
+
+
+def test_the_slider_shows_the_dates_that_filter_after_a_dataset_is_switched(app):
+    """The date widgets are made anew when the open data's span changes; they show the range that
+    filters the events (they showed the whole span over a narrower filter)."""
+    mine = (b"id,date,place,actors,event_type,summary,source,quote,latitude,longitude\n"
+            b"m1,2016-02-01,Aleppo,IRGC,battle,one,src,q,36.2,37.1\n"
+            b"m2,2016-02-20,Hama,IRGC,battle,two,src,q,35.1,36.7\n")
+    app.run()
+    app.file_uploader(key="upload").set_value([("mine.csv", mine, "text/csv")]).run()
+    app.slider(key="dates").set_value((dt.date(2016, 2, 10), dt.date(2016, 3, 1))).run()
+    for _ in range(2):  # the bundled data off (the span narrows), then on again (it widens)
+        box = app.checkbox(key="use_bundled")
+        box.set_value(not box.value).run()
+        assert not app.exception
+        state = app.session_state["atlas"]
+        lo, hi = app.slider(key="dates").value
+        assert (pd.Timestamp(lo), pd.Timestamp(hi)) == (state.start, state.end)
+    assert (state.start, state.end) == (pd.Timestamp("2016-02-10"), pd.Timestamp("2016-02-20"))

@@ -294,3 +294,21 @@ def test_the_wide_list_is_a_look_and_goes_into_the_link():
     lists = {name: value if isinstance(value, list) else [value] for name, value in params.items()}
     assert ix.url_opened(parse_params(lists, span=SPAN, actors=[], event_types=[]).state).wide_list
     assert "list" not in to_params(ix.to_view(ix.reset(state)))
+
+
+def test_dates_outside_the_datasets_left_open_become_their_whole_span():
+    """Bundled data switched off beside a file of February 2016: a range in 2008 cannot be shown
+    on that file's slider, so it becomes the file's span; a range across it is clamped to it."""
+    feb = (T("2016-02-01"), T("2016-02-05"))
+    old = ix.dates_changed(fitted(), T("2008-09-02"), T("2008-12-19"))
+    switched = ix.datasets_changed(old, any_in_view=True, span=feb)
+    assert (switched.start, switched.end) == (None, None)
+    across = ix.dates_changed(fitted(), T("2016-01-15"), T("2016-02-03"))
+    clamped = ix.datasets_changed(across, any_in_view=True, span=feb)
+    assert (clamped.start, clamped.end) == (T("2016-02-01"), T("2016-02-03"))
+
+
+def test_a_link_reopened_carries_its_map_view_before_the_map_reports_one():
+    view = parse_params({"view": ["36.4821,37.2077,5"]}, span=SPAN, actors=[], event_types=[]).state
+    state = ix.url_opened(view)
+    assert to_params(ix.to_view(state))["view"] == "36.4821,37.2077,5"

@@ -98,6 +98,7 @@ DATA = "atlas_data"  # which dataset the state belongs to
 # What the last rerun worked out, with what it depends on (see reuse()).
 VIEW, LAYERS, CHART = "atlas_view", "atlas_layers", "atlas_chart"
 ROWS_VERSION = "atlas_rows_version"  # counts the writes of links and verdicts onto the rows
+SPAN_SHOWN = "atlas_span_shown"  # the bounds the date widgets were last drawn with
 LIST_IDS = "atlas_list_ids"  # the event ids of the list as last drawn, for its selection callback
 ss = st.session_state
 
@@ -319,7 +320,8 @@ def enter(store: EventStore) -> None:
         ss[STATE] = ix.url_opened(parsed.state, parsed.notices)
     elif identity & ss[DATA]:
         box, points = current().view_box, int(drawable(store.events["uncertainty_km"]).sum())
-        apply(ix.datasets_changed, any_in_view=box is None or ix.outside(box, store.events) < points)
+        apply(ix.datasets_changed, any_in_view=box is None or ix.outside(box, store.events) < points,
+              span=store.span)
     else:
         apply(ix.data_switched)
     ss[DATA] = identity
@@ -548,6 +550,12 @@ def date_controls(store: EventStore, state: Interaction) -> None:
         return default if value is None else min(max(value.date(), lo), hi)
 
     shown = (clamp(state.start, lo), clamp(state.end, hi))
+    if ss.get(SPAN_SHOWN) != (lo, hi):
+        # Other data, other bounds: Streamlit makes the date widgets anew, and a new widget
+        # starts at its default (the whole span) unless its value is set in this very run.
+        ss[SPAN_SHOWN] = (lo, hi)
+        for key in ("dates", "date_from", "date_to"):
+            ss.pop(key, None)
     sync("dates", shown)
     sync("date_from", shown[0])
     sync("date_to", shown[1])

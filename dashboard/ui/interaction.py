@@ -239,10 +239,19 @@ def data_switched(state: Interaction) -> Interaction:
     return replace(INITIAL, camera=state.camera, colour_mode=state.colour_mode, layers=state.layers)
 
 
-def datasets_changed(state: Interaction, *, any_in_view: bool) -> Interaction:
+def datasets_changed(state: Interaction, *, any_in_view: bool,
+                     span: tuple[pd.Timestamp, pd.Timestamp] | None = None) -> Interaction:
     """A dataset switched on or off beside others that stay: the filters and the selection (while
     its event is shown) stay; the events shown change, so the map refits as after a filter change
-    (unless the user has moved it), and also when none of the events now open is in its view."""
+    (unless the user has moved it), and also when none of the events now open is in its view.
+    The dates stay within the open data's ``span``: a range wholly outside it (the slider could
+    only show it clamped to one end, over events it was not filtering) becomes the whole span."""
+    start, end = state.start, state.end
+    if span is not None and start is not None and end is not None:
+        if end < span[0] or start > span[1]:
+            state = replace(state, start=None, end=None, playing=False)
+        else:
+            state = replace(state, start=max(start, span[0]), end=min(end, span[1]))
     return replace(state, fit_wanted=True) if not state.moved or not any_in_view else state
 
 
@@ -269,6 +278,9 @@ def to_view(state: Interaction) -> ViewState:
     if state.moved and state.view_center is not None and state.view_zoom is not None:
         lat, lon = state.view_center
         center, zoom = (round(lat, 4), round(lon, 4)), int(state.view_zoom)
+    elif state.moved and state.camera is not None:  # a link opened, its map not yet reporting
+        lat, lon = state.camera.center
+        center, zoom = (round(lat, 4), round(lon, 4)), int(state.camera.zoom)
     return ViewState(start=state.start, end=state.end, actors=state.actors,
                      event_types=state.event_types, text=state.text, selected=state.selected,
                      colour_mode=state.colour_mode, subunits=state.subunits, recorded=state.recorded,
