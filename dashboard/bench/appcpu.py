@@ -320,7 +320,8 @@ def run(events_csv: Path, work: Path, *, moves: int, clicks: bool = True, timeou
         url = app.url
         meter = Meter(app.pid)
         context, page, first = open_session(browser, url, meter, timeout_s=timeout_s)
-        log(f"first map in {first.wall:.1f} s ({first.app:.2f} s of app CPU)")
+        loaded = memory_mb(app.pid)
+        log(f"first map in {first.wall:.1f} s ({first.app:.2f} s of app CPU); app memory {loaded[0]:,.0f} MB")
         second_context, _, second = open_session(browser, url, meter, timeout_s=timeout_s)
         second_context.close()
         log(f"second session's first map in {second.wall:.1f} s ({second.app:.2f} s of app CPU)")
@@ -349,11 +350,14 @@ def run(events_csv: Path, work: Path, *, moves: int, clicks: bool = True, timeou
             actions.append(marker_clicks(page, meter, moves))
             log(f"clicks: app CPU {spread([s.app for s in actions[-1].samples])} s")
             context.close()
-    return {"first": first, "second": second, "actions": actions, "opened": opened, "memory": memory}
+        after = memory_mb(app.pid)
+    return {"first": first, "second": second, "actions": actions, "opened": opened, "memory": memory,
+            "rss": (loaded[0], after[0], after[1])}
 
 
 def report(figures: dict, *, n: int, command: str) -> str:
-    lines = [f"Event Atlas app CPU per action, {time.strftime('%Y-%m-%d')}, {machine()}", "",
+    engine = os.environ.get("ATLAS_ENGINE") or "numpy"
+    lines = [f"Event Atlas app CPU per action, {time.strftime('%Y-%m-%d')}, {machine()}, engine {engine}", "",
              f"Command: `{command}` ({n:,} synthetic events; median (quartiles) over the moves)", "",
              "| action | moves | app CPU s | browser CPU s | wall s | reruns |",
              "|:---|---:|---:|---:|---:|---:|"]
@@ -369,6 +373,10 @@ def report(figures: dict, *, n: int, command: str) -> str:
                      f"| {sample.runs} |")
         lines.append(f"| app memory: before the upload, after it, peak (MB) | – | {rss0:,.0f}, {rss1:,.0f}, "
                      f"{peak:,.0f} | | | |")
+    if figures.get("rss") is not None:
+        first_map, end, peak = figures["rss"]
+        lines.append(f"| app memory: after the first map, after the moves, peak (MB) | – | "
+                     f"{first_map:,.0f}, {end:,.0f}, {peak:,.0f} | | | |")
     notes = []
     for action in figures["actions"]:
         got = action.samples
