@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
@@ -23,6 +23,7 @@ DEFAULT_TABLE = "atlas_events"
 # that the versioned names publish derives from it (``_<12 hex>_problems``) fit PostgreSQL's 63.
 TABLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,39}")
 HIDDEN = "***"
+CONNECT_TIMEOUT_S = 10  # for a server that does not answer (libpq waits forever by default)
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,10 @@ class EngineUrl:
         """How people are told which data this is: the table and where it lives."""
         return f"{self.table} on {self.shown}"
 
+    def with_table(self, table: str) -> EngineUrl:
+        """The same server, another table name (checked as ``?table=`` is)."""
+        return replace(self, table=checked_table(table))
+
     def hide(self, text: str) -> str:
         """``text`` (a driver's message) with this URL's password blanked, in any spelling."""
         for secret in {self.password, quote(self.password, safe=""), unquote(self.password)} - {""}:
@@ -85,8 +90,22 @@ def _hidden_netloc(netloc: str) -> str:
 
 def hide_password(text: str) -> str:
     """A URL-like text with the password (``user:password@``) blanked: for messages about a
-    setting that would not parse."""
-    return re.sub(r"(//[^:/@\s]*:)[^@\s]*@", rf"\g<1>{HIDDEN}@", text)
+    setting that would not parse (a scheme missing, a port that is not a number)."""
+    if "@" not in text:
+        return text
+    head, _, host = text.rpartition("@")  # a password may hold an unescaped @: the last one ends it
+    prefix = head[:head.index("//") + 2] if "//" in head else ""
+    user, colon, _ = head[len(prefix):].partition(":")
+    return f"{prefix}{user}:{HIDDEN}@{host}" if colon else text
+
+
+def checked_table(table: str) -> str:
+    """``table`` if it is a name publish can use (``TABLE_NAME``), else a clear error."""
+    if not TABLE_NAME.fullmatch(table):
+        raise EngineError(f"table={table[:60]!r} is not a table name this app publishes under: "
+                          "lower-case letters, digits and _, starting with a letter or _, at most "
+                          "40 characters")
+    return table
 
 
 def parse_engine_url(text: str) -> EngineUrl:
@@ -100,6 +119,8 @@ def parse_engine_url(text: str) -> EngineUrl:
     except ValueError as wrong:
         raise EngineError(f"{ENGINE_VARIABLE}={safe!r} is not a connection URL ({wrong}): "
                           f"use {EXAMPLES}") from None
+    if "://" not in text:
+        raise EngineError(f"{ENGINE_VARIABLE}={safe!r} is not a connection URL: use {EXAMPLES}")
     scheme = SCHEMES.get(parts.scheme.lower())
     if scheme is None:
         known = ", ".join(sorted({f"{name}://" for name in SCHEMES}))
@@ -108,11 +129,11 @@ def parse_engine_url(text: str) -> EngineUrl:
     options = parse_qsl(parts.query, keep_blank_values=True)
     tables = [value for name, value in options if name == "table"]
     table = tables[-1] if tables else DEFAULT_TABLE
-    if not TABLE_NAME.fullmatch(table):
-        raise EngineError(f"{ENGINE_VARIABLE}: table={table[:60]!r} is not a table name this app "
-                          "publishes under: lower-case letters, digits and _, starting with a "
-                          "letter or _, at most 40 characters")
-    rest = urlencode([(name, value) for name, value in options if name != "table"])
+    table = checked_table(table)
+    kept = [(name, value) for name, value in options if name != "table"]
+    if scheme is POSTGRES and not any(name == "connect_timeout" for name, _ in kept):
+        kept.append(("connect_timeout", str(CONNECT_TIMEOUT_S)))  # a page waits this long at most
+    rest = urlencode(kept)
     if scheme.backend == "duckdb" and not (parts.netloc + parts.path).strip("/"):
         raise EngineError(f"{ENGINE_VARIABLE}={safe!r} names no DuckDB file: "
                           "use duckdb:///path/to/file.duckdb")
