@@ -303,6 +303,9 @@ def test_the_app_shows_the_published_events_with_one_setting(app, tmp_path, monk
     notes = " ".join(plain_messages(app, "note"))
     assert f"{len(store):,} of {len(store):,} events shown" in notes
     assert f"Published events (team_events) · {len(store):,} events" in notes
+    shown_store = app.session_state["atlas_open"][1]  # the open datasets' store, as the views had it
+    assert len(shown_store) == len(store) and "numpy" not in shown_store.engines
+    assert type(shown_store.engines[parse_engine_url(url).key]).__name__ == "IbisEngine"
 
 
 @needs_engine
