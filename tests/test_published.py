@@ -330,3 +330,19 @@ def test_another_table_name_is_checked_as_the_url_s_is():
     assert url.with_table("other").table == "other"
     with pytest.raises(EngineError, match="'Other' is not a table name"):
         url.with_table("Other")
+
+
+@needs_engine
+def test_a_server_that_stops_answering_is_named_on_the_page(app, tmp_path, monkeypatch, bundled):
+    url = _duckdb_url(tmp_path)
+    meta = publish(bundled, parse_engine_url(url), source="events.csv")
+    monkeypatch.setenv(ENGINE_VARIABLE, url)
+    app.run()
+    assert not app.exception and not plain_messages(app, "error")
+    backend = connect(parse_engine_url(url))  # the tables go, as if dropped by hand or the server went
+    for name in (meta.events, meta.links):
+        backend.raw_sql(f'DROP TABLE "{name}" CASCADE')
+    app.text_input(key="text").input("aleppo").run()  # a new question for the server
+    assert not app.exception
+    assert any(message.startswith(f"atlas_events on {url} did not answer: ")
+               for message in plain_messages(app, "error"))

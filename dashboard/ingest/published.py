@@ -254,7 +254,7 @@ def read_published(url: EngineUrl) -> EventStore:
                              fmt=meta.fmt, actors=ActorBook.load())
     if meta.index_version == index_version():
         store.engines[url.key] = IbisEngine(store, backend, events=meta.events, links=meta.links,
-                                            name=url.scheme.backend)
+                                            name=url.scheme.backend, source=url)
     else:
         log.warning("%s on %s was indexed by other code (%s, this app %s): its questions are "
                     "answered in memory until it is published again", url.table, url.shown,

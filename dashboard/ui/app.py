@@ -662,7 +662,11 @@ def main() -> None:
     sidebar_filters(store, state)
     compare_section(store, state)
     date_controls(store, state)
-    view = session_view(store, state.map_spec().query)
+    try:
+        view = session_view(store, state.map_spec().query)
+    except EngineError as wrong:  # the server of published events stopped answering: say which
+        plain(str(wrong), tone="error")
+        return
     # One comparison finds the selected event (a set of a million ids on every rerun did too).
     chosen = view.events[view.events["id"] == state.selected] if state.selected else view.events.iloc[:0]
     state = ix.reconcile(state, lambda _: len(chosen) > 0)
