@@ -223,7 +223,7 @@ def publish(store: EventStore, url: EngineUrl, *, source: str) -> Published:
                 log.warning("publish: could not drop %s after a failure: %s", name, url.hide(str(error)))
         raise
     for old in sorted(_versions(backend, url.table) - {version, previous}):
-        for suffix in ("", "_links", "_problems"):
+        for suffix in ("", "_links", "_problems", "_meta"):  # _meta: left by a publish that died
             backend.drop_table(f"{url.table}__{old}{suffix}", force=True)
     log.info("published %s events as %s on %s (version %s)", f"{len(store):,}", url.table,
              url.shown, version)

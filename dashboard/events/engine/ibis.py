@@ -2,7 +2,8 @@
 the stored table (``engine.table``), so that any backend Ibis compiles to can answer them.
 
 DuckDB, embedded in this process, is the one ``ATLAS_ENGINE=duckdb`` uses; a server engine
-(PostgreSQL, ...) takes the same code with its own connection (``IbisEngine.over``). What the
+(PostgreSQL, ...) takes the same code with its own connection (``IbisEngine.over``), or over
+tables already there (events published with ``dashboard.ingest.published``). What the
 query means stays in one place: the actor names a selection stands for (sub-units, sides) and the
 words a search looks for (aliases of places and actors) are asked of ``dashboard.events.query``
 and handed to the engine as literals.
