@@ -129,8 +129,15 @@ def bundled() -> EventStore:
 
 @pytest.fixture(scope="module")
 def synthetic() -> EventStore:
-    data = to_csv_bytes(synthetic_events(3_000, seed=5))
-    return load_events(data, name="synthetic-acled.csv", fmt="acled", max_bytes=len(data) + 1)
+    """3,000 ACLED rows, two of them with problems (a date that is none, a latitude off the globe),
+    so that the problems make the round trip too."""
+    frame = synthetic_events(3_000, seed=5)
+    frame.loc[5, "event_date"] = "not a date"
+    frame.loc[9, "latitude"] = 123.5
+    data = to_csv_bytes(frame)
+    store = load_events(data, name="synthetic-acled.csv", fmt="acled", max_bytes=len(data) + 1)
+    assert len(store.problems) >= 2
+    return store
 
 
 def _duckdb_url(tmp_path: Path) -> str:
@@ -163,14 +170,17 @@ def _same_store(read: EventStore, loaded: EventStore) -> None:
 
 QUERIES = [
     Query(),
-    Query(start=pd.Timestamp("2024-01-01"), end=pd.Timestamp("2024-06-30")),
+    Query(start=pd.Timestamp("2016-01-01"), end=pd.Timestamp("2016-06-30")),
     Query(event_types=("airstrike", "battle"), text="aleppo"),
     Query(bbox=(34.0, 35.5, 37.0, 39.0), recorded="single"),
-    Query(actors=("coalition:pro-government axis",), start=pd.Timestamp("2023-06-01")),
+    Query(actors=("coalition:pro-government axis",), start=pd.Timestamp("2014-06-01")),
 ]
 
 
 def _same_views(store: EventStore, url: str, monkeypatch) -> None:
+    """Every query of ``QUERIES`` viewed alike with the URL's engine and numpy; most of them match
+    part of the data (a test of empty answers only would prove little)."""
+    partial = 0
     for query in QUERIES:
         monkeypatch.delenv(ENGINE_VARIABLE, raising=False)
         expected = build_view(store, query)
@@ -179,6 +189,8 @@ def _same_views(store: EventStore, url: str, monkeypatch) -> None:
         pd.testing.assert_frame_equal(got.events, expected.events)
         pd.testing.assert_frame_equal(got.timeline, expected.timeline)
         assert list(got.governorate_counts.items()) == list(expected.governorate_counts.items())
+        partial += 0 < len(expected.events) < len(store)
+    assert partial >= 3
 
 
 @pytest.mark.parametrize("which", ["bundled", "synthetic"])
