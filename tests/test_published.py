@@ -10,6 +10,7 @@ URL set, and a wrong URL as a message without its password.
 from __future__ import annotations
 
 import importlib.util
+import io
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -303,12 +304,47 @@ def page_text(at: AppTest) -> str:
                      for element in at.get(kind))
 
 
+@pytest.fixture
+def offered(monkeypatch) -> dict[str, tuple[str | None, object]]:
+    """What each download button offers, by label: (file name, data or its maker)."""
+    from streamlit.delta_generator import DeltaGenerator
+
+    seen: dict[str, tuple[str | None, object]] = {}
+    real = DeltaGenerator.download_button
+
+    def spy(self, label, data, file_name=None, *args, **kwargs):
+        seen[label] = (file_name, data)
+        return real(self, label, data, file_name, *args, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "download_button", spy)
+    return seen
+
+
+def _csv_export(offered: dict[str, tuple[str | None, object]]) -> bytes:
+    found = [data for name, data in offered.values() if name and name.startswith("atlas_")
+             and name.endswith(".csv")]
+    assert len(found) == 1
+    made = found[0]() if callable(found[0]) else found[0]
+    return made if isinstance(made, bytes) else str(made).encode()
+
+
 @needs_engine
-def test_the_app_shows_the_published_events_with_one_setting(app, tmp_path, monkeypatch, bundled):
+def test_the_app_shows_the_published_events_with_one_setting(app, tmp_path, monkeypatch, offered):
     data = to_csv_bytes(synthetic_events(500, seed=9))
+    (tmp_path / "team.csv").write_bytes(data)
     store = load_events(data, name="team.csv", fmt="acled", max_bytes=len(data) + 1)
     url = _duckdb_url(tmp_path) + "?table=team_events"
     publish(store, parse_engine_url(url), source="team.csv")
+    # The same file as the default data, answered by numpy: the export the published one must equal.
+    monkeypatch.setenv("ATLAS_EVENTS", str(tmp_path / "team.csv"))
+    monkeypatch.setenv("ATLAS_CACHE_DIR", str(tmp_path / "cache"))
+    AppTest.from_file(APP, default_timeout=60).run()
+    from_file = _csv_export(offered)
+    assert len(pd.read_csv(io.BytesIO(from_file))) == len(store)
+    offered.clear()
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    monkeypatch.delenv("ATLAS_EVENTS")
     monkeypatch.setenv(ENGINE_VARIABLE, url)
     app.run()
     assert not app.exception
@@ -318,6 +354,7 @@ def test_the_app_shows_the_published_events_with_one_setting(app, tmp_path, monk
     shown_store = app.session_state["atlas_open"][1]  # the open datasets' store, as the views had it
     assert len(shown_store) == len(store) and "numpy" not in shown_store.engines
     assert type(shown_store.engines[parse_engine_url(url).key]).__name__ == "IbisEngine"
+    assert _csv_export(offered) == from_file  # the exports work unchanged
 
 
 @needs_engine
