@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import importlib.util
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, unquote_plus, urlencode, urlsplit
 
 ENGINE_VARIABLE = "ATLAS_ENGINE"
 DEFAULT_TABLE = "atlas_events"
@@ -54,10 +54,10 @@ class EngineUrl:
     ``shown`` is what messages and logs print."""
 
     scheme: Scheme
-    target: str = ""  # what ibis.connect gets: the URL without ``table=``
+    target: str = field(default="", repr=False)  # what ibis.connect gets: the URL without table=
     table: str = DEFAULT_TABLE
     shown: str = ""  # the URL with the password replaced by ***
-    password: str = ""
+    password: str = field(default="", repr=False)  # a repr (a log line, a debugger) never holds it
 
     @property
     def key(self) -> str:
@@ -75,7 +75,9 @@ class EngineUrl:
 
     def hide(self, text: str) -> str:
         """``text`` (a driver's message) with this URL's password blanked, in any spelling."""
-        for secret in {self.password, quote(self.password, safe=""), unquote(self.password)} - {""}:
+        spellings = {self.password, quote(self.password, safe=""), unquote(self.password),
+                     unquote_plus(self.password)}
+        for secret in sorted(spellings - {""}, key=len, reverse=True):
             text = text.replace(secret, HIDDEN)
         return text
 
