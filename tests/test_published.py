@@ -280,13 +280,14 @@ def test_publish_from_the_command_line(tmp_path, capsys, bundled):
 def test_serve_engine_is_atlas_engine_for_the_app(monkeypatch):
     started: list[list[str]] = []
     monkeypatch.setattr(os, "execv", lambda program, argv: started.append(argv))
-    monkeypatch.delenv(ENGINE_VARIABLE, raising=False)  # restored after the test
+    monkeypatch.setenv(ENGINE_VARIABLE, "numpy")  # recorded, so that the test's value is undone
     assert main(["serve", "--engine", "postgresql://h/db?table=ev"]) == 0
     assert os.environ[ENGINE_VARIABLE] == "postgresql://h/db?table=ev" and len(started) == 1
 
 
 def test_publish_and_serve_refuse_a_bad_url_without_its_password(capsys, monkeypatch):
-    monkeypatch.delenv(ENGINE_VARIABLE, raising=False)
+    monkeypatch.setenv(ENGINE_VARIABLE, "numpy")  # recorded: serve --engine sets it
+    monkeypatch.delenv(ENGINE_VARIABLE)
     assert main(["publish", "x.csv", "--engine", f"oracle://ana:{SECRET}@h/x"]) == 2
     assert main(["publish", "x.csv"]) == 2
     assert main(["serve", "--engine", f"postgresql://ana:{SECRET}@h:port/x"]) == 2  # before any exec
