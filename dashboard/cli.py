@@ -12,9 +12,13 @@ from pathlib import Path
 
 from dashboard import PACKAGE_DIR
 from dashboard.books.sources import SourceBook
+from dashboard.events.engine import ENGINE_VARIABLE, EngineError, engine_choice
+from dashboard.events.engine.url import parse_engine_url
+from dashboard.events.store import EventStore
 from dashboard.exports import snapshot_cli
 from dashboard.geocoding import cli as geocode_cli
 from dashboard.ingest.load import DEFAULT_EVENTS, load_bundled, load_events
+from dashboard.ingest.published import publish as publish_store
 from dashboard.model.schema import MAX_UPLOAD_MB, NAMED_FILE_MAX_BYTES
 
 SERVE_FLAGS = (
@@ -55,7 +59,15 @@ def serve_command(args: argparse.Namespace) -> list[str]:
 
 
 def serve(args: argparse.Namespace) -> int:
-    """Start the Streamlit app (replaces this process)."""
+    """Start the Streamlit app (replaces this process); ``--engine`` is ``ATLAS_ENGINE`` for it,
+    checked here so that a mistyped URL stops the command rather than the page."""
+    if args.engine is not None:
+        os.environ[ENGINE_VARIABLE] = args.engine
+    try:
+        engine_choice()
+    except EngineError as wrong:
+        print(f"error: {wrong}", file=sys.stderr)
+        return 2
     os.execv(sys.executable, serve_command(args))
     return 0  # pragma: no cover - execv does not return
 
@@ -68,8 +80,7 @@ def validate(args: argparse.Namespace) -> int:
     """
     path = Path(args.events)
     curated = args.format in ("auto", "ours") and (path.parent / "sources.csv").exists()
-    store = load_bundled(path) if curated else \
-        load_events(path, fmt=args.format, max_bytes=NAMED_FILE_MAX_BYTES)
+    store = load_checked(path, args.format)
     for problem in store.problems:
         print(problem)
     count = len(store.problems)
@@ -81,6 +92,43 @@ def validate(args: argparse.Namespace) -> int:
         print(f"note: quotes from {len(missing)} article(s) not checked: {', '.join(missing)} "
               f"not in {book.seeds} (set ATLAS_SEEDS)", file=sys.stderr)
     return 1 if store.problems else 0
+
+
+def load_checked(path: Path, fmt: str) -> EventStore:
+    """A file through the normal loader: curated data (a sources.csv beside it) with every check
+    of the bundled data, any other file read as ``fmt``."""
+    curated = fmt in ("auto", "ours") and (path.parent / "sources.csv").exists()
+    return load_bundled(path) if curated else load_events(path, fmt=fmt, max_bytes=NAMED_FILE_MAX_BYTES)
+
+
+def publish(args: argparse.Namespace) -> int:
+    """Load a file (every check) and publish its events to the server ``--engine`` names, where
+    a dashboard with the same ``ATLAS_ENGINE`` reads them; non-zero, with the reason, if it cannot."""
+    text = args.engine or os.environ.get(ENGINE_VARIABLE, "")
+    try:
+        url = parse_engine_url(text) if "://" in text else None
+        if url is None:
+            raise EngineError(f"publish needs --engine URL (or {ENGINE_VARIABLE}): a server or a "
+                              "DuckDB file, e.g. postgresql://user:password@host:5432/database")
+        if args.table:
+            url = url.with_table(args.table)
+        path = Path(args.events)
+        store = load_checked(path, args.format)
+        count = len(store.problems)
+        if store.problems.has("error") or not len(store):
+            for problem in store.problems:
+                print(problem, file=sys.stderr)
+            print(f"{path}: nothing published: {len(store):,} usable events, {count:,} problem"
+                  f"{'s' * (count != 1)}", file=sys.stderr)
+            return 1
+        published = publish_store(store, url, source=path.name)
+    except EngineError as wrong:
+        print(f"error: {wrong}", file=sys.stderr)
+        return 2
+    print(f"{path}: {published.rows:,} events published as {url.table} on {url.shown} "
+          f"(version {published.version}, {count:,} problem{'s' * (count != 1)}; format: {store.fmt})",
+          file=sys.stderr)
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -95,7 +143,20 @@ def build_parser() -> argparse.ArgumentParser:
                               "(see `streamlit run --help`).")
     p.add_argument("--port", type=int, default=8501)
     p.add_argument("--address", default="127.0.0.1")
+    p.add_argument("--engine", metavar="ENGINE",
+                   help="who answers the views: numpy (default), duckdb, or the URL of published "
+                        "events (postgresql://user:password@host/db); sets ATLAS_ENGINE")
     p.set_defaults(func=serve)
+    p = sub.add_parser("publish", help="load an events file (every check) and publish it to a server "
+                                       "or DuckDB file for dashboards to read (--engine URL)")
+    p.add_argument("events")
+    p.add_argument("--engine", metavar="URL",
+                   help="where to: postgresql://user:password@host:5432/database or "
+                        "duckdb:///path/file.duckdb (default: ATLAS_ENGINE)")
+    p.add_argument("--table", help="the name to publish under (default: the URL's ?table=, "
+                                   "else atlas_events)")
+    p.add_argument("--format", default="auto", choices=["auto", "ours", "acled", "ucdp"])
+    p.set_defaults(func=publish)
     p = sub.add_parser("validate", help="check an events file (ours, ACLED or UCDP)")
     p.add_argument("events", nargs="?", default=str(DEFAULT_EVENTS))
     p.add_argument("--format", default="auto", choices=["auto", "ours", "acled", "ucdp"])

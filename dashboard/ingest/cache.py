@@ -108,7 +108,9 @@ def _fingerprint(source: str | Path | bytes | BinaryIO,
     return hashlib.sha256(data).hexdigest(), len(data), data
 
 
-def _events_table(events: pd.DataFrame, fmt: str) -> pa.Table:
+def events_arrow(events: pd.DataFrame, fmt: str) -> pa.Table:
+    """The events as the cache keeps them (and ``publish`` sends them): Arrow, with pandas'
+    metadata so that the round trip gives back the same dtypes."""
     table = pa.Table.from_pandas(events, preserve_index=False)
     meta = dict(table.schema.metadata or {})
     meta[b"atlas"] = json.dumps({"format": CACHE_FORMAT, "fmt": fmt, "rows": len(events)}).encode()
@@ -126,8 +128,9 @@ def _problems_from(frame: pd.DataFrame, name: str, old_name: str) -> ProblemTabl
     return ProblemTable.from_frame(frame.assign(file=files.where(files != old_name, name)))
 
 
-def _store_from(events_table: pa.Table, problems: ProblemTable, *, name: str, fmt: str,
-                actors: ActorBook) -> EventStore:
+def store_from_arrow(events_table: pa.Table, problems: ProblemTable, *, name: str, fmt: str,
+                     actors: ActorBook) -> EventStore:
+    """The store of an :func:`events_arrow` table: the canonical columns, indexed again."""
     # split_blocks + self_destruct free each Arrow column once converted: a lower peak.
     events = events_table.to_pandas(split_blocks=True, self_destruct=True)[list(CANONICAL_COLUMNS)]
     return index_store(name, events, problems=problems, actors=actors, fmt=fmt)
@@ -149,7 +152,7 @@ def _read_entry(folder: Path, key: str, *, name: str, actors: ActorBook) -> Even
         missing = set(CANONICAL_COLUMNS) - set(table.column_names)
         if missing or set(problem_table.column_names) != set(PROBLEM_COLUMNS):
             return None
-        return _store_from(table, problems, name=name, fmt=str(meta["fmt"]), actors=actors)
+        return store_from_arrow(table, problems, name=name, fmt=str(meta["fmt"]), actors=actors)
     except (OSError, KeyError, TypeError, ValueError, pa.ArrowException) as err:
         log.warning("cache: entry %s in %s is damaged (%s: %s); rebuilding it",
                     key, folder, type(err).__name__, err)
@@ -240,7 +243,7 @@ def load_cached(
         return store  # nothing worth keeping; a fixed loader or file gets a fresh try
     if persist:
         report(0.92, f"Saving a fast copy of {label}…")
-    table = _events_table(store.events, store.fmt)
+    table = events_arrow(store.events, store.fmt)
     problems = store.problems
     del store
     if persist:
@@ -251,7 +254,7 @@ def load_cached(
         except OSError as err:  # a read-only or full disk costs speed next time only
             log.warning("cache: cannot save %s in %s (%s); it will be loaded again next time",
                         label, folder, err)
-    result = _store_from(table, problems, name=label, fmt=json.loads(
+    result = store_from_arrow(table, problems, name=label, fmt=json.loads(
         table.schema.metadata[b"atlas"])["fmt"], actors=actors)
     report(1.0, f"{label}: {len(result):,} events")
     return result

@@ -27,7 +27,8 @@ from dashboard.books.actors import selection_label
 from dashboard.books.sources import SourceBook
 from dashboard.events.combine import COMBINED_FORMAT, combine
 from dashboard.events.coverage import coverage, coverage_csv
-from dashboard.events.engine import engine_name
+from dashboard.events.engine import ENGINE_VARIABLE, EngineError, EngineUrl, engine_choice, engine_name
+from dashboard.events.engine.url import parse_engine_url
 from dashboard.events.links import (
     MAX_DAYS,
     MAX_KM,
@@ -51,6 +52,7 @@ from dashboard.exports.export import downloads
 from dashboard.ingest.cache import load_cached
 from dashboard.ingest.columnmap import ColumnMap
 from dashboard.ingest.load import load_bundled
+from dashboard.ingest.published import published_version, read_published
 from dashboard.ingest.readcsv import read_table
 from dashboard.mapping.assets import asset_url, missing_assets
 from dashboard.mapping.basemap import start_view
@@ -117,6 +119,35 @@ def bundled() -> EventStore:
     # process (the store, the imported modules) spares that collection walking it on every rerun.
     gc.freeze()
     return store
+
+
+# How often a running app asks the server whether its published events were published again.
+PUBLISHED_CHECK_S = 60
+
+
+@st.cache_data(ttl=PUBLISHED_CHECK_S, show_spinner=False)
+def published_now(setting: str) -> str:
+    """The version currently published where ``setting`` (ATLAS_ENGINE's URL) points."""
+    return published_version(parse_engine_url(setting))
+
+
+@st.cache_resource(show_spinner="Loading the published events…", max_entries=2)
+def published(setting: str, version: str) -> EventStore:
+    """One version of the published events, read once per process and shared by every session;
+    a new version (a new publish) is read on its own key, and the one before freed."""
+    store = read_published(parse_engine_url(setting))
+    gc.freeze()
+    return store
+
+
+def base_data() -> tuple[str, EventStore]:
+    """The data every session starts from, with its label: the events published where
+    ATLAS_ENGINE's URL points (unless ATLAS_EVENTS names a file), else the bundled events."""
+    choice = engine_choice()
+    if isinstance(choice, EngineUrl) and not os.environ.get("ATLAS_EVENTS"):
+        setting = os.environ.get(ENGINE_VARIABLE, "").strip()
+        return f"Published events ({choice.table})", published(setting, published_now(setting))
+    return BUNDLED_LABEL, bundled()
 
 
 @st.cache_resource(show_spinner=False)
@@ -253,11 +284,15 @@ def choose_data() -> EventStore | None:
     for held in (ss.get(UPLOADS, {}), mapped_by, ss.get(HEADER, {})):
         for gone in [d for d in held if d not in digests]:
             del held[gone]  # a removed file's events go with it
-    base = bundled()
+    try:
+        base_label, base = base_data()
+    except EngineError as wrong:  # the server is down, or nothing is published there: say which
+        plain(str(wrong), tone="error")
+        return None
     chosen: list[tuple[str, EventStore]] = []
     with st.sidebar:
         plain("Open datasets (switch each on or off; remove a file with its ✕ above):")
-        listed = [("use_bundled", BUNDLED_LABEL, base)] + [
+        listed = [("use_bundled", base_label, base)] + [
             (f"use-{digest[:16]}", name, store) for digest, name, _, store in opened]
         for number, (key, label, store) in enumerate(listed, start=1):
             tick, line = st.columns([1, 8], vertical_alignment="center")
@@ -651,7 +686,11 @@ def main() -> None:
     sidebar_filters(store, state)
     compare_section(store, state)
     date_controls(store, state)
-    view = session_view(store, state.map_spec().query)
+    try:
+        view = session_view(store, state.map_spec().query)
+    except EngineError as wrong:  # the server of published events stopped answering: say which
+        plain(str(wrong), tone="error")
+        return
     # One comparison finds the selected event (a set of a million ids on every rerun did too).
     chosen = view.events[view.events["id"] == state.selected] if state.selected else view.events.iloc[:0]
     state = ix.reconcile(state, lambda _: len(chosen) > 0)

@@ -2,8 +2,12 @@
 
 ``ATLAS_ENGINE`` chooses, for the app and the benchmark: unset or ``numpy`` keeps today's path;
 ``duckdb`` answers the filter and the counts with DuckDB embedded in the process, through Ibis
-(``pip install 'event-atlas[engine]'``). One engine is built per store, on its first question,
-and kept with the store.
+(``pip install 'event-atlas[engine]'``); a connection URL (``postgresql://user:pw@host/db``,
+``duckdb:///path/file.duckdb``, see ``engine.url``) names events published there
+(``python -m dashboard publish``): the store read back from them has its questions answered by
+that server, over the published tables. Any other store (an upload, several datasets side by
+side) is answered in memory by numpy then: a user's file never leaves the app's process.
+One engine is built per store, on its first question, and kept with the store.
 """
 
 from __future__ import annotations
@@ -13,29 +17,50 @@ import threading
 
 from dashboard.events.engine.base import Engine, Selection
 from dashboard.events.engine.numpy import NumpyEngine
+from dashboard.events.engine.url import ENGINE_VARIABLE, EngineError, EngineUrl, parse_engine_url
 from dashboard.events.store import EventStore
 
-ENGINE_VARIABLE = "ATLAS_ENGINE"
 ENGINES = ("numpy", "duckdb")
 _building = threading.Lock()
 
-__all__ = ["ENGINES", "ENGINE_VARIABLE", "Engine", "Selection", "engine_for", "engine_name"]
+__all__ = ["ENGINES", "ENGINE_VARIABLE", "Engine", "EngineError", "EngineUrl", "Selection",
+           "engine_choice", "engine_for", "engine_name"]
+
+
+def engine_choice() -> str | EngineUrl:
+    """What ``ATLAS_ENGINE`` says: "numpy" (also when unset), "duckdb", or a parsed URL; a clear
+    :class:`EngineError` for anything else, which never repeats a password."""
+    text = (os.environ.get(ENGINE_VARIABLE) or "numpy").strip()
+    if text.lower() in ENGINES:
+        return text.lower()
+    if "://" in text or "@" in text:  # meant as a URL: parsed, and shown without its password
+        return parse_engine_url(text)
+    raise EngineError(f"{ENGINE_VARIABLE}={text!r} is not an engine: use one of {', '.join(ENGINES)}, "
+                      "or a connection URL (postgresql://user:password@host:5432/database, "
+                      "duckdb:///path/to/file.duckdb)")
 
 
 def engine_name() -> str:
-    """The engine ``ATLAS_ENGINE`` names ("numpy" when unset); a clear error for any other."""
-    name = (os.environ.get(ENGINE_VARIABLE) or "numpy").strip().lower()
-    if name not in ENGINES:
-        raise ValueError(f"{ENGINE_VARIABLE}={name!r} is not an engine: use one of {', '.join(ENGINES)}")
-    return name
+    """The engine ``ATLAS_ENGINE`` names: "numpy" (when unset), "duckdb", or a URL's backend
+    ("postgres", "duckdb" for a file); a clear error for any other."""
+    choice = engine_choice()
+    return choice if isinstance(choice, str) else choice.scheme.backend
 
 
 def engine_for(store: EventStore, *, name: str | None = None) -> Engine:
-    """The store's engine of that name (``engine_name()`` by default), built once per store."""
-    name = name or engine_name()
+    """The store's engine of that name (``ATLAS_ENGINE``'s by default), built once per store.
+
+    A URL's engine exists only for the store read back from its published tables (set there
+    when it is read, ``dashboard.ingest.published``); any other store gets the numpy engine.
+    """
+    if name is None:
+        choice = engine_choice()
+        name = choice if isinstance(choice, str) else choice.key
     found = store.engines.get(name)
     if isinstance(found, Engine):
         return found
+    if name not in ENGINES:
+        return engine_for(store, name="numpy")
     with _building:
         found = store.engines.get(name)
         if not isinstance(found, Engine):

@@ -2,7 +2,8 @@
 the stored table (``engine.table``), so that any backend Ibis compiles to can answer them.
 
 DuckDB, embedded in this process, is the one ``ATLAS_ENGINE=duckdb`` uses; a server engine
-(PostgreSQL, ...) takes the same code with its own connection (``IbisEngine.over``). What the
+(PostgreSQL, ...) takes the same code with its own connection (``IbisEngine.over``), or over
+tables already there (events published with ``dashboard.ingest.published``). What the
 query means stays in one place: the actor names a selection stands for (sub-units, sides) and the
 words a search looks for (aliases of places and actors) are asked of ``dashboard.events.query``
 and handed to the engine as literals.
@@ -27,6 +28,7 @@ from ibis import _
 
 from dashboard.events.engine.base import TIMELINE_COLUMNS, Engine, Selection, sorted_regions
 from dashboard.events.engine.table import event_table, link_table
+from dashboard.events.engine.url import EngineError, EngineUrl, first_line
 from dashboard.events.query import RECORDED, Query, actor_names, search_terms
 from dashboard.events.store import EventStore
 from dashboard.events.timeline import counts_over_time
@@ -84,8 +86,12 @@ class IbisSelection(Selection):
 class IbisEngine(Engine):
     """One store's events as two tables on an Ibis backend, and the questions as expressions."""
 
-    def __init__(self, store: EventStore, backend: Any, *, events: str, links: str, name: str) -> None:
+    def __init__(self, store: EventStore, backend: Any, *, events: str, links: str, name: str,
+                 source: EngineUrl | None = None) -> None:
         self.store, self.name = store, name
+        # Where the tables live when a URL named them: a failed question is then reported as an
+        # EngineError naming the server (never its password), which the app shows as a message.
+        self.source = source
         self._backend = backend
         self._events = backend.table(events)
         self._links = backend.table(links)
@@ -112,9 +118,15 @@ class IbisEngine(Engine):
     def run(self, expr: ir.Expr) -> Any:
         """The expression's result: a pyarrow table, or a Python scalar for a scalar."""
         with self._lock:
-            if isinstance(expr, ir.Scalar):
-                return expr.to_pyarrow().as_py()
-            return expr.to_pyarrow()
+            try:
+                if isinstance(expr, ir.Scalar):
+                    return expr.to_pyarrow().as_py()
+                return expr.to_pyarrow()
+            except Exception as error:  # each driver raises its own types
+                if self.source is None:
+                    raise
+                raise EngineError(f"{self.source.label} did not answer: "
+                                  f"{self.source.hide(first_line(error))}") from None
 
     def filtered(self, query: Query) -> ir.Table:
         """The events table with the query's filter: ``query.select``'s rules, as expressions."""
