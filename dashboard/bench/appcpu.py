@@ -403,6 +403,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="upload a second synthetic export of this many events beside the first")
     parser.add_argument("--csv", type=Path, default=None, help="serve this export instead of a synthetic one")
     parser.add_argument("--workdir", type=Path, default=None, help="default: a temporary folder")
+    parser.add_argument("--timeout", type=float, default=300,
+                        help="seconds to wait for a first map (10,000,000 events take minutes)")
     return parser
 
 
@@ -421,7 +423,7 @@ def main(argv: list[str] | None = None) -> int:
         n = args.events if args.csv is None else sum(1 for _ in csv.open("rb")) - 1
         beside = write_csv(work / f"beside-{args.beside}.csv", args.beside, seed=args.seed + 1) \
             if args.beside else None
-        figures = run(csv, work, moves=args.moves, clicks=args.clicks, beside=beside)
+        figures = run(csv, work, moves=args.moves, clicks=args.clicks, beside=beside, timeout_s=args.timeout)
     finally:
         if args.workdir is None:
             shutil.rmtree(work, ignore_errors=True)
