@@ -5,12 +5,15 @@ to it on the bundled data, the five hand-made events of ``conftest`` and a synth
 ACLED export read through the real loader, over many queries: dates at the edges of month, season
 and year spans, actors with and without sub-units, sides (``coalition:...``), aliases, types,
 boxes, text (aliases of places and actors, any case, characters SQL treats specially) and random
-combinations. PostgreSQL joins when ``ATLAS_TEST_POSTGRES`` holds a connection URL.
+combinations. PostgreSQL joins when ``ATLAS_TEST_POSTGRES`` holds a connection URL; Apache Spark
+in local mode when pyspark (the spark extra) and a Java runtime are installed, and it must then
+run (not skip) under ``CI=true`` or ``ATLAS_TEST_SPARK=1`` (``scripts/with-spark.sh`` sets it).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable, Iterator
 
 import numpy as np
@@ -48,6 +51,61 @@ def _duckdb(store: EventStore) -> Engine:
     return engine_for(store, name="duckdb")
 
 
+SPARK_REQUIRED = os.environ.get("CI") == "true" or bool(os.environ.get("ATLAS_TEST_SPARK"))
+
+
+@pytest.fixture(scope="session")
+def spark_backend(tmp_path_factory):
+    """One local Spark (2 threads, 2 shuffle partitions, no UI) for the whole run, through Ibis.
+    Skipped without pyspark or Java, unless Spark is required here (then that is a failure)."""
+    pytest.importorskip("ibis")  # the floors' venv has no engine at all
+    missing = [what for what, absent in (
+        ("pyspark (pip install -e '.[spark]')", not _importable("pyspark")),
+        ("a Java runtime (Debian: default-jre-headless)",
+         not (shutil.which("java") or os.environ.get("JAVA_HOME")))) if absent]
+    if missing:
+        message = f"Spark needs {' and '.join(missing)}"
+        if SPARK_REQUIRED:
+            pytest.fail(f"{message}; CI=true or ATLAS_TEST_SPARK requires the Spark cases to run")
+        pytest.skip(message)
+    import ibis
+    from pyspark.sql import SparkSession
+
+    session = (SparkSession.builder.master("local[2]").appName("atlas-test-engine")
+               .config("spark.sql.shuffle.partitions", "2")
+               .config("spark.default.parallelism", "2")
+               .config("spark.ui.enabled", "false")
+               .config("spark.ui.showConsoleProgress", "false")
+               # toPandas through Arrow (4x faster here); no adaptive planning for tiny queries
+               .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+               .config("spark.sql.adaptive.enabled", "false")
+               .config("spark.driver.host", "127.0.0.1")
+               .config("spark.driver.bindAddress", "127.0.0.1")
+               .config("spark.sql.warehouse.dir", str(tmp_path_factory.mktemp("spark-warehouse")))
+               .getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    yield ibis.pyspark.connect(session)
+    session.stop()
+
+
+def _importable(module: str) -> bool:
+    try:
+        __import__(module)
+    except ImportError:
+        return False
+    return True
+
+
+def _spark(backend, store: EventStore) -> Engine:
+    """The store's tables uploaded once per store (each upload is a Spark job or two)."""
+    from dashboard.events.engine.ibis import IbisEngine
+
+    found = store.engines.get("spark-test")
+    if not isinstance(found, Engine):
+        found = store.engines["spark-test"] = IbisEngine.over(store, backend, name="spark")
+    return found
+
+
 ENGINES: dict[str, Callable[[EventStore], Engine]] = {
     "numpy": lambda store: engine_for(store, name="numpy"),
     "duckdb": _duckdb,
@@ -58,7 +116,14 @@ ENGINE_PARAMS = [
     pytest.param("duckdb"),
     pytest.param("postgres", marks=pytest.mark.skipif(
         not POSTGRES_URL, reason="set ATLAS_TEST_POSTGRES to a PostgreSQL URL to run the suite on it")),
+    pytest.param("spark"),
 ]
+
+
+def make_engine(request, name: str, store: EventStore) -> Engine:
+    if name == "spark":
+        return _spark(request.getfixturevalue("spark_backend"), store)
+    return ENGINES[name](store)
 
 
 # -- the stores --------------------------------------------------------------------------------
@@ -97,8 +162,8 @@ def answers_differ(store: EventStore, engine: Engine, query: Query) -> list[str]
         found.append(f"rows: {len(rows)} vs {int(mask.sum())}")
     if not np.array_equal(selection.mask(len(store)), mask):
         found.append("mask")
-    if selection.count() != int(mask.sum()):
-        found.append(f"count: {selection.count()} vs {int(mask.sum())}")
+    if (count := selection.count()) != int(mask.sum()):
+        found.append(f"count: {count} vs {int(mask.sum())}")
     expected_regions = region_counts(store.facets, mask)
     got_regions = selection.region_counts()
     if list(got_regions.items()) != list(expected_regions.items()):
@@ -173,8 +238,9 @@ def type_queries(store: EventStore) -> Iterator[Query]:
 
 BOXES = [(35.0, 36.0, 37.0, 38.0), (33.3, 36.0, 33.8, 36.6), (30.0, 30.0, 30.1, 30.1),
          (-90.0, -180.0, 90.0, 180.0), (34.5, 35.5, 36.5, 41.0)]
+SQL_SPECIAL = ["%", "_", "'", "\\"]  # searched as themselves, never as patterns or quotes
 TEXTS = ["aleppo", "KHAN TUMAN", "Khan Touman", "Hizbullah", "Hezbollah", "Revolutionary Guards",
-         "armed clash", "Kafr", "  douma  ", "%", "_", "'", "\\", "50%", "a_b", "zzzz-nothing", "حلب",
+         "armed clash", "Kafr", "  douma  ", *SQL_SPECIAL, "50%", "a_b", "zzzz-nothing", "حلب",
          "Idleb", "air/drone", "Damascus"]
 
 
@@ -227,6 +293,20 @@ FAMILIES: dict[str, Callable[[EventStore], Iterator[Query]]] = {
 }
 
 
+# Spark in local mode takes 0.1-0.5 s a question (a job each, whatever the size; about 1.2 s a
+# query's six questions on this 2-core machine), so it is asked a share of each family: three
+# evenly spaced queries, and every search for a character SQL treats specially: 71 queries, where
+# the other engines are asked 591. ATLAS_TEST_SPARK=all asks Spark every query (some 12 minutes).
+SPARK_QUERIES = 3
+
+
+def spark_subset(queries: list[Query]) -> list[Query]:
+    if os.environ.get("ATLAS_TEST_SPARK") == "all":
+        return queries
+    picks = {int(i) for i in np.linspace(0, len(queries) - 1, SPARK_QUERIES).round()} if queries else set()
+    return [query for i, query in enumerate(queries) if i in picks or query.text in SQL_SPECIAL]
+
+
 # -- the suite ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("family", list(FAMILIES))
@@ -234,12 +314,14 @@ FAMILIES: dict[str, Callable[[EventStore], Iterator[Query]]] = {
 @pytest.mark.parametrize("which", ["small", "bundled", "synthetic"])
 def test_every_engine_answers_like_the_numpy_path(request, which, engine_name_, family):
     store = request.getfixturevalue(which)
-    check(store, ENGINES[engine_name_](store), list(FAMILIES[family](store)))
+    queries = list(FAMILIES[family](store))
+    check(store, make_engine(request, engine_name_, store),
+          spark_subset(queries) if engine_name_ == "spark" else queries)
 
 
 @pytest.mark.parametrize("engine_name_", ENGINE_PARAMS)
-def test_nothing_selected_gives_the_same_empty_answers(small, engine_name_):
-    engine = ENGINES[engine_name_](small)
+def test_nothing_selected_gives_the_same_empty_answers(request, small, engine_name_):
+    engine = make_engine(request, engine_name_, small)
     selection = engine.select(Query(event_types=("no such type",)))
     assert selection.count() == 0 and len(selection.rows()) == 0 and selection.region_counts() == {}
     assert selection.first(10).empty

@@ -2,8 +2,8 @@
 the stored table (``engine.table``), so that any backend Ibis compiles to can answer them.
 
 DuckDB, embedded in this process, is the one ``ATLAS_ENGINE=duckdb`` uses; a server engine
-(PostgreSQL, ...) takes the same code with its own connection (``IbisEngine.over``), or over
-tables already there (events published with ``dashboard.ingest.published``). What the
+(PostgreSQL, Spark, ...) takes the same code with its own connection (``IbisEngine.over``), or
+over tables already there (events published with ``dashboard.ingest.published``). What the
 query means stays in one place: the actor names a selection stands for (sub-units, sides) and the
 words a search looks for (aliases of places and actors) are asked of ``dashboard.events.query``
 and handed to the engine as literals.
@@ -101,10 +101,15 @@ class IbisEngine(Engine):
     @classmethod
     def over(cls, store: EventStore, backend: Any, *, name: str) -> IbisEngine:
         """Upload the store's table and links to ``backend`` (temporary tables, named uniquely so
-        that several stores can share one connection) and answer over them."""
+        that several stores can share one connection) and answer over them. Spark has no
+        temporary tables (Ibis refuses ``temp=True`` there): the data goes in as temporary views,
+        which live as long as the Spark session, as temporary tables live with a connection."""
         stem = f"atlas_{uuid.uuid4().hex[:12]}"
-        backend.create_table(f"{stem}_events", event_table(store), temp=True)
-        backend.create_table(f"{stem}_links", link_table(store), temp=True)
+        for suffix, data in (("events", event_table(store)), ("links", link_table(store))):
+            try:
+                backend.create_table(f"{stem}_{suffix}", data, temp=True)
+            except NotImplementedError:  # Spark: no temporary tables; its views are the session's
+                backend.create_view(f"{stem}_{suffix}", ibis.memtable(data))
         return cls(store, backend, events=f"{stem}_events", links=f"{stem}_links", name=name)
 
     @classmethod
