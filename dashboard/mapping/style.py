@@ -79,9 +79,10 @@ def first_sides(actors_column: pd.Series, book: ActorBook) -> pd.Series:
 
 def legend_values(events: pd.DataFrame, mode: ColourMode, book: ActorBook) -> list[str]:
     """The legend's entries for these events: the types, or the sides, that are present."""
+    # Distinct values first: a Python set over a million rows took 0.6 s of a first map.
     if mode == ColourMode.SIDE:
-        return sorted(set(first_sides(events["actors"], book)))
-    return sorted(set(events["event_type"].astype(str)))
+        return sorted(set(first_sides(pd.Series(events["actors"].unique()), book).unique()))
+    return sorted(set(events["event_type"].astype(str).unique()))
 
 
 def legend_entries(mode: ColourMode, present: list[str] | None = None) -> list[tuple[str, str]]:
