@@ -144,3 +144,19 @@ def page(app_url):
         page.goto(app_url)
         yield page
         browser.close()
+
+
+@pytest.fixture
+def offered(monkeypatch) -> dict[str, tuple[str | None, object]]:
+    """What each download button offers, by label: (file name, data or its maker)."""
+    from streamlit.delta_generator import DeltaGenerator
+
+    seen: dict[str, tuple[str | None, object]] = {}
+    real = DeltaGenerator.download_button
+
+    def spy(self, label, data, file_name=None, *args, **kwargs):
+        seen[label] = (file_name, data)
+        return real(self, label, data, file_name, *args, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "download_button", spy)
+    return seen

@@ -224,22 +224,6 @@ def test_uploads_do_not_touch_the_bundled_data(app, bundled):
     assert shown(app) == (len(bundled), len(bundled))
 
 
-@pytest.fixture
-def offered(monkeypatch) -> dict[str, tuple[str | None, object]]:
-    """What each download button offers, by label: (file name, data or its maker)."""
-    from streamlit.delta_generator import DeltaGenerator
-
-    seen: dict[str, tuple[str | None, object]] = {}
-    real = DeltaGenerator.download_button
-
-    def spy(self, label, data, file_name=None, *args, **kwargs):
-        seen[label] = (file_name, data)
-        return real(self, label, data, file_name, *args, **kwargs)
-
-    monkeypatch.setattr(DeltaGenerator, "download_button", spy)
-    return seen
-
-
 def test_download_buttons_offer_the_four_files_named_after_the_view(app, offered):
     app.query_params.update({"from": "2016-01-01", "to": "2016-03-01", "actor": "IRGC"})
     app.run()

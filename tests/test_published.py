@@ -317,22 +317,6 @@ def page_text(at: AppTest) -> str:
                      for element in at.get(kind))
 
 
-@pytest.fixture
-def offered(monkeypatch) -> dict[str, tuple[str | None, object]]:
-    """What each download button offers, by label: (file name, data or its maker)."""
-    from streamlit.delta_generator import DeltaGenerator
-
-    seen: dict[str, tuple[str | None, object]] = {}
-    real = DeltaGenerator.download_button
-
-    def spy(self, label, data, file_name=None, *args, **kwargs):
-        seen[label] = (file_name, data)
-        return real(self, label, data, file_name, *args, **kwargs)
-
-    monkeypatch.setattr(DeltaGenerator, "download_button", spy)
-    return seen
-
-
 def _csv_export(offered: dict[str, tuple[str | None, object]]) -> bytes:
     found = [data for name, data in offered.values() if name and name.startswith("atlas_")
              and name.endswith(".csv")]
