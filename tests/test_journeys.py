@@ -650,6 +650,9 @@ def test_the_wide_list_shows_every_column_under_the_map_and_the_map_stays(page, 
     wide = grid.bounding_box()
     iframe = page.locator(MAP_IFRAME).bounding_box()
     assert wide["width"] > 2.5 * narrow["width"], (narrow, wide)
+    fits = page.evaluate("""() => { const s = document.querySelector('.st-key-atlas-list .dvn-scroller');
+                                    return s ? [s.scrollWidth, s.clientWidth] : null; }""")
+    assert fits is not None and fits[0] <= fits[1] + 2, f"the wide list's columns overflow it: {fits}"
     assert wide["y"] > iframe["y"] + iframe["height"], "the wide list is under the map"
     assert map_view(wait_for_map(page)) == before, "the map moved when the list did"
     assert shown_counts(page)[0] == len(store)

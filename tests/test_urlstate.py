@@ -68,3 +68,28 @@ def test_the_link_rules_and_stacking_travel_in_the_link():
         "link_days": "0", "link_km": "25", "stack": "dataset"}
     state = parse({"link_days": ["0"], "link_km": ["25"]}).state
     assert (state.link_days, state.link_km, state.stack) == (0, 25.0, "type")
+
+
+@pytest.mark.parametrize(("params", "said"), [
+    ({"sub": ["false"]}, "sub='false'"), ({"inview": ["yes"]}, "inview='yes'"),
+    ({"list": ["bogus"]}, "list='bogus'"),
+])
+def test_a_switch_with_another_value_gets_a_notice_and_its_default(params, said):
+    """``sub=false`` used to leave sub-units on, and ``list=bogus`` the list beside the map, silently."""
+    parsed = parse_params(params, span=None, actors=[], event_types=[])
+    assert any(said in notice for notice in parsed.notices), parsed.notices
+    assert parsed.state.subunits and not parsed.state.in_view and not parsed.state.wide_list
+
+
+def test_the_switches_own_values_need_no_notice():
+    parsed = parse_params({"sub": ["0"], "inview": ["1"], "list": ["wide"]}, span=None, actors=[],
+                          event_types=[])
+    assert not parsed.notices
+    assert not parsed.state.subunits and parsed.state.in_view and parsed.state.wide_list
+    assert not parse_params({"list": ["beside"], "sub": ["1"]}, span=None, actors=[], event_types=[]).notices
+
+
+def test_a_search_longer_than_a_link_carries_is_cut_with_a_notice():
+    parsed = parse_params({"q": ["x" * 250]}, span=None, actors=[], event_types=[])
+    assert parsed.state.text == "x" * 200
+    assert any("cut to its first 200" in notice for notice in parsed.notices)

@@ -70,9 +70,12 @@ from dashboard.ui.mapframe import DrawnLayers, draw_layers, send_map
 from dashboard.ui.plain import CSS as PLAIN_CSS
 from dashboard.ui.plain import plain
 from dashboard.ui.problems_panel import problems_panel
-from dashboard.ui.urlstate import STACKS, parse_params, to_params
+from dashboard.ui.urlstate import MAX_TEXT, STACKS, parse_params, to_params
 
 SIDEBAR_PX = 240
+# The wide list's columns, sized so that all of them fit the 1,150 px a 1440-px window gives it.
+WIDE_COLUMNS = {name: st.column_config.TextColumn(width=px) for name, px in (
+    ("Summary", 320), ("Place", 120), ("Type", 90), ("Actors", 180), ("Claimed by", 110), ("Source", 120))}
 
 # A sidebar of 240 px (Streamlit's default is 300): the map keeps 55% of a 1440-px screen and the
 # list beside it gains the rest; on a phone the sidebar starts closed ("auto" behaviour).
@@ -412,7 +415,7 @@ def sidebar_filters(store: EventStore, state: Interaction) -> None:
                        on_change=on_filter("event_types", "types", tuple),
                        help="; ".join(f"{k}: {v}" for k, v in EVENT_TYPES.items()))
         st.text_input("Search summaries, quotes, places and actors", key="text",
-                      on_change=on_filter("text", "text", lambda v: str(v).strip()[:200]))
+                      on_change=on_filter("text", "text", lambda v: str(v).strip()[:MAX_TEXT]))
         st.selectbox("Colour markers by", list(ColourMode), key="colour", format_func=str,
                      on_change=on_look("colour_mode", "colour", ColourMode))
         st.multiselect("Map layers", LAYER_NAMES, key="layers", on_change=on_look("layers", "layers", tuple),
@@ -747,7 +750,8 @@ def count_line(view: View, state: Interaction) -> None:
     away = ix.outside(state.view_box, view.events)  # after a fit too: it leaves far outliers out
     with st.container(key="atlas-count"):
         cols = st.columns([5.2, 1, 1], vertical_alignment="center")
-        outside = f" · {away:,} of the events shown are outside the map's view." if away else ""
+        outside = (f" · {away:,} of the events shown {'is' if away == 1 else 'are'} outside the map's view."
+                   if away else "")
         with cols[0]:
             plain((" · ".join(state.query().describe()) or "no filters") + outside,
                   strong=f"{view.shown:,} of {view.total:,} events shown · ")
@@ -779,7 +783,8 @@ def timeline_chart(store: EventStore, view: View, state: Interaction) -> None:
             by, long = "dataset", counts_over_time(view.events, by="dataset", freq=view.timeline_bin)
             colours = {name: dataset_outline(i) for i, name in enumerate(dataset_names(store))}
         chart = wide_counts(long, by=by, freq=view.timeline_bin, start=start, end=end)
-        return None if chart.empty else timeline_spec(chart, colours, height=110)
+        # 130 px: the legend of nine types fits beside it (at 110 its last entry was cut off).
+        return None if chart.empty else timeline_spec(chart, colours, height=130)
 
     drawn = reuse(CHART, (view, start, end, by_dataset), make)
     if drawn is not None:
@@ -843,10 +848,12 @@ def draw_list(view: View, state: Interaction, chosen: pd.DataFrame, *, several: 
                  frame, key=f"list-{digest}", hide_index=True, width="stretch", height=360,
                  on_select=on_list_pick, selection_mode="single-row",
                  selection_default={"selection": {"rows": [at]}} if at is not None else None,
+                 placeholder="",
                  column_config={"id": None, "": st.column_config.TextColumn(width=20, pinned=True),
                                 "Date": st.column_config.TextColumn(width=96, pinned=True),
-                                "Fatalities": st.column_config.NumberColumn(width="small", format="%d"),
-                                "Summary": st.column_config.TextColumn(width="large"),
+                                "Fatalities": st.column_config.NumberColumn(width=70, format="%d"),
+                                **(WIDE_COLUMNS if state.wide_list else {
+                                    "Summary": st.column_config.TextColumn(width="large")}),
                                 # Which dataset says so, when several are open.
                                 "Dataset": st.column_config.TextColumn(width="medium") if several else None})
     if len(chosen):

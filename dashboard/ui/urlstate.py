@@ -24,6 +24,7 @@ PARAMETERS = ("from", "to", "actor", "type", "q", "sel", "colour", "sub", "layer
 STACKS = ("type", "dataset")  # what the timeline's bars may be stacked by
 # The days pandas can hold (nanosecond timestamps): a URL date beyond them is clamped to the data.
 EARLIEST, LATEST = dt.date(1678, 1, 1), dt.date(2261, 12, 31)
+MAX_TEXT = 200  # characters of a search a link may carry
 
 
 @dataclass(frozen=True)
@@ -149,22 +150,27 @@ def parse_params(
     if stack not in STACKS:
         notices.append(f"Ignored URL parameter stack={stack!r}: use one of {', '.join(STACKS)}.")
         stack = "type"
+    switches = {name: _switch(first(name), name, on, off, notices)
+                for name, on, off in (("sub", "1", "0"), ("inview", "1", "0"), ("list", "wide", "beside"))}
+    text = first("q")
+    if len(text) > MAX_TEXT:
+        notices.append(f"URL parameter q was cut to its first {MAX_TEXT} characters.")
     state = ViewState(
         start=start,
         end=end,
         actors=_known(params.get("actor", []), actors, "actor", notices),
         event_types=_known(params.get("type", []), event_types, "type", notices),
-        text=first("q")[:200],
+        text=text[:MAX_TEXT],
         selected=selected,
         colour_mode=colour,
-        subunits=first("sub") != "0",
+        subunits=switches["sub"] is not False,
         recorded=recorded,
         link_days=int(link_days),
         link_km=float(link_km),
         stack=stack,
         layers=tuple(layer for layer in layers if layer != "none"),
-        in_view=first("inview") == "1",
-        wide_list=first("list") == "wide",
+        in_view=switches["inview"] is True,
+        wide_list=switches["list"] is True,
         step=step,
         map_center=center,
         map_zoom=zoom,
@@ -210,6 +216,15 @@ def to_params(state: ViewState) -> dict[str, str | list[str]]:
     if state.map_center is not None and state.map_zoom is not None:
         params["view"] = f"{state.map_center[0]:.4f},{state.map_center[1]:.4f},{state.map_zoom}"
     return params
+
+
+def _switch(text: str, name: str, on: str, off: str, notices: list[str]) -> bool | None:
+    """A parameter with two values: True for ``on``, False for ``off``, None when absent or
+    anything else (with a notice: ``sub=false`` used to leave sub-units on without a word)."""
+    if text in ("", on, off):
+        return None if not text else text == on
+    notices.append(f"Ignored URL parameter {name}={text!r}: use {on} or {off}.")
+    return None
 
 
 def _number(text: str, name: str, default: float, most: float, notices: list[str]) -> float:
