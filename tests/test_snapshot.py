@@ -24,7 +24,7 @@ from dashboard.exports.snapshot_cli import main
 from dashboard.exports.snapshot_png import CHROMIUM_ARGS, ChromiumMissingError, find_chromium, render_png
 from dashboard.mapping.framing import FIT_MAX_ZOOM, VIEW_MAX_ZOOM, fit_bounds
 
-from .conftest import CHROMIUM
+from .conftest import CHROMIUM, editable
 
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed here "
                                     "(apt-get install chromium); CI installs it")
@@ -41,7 +41,7 @@ FETCHING = re.compile(r"<(?:script|img|iframe|source)\b[^>]*\bsrc\s*=\s*[\"']?\s
 @pytest.fixture
 def store(small_store) -> EventStore:
     """The small store, with markup in a summary to prove it is escaped."""
-    frame = small_store.events.copy()
+    frame = editable(small_store.events)
     frame.loc[frame["id"] == "c", "summary"] = "<script>alert('x')</script> Town captured"
     return index_store("small <test>", frame, actors=small_store.actors)
 
