@@ -392,3 +392,20 @@ def test_a_server_that_stops_answering_is_named_on_the_page(app, tmp_path, monke
     assert not app.exception
     assert any(message.startswith(f"atlas_events on {url} did not answer: ")
                for message in plain_messages(app, "error"))
+
+
+def test_a_server_failing_while_the_meta_row_is_read_is_named_not_a_traceback():
+    """The driver's own error (a server gone, a permission refused) while the meta row is read
+    becomes the page's EngineError, without the password."""
+    class Failing:
+        current_database = "public"
+
+        def table(self, *_args, **_kwargs):
+            raise RuntimeError(f"permission denied for ana:{SECRET} on atlas_events_meta")
+
+    url = parse_engine_url(f"postgresql://ana:{SECRET}@127.0.0.1:1/x")
+    with pytest.raises(EngineError) as failed:
+        published_module.read_meta(Failing(), url)
+    said = str(failed.value)
+    assert said.startswith("Cannot read the events published as atlas_events on postgresql://ana:***@")
+    assert "s3cr" not in said and "permission denied" in said

@@ -57,3 +57,14 @@ def test_the_summary_counts_competing_claims_once_at_their_lowest():
     assert "fatalities stated: at least 50" in line  # 10 + 5 + min(42, 35)
     assert "types: battle 3" in line and "actors: IRGC 2" in line
     assert summary_line(events.iloc[:0]) == ""
+
+
+def test_the_glance_names_only_the_types_shown():
+    """The store holds event types as categories: counting them listed every type of the data,
+    those with no event shown among them ("airstrike 0")."""
+    from dashboard.events.query import Query
+    from dashboard.events.view import build_view
+    from dashboard.ingest.load import load_bundled
+
+    view = build_view(load_bundled(), Query(event_types=("deployment",)))
+    assert "types: deployment" in view.glance and " 0," not in view.glance and not view.glance.endswith(" 0")

@@ -44,6 +44,7 @@ from dashboard.bench.apprun import running_app
 from dashboard.bench.cli import machine
 from dashboard.bench.sessions import cpu_seconds, descendants
 from dashboard.bench.synth import write_csv
+from dashboard.events.engine import engine_choice
 from dashboard.exports.snapshot_png import CHROMIUM_ARGS, chromium_problem, find_chromium
 
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
@@ -356,7 +357,8 @@ def run(events_csv: Path, work: Path, *, moves: int, clicks: bool = True, timeou
 
 
 def report(figures: dict, *, n: int, command: str) -> str:
-    engine = os.environ.get("ATLAS_ENGINE") or "numpy"
+    choice = engine_choice()  # a URL shown without its password; the served file is in memory
+    engine = choice if isinstance(choice, str) else f"numpy (the served file; {choice.shown} unused)"
     lines = [f"Event Atlas app CPU per action, {time.strftime('%Y-%m-%d')}, {machine()}, engine {engine}", "",
              f"Command: `{command}` ({n:,} synthetic events; median (quartiles) over the moves)", "",
              "| action | moves | app CPU s | browser CPU s | wall s | reruns |",

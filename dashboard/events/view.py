@@ -169,7 +169,7 @@ def summary_line(events: pd.DataFrame, *, top: int = 3) -> str:
     stated = int(plain + disputed)
     if deaths.notna().any():
         parts.append(f"fatalities stated: at least {stated:,}")
-    types = events["event_type"].value_counts().head(top)
+    types = events["event_type"].astype("string").value_counts().head(top)  # seen types only
     parts.append("types: " + ", ".join(f"{name} {count:,}" for name, count in types.items()))
     if len(events) <= SUMMARY_ACTOR_ROWS:
         actors = events["actors"].astype("string").str.split(ACTOR_SEPARATOR).explode().str.strip()

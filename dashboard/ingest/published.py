@@ -163,17 +163,30 @@ def _versions(backend: Any, table: str) -> set[str]:
     return {found.group(1) for name in _tables(backend) if (found := pattern.fullmatch(name))}
 
 
+def _unreadable(url: EngineUrl, error: Exception) -> EngineError:
+    """The server's own error, as one line naming the table and the server, never the password."""
+    return EngineError(f"Cannot read the events published as {url.table} on {url.shown}: "
+                       f"{url.hide(first_line(error))}")
+
+
 def read_meta(backend: Any, url: EngineUrl) -> Published:
     """The current version's meta row; a clear :class:`EngineError` when nothing (or another
     layout) is published under the table's name."""
     name = _meta_name(url.table)
-    if name not in _tables(backend):
+    try:
+        present = name in _tables(backend)
+        rows = backend.table(name).to_pyarrow().to_pylist() if present else []
+    except Exception as error:  # the driver's own errors: a server gone, a permission refused
+        raise _unreadable(url, error) from None
+    if not present:
         raise EngineError(f"No events are published as {url.table} on {url.shown}: publish a file "
                           "first (python -m dashboard publish FILE --engine URL), or name the "
                           "table with ?table= in the URL")
-    rows = backend.table(name).to_pyarrow().to_pylist()
-    if len(rows) != 1 or rows[0].get("layout") != PUBLISH_FORMAT:
-        layout = rows[0].get("layout") if rows else None
+    if len(rows) != 1:
+        raise EngineError(f"The meta table of {url.table} on {url.shown} holds {len(rows)} rows, not "
+                          "one: publish the events again")
+    if rows[0].get("layout") != PUBLISH_FORMAT:
+        layout = rows[0].get("layout")
         raise EngineError(f"The events published as {url.table} on {url.shown} are in another "
                           f"layout ({layout}; this app reads {PUBLISH_FORMAT}): publish them again "
                           "with this version of the app")
@@ -245,8 +258,7 @@ def read_published(url: EngineUrl) -> EventStore:
                           schema=schema)
         problem_frame = backend.table(meta.problems).to_pyarrow().to_pandas()
     except Exception as error:  # a table dropped or changed by hand, the server gone meanwhile
-        raise EngineError(f"Cannot read the events published as {url.table} on {url.shown}: "
-                          f"{url.hide(first_line(error))}") from None
+        raise _unreadable(url, error) from None
     if events.num_rows != meta.rows:
         raise EngineError(f"The events published as {url.table} on {url.shown} have "
                           f"{events.num_rows:,} rows where their meta says {meta.rows:,}: publish again")
