@@ -51,8 +51,9 @@ def serve_command(args: argparse.Namespace) -> list[str]:
     """``streamlit run`` on the app with our settings, then the user's Streamlit options, which win
     (``--server.baseUrlPath /atlas`` behind a proxy); the log level is Streamlit's ``logger.level``,
     which the app's own loggers follow too."""
-    command = [sys.executable, "-m", "streamlit", "run", str(PACKAGE_DIR / "ui" / "app.py"), *SERVE_FLAGS,
-               f"--server.port={args.port}", f"--server.address={args.address}"]
+    # Streamlit's own command line, begun by dashboard.ui.serve once the app's start work is under way
+    command = [sys.executable, "-m", "dashboard.ui.serve", "run", str(PACKAGE_DIR / "ui" / "app.py"),
+               *SERVE_FLAGS, f"--server.port={args.port}", f"--server.address={args.address}"]
     if args.log_level:
         command.append(f"--logger.level={args.log_level}")
     return [*command, *args.streamlit_options]

@@ -407,11 +407,11 @@ def test_a_file_the_operator_names_has_no_upload_cap(app, monkeypatch):
     """ATLAS_EVENTS may name a file of any size (a million-event export is over the 250 MB an
     upload may have); the command line likewise."""
     from dashboard import cli
-    from dashboard.ingest import cache, load
+    from dashboard.ingest import default, load
     from dashboard.model.schema import MAX_UPLOAD_BYTES
 
     caps: list[int] = []
-    for module, name in ((cache, "load_cached"), (cli, "load_events"), (load, "load_events")):
+    for module, name in ((default, "load_cached"), (cli, "load_events"), (load, "load_events")):
         real = getattr(module, name)
         monkeypatch.setattr(module, name, lambda *a, real=real, **k: caps.append(k.get("max_bytes", 0))
                             or real(*a, **k))

@@ -202,3 +202,29 @@ def test_the_cap_defaults_to_2_gb_and_reads_megabytes(monkeypatch):
     assert cache_limit() == 500 * 10**6
     monkeypatch.setenv("ATLAS_CACHE_MAX_MB", "lots")
     assert cache_limit() == 2 * 10**9
+
+
+def test_a_known_file_is_not_hashed_again_until_it_changes(tmp_path, csv_bytes, loads, monkeypatch):
+    source, folder = tmp_path / "export.csv", tmp_path / "cache"
+    source.write_bytes(csv_bytes)
+    load_cached(source, cache_dir=folder)  # the first start makes the folder
+    load_cached(source, cache_dir=folder)  # the second hashes the file and remembers it
+    hashed: list[str] = []
+    real = cache.hashlib.sha256
+
+    def counted(*args):
+        if not args:  # a file's hash, fed in chunks (names are hashed whole)
+            hashed.append("file")
+        return real(*args)
+
+    monkeypatch.setattr(cache.hashlib, "sha256", counted)
+    monkeypatch.setattr(cache, "loader_version", lambda: "the same loader")
+    load_cached(source, cache_dir=folder)
+    assert hashed == [] and loads == ["export.csv", "export.csv"]  # remembered; a new loader's entry
+    stat = source.stat()
+    # The same size, the modification time set back: only the change time tells, and it does.
+    source.write_bytes(csv_bytes.replace(b",Clash.,0,", b",Clash.,7,"))
+    os.utime(source, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    store = load_cached(source, cache_dir=folder)
+    assert hashed and loads == ["export.csv", "export.csv", "export.csv"]
+    assert 7 in set(store.events["fatalities"].dropna())

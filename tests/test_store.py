@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.events.store import index_store
+from dashboard.events.store import actor_links, index_store
 
 from .conftest import SMALL_EVENTS, event, make_actor_book
 
@@ -22,3 +22,14 @@ def test_actor_counts_count_each_event_once_per_actor(small_store):
     counts = small_store.actor_counts()
     assert counts["Hezbollah"] == 2 and counts["IRGC"] == 1 and counts["Quds Force"] == 1
     assert counts.sum() == sum(len(e["actors"].split(";")) for e in SMALL_EVENTS)
+
+
+def test_actor_links_read_from_category_codes_match_the_split_texts():
+    texts = pd.Series(["A; B", None, "B", "", "C;A;B", "A; B"] * 2)
+    plain = actor_links(texts)
+    # The store's column: categories (with one no event has) and a missing value.
+    held = pd.Series(pd.Categorical(texts, categories=["", "A; B", "B", "C;A;B", "Nobody"]))
+    coded = actor_links(held)
+    assert list(coded[0]) == ["A", "B", "C"] == list(plain[0])  # "Nobody" names no event
+    for got, want in zip(coded[1:], plain[1:], strict=True):
+        assert got.tolist() == want.tolist()

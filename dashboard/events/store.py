@@ -155,7 +155,14 @@ def actor_links(actors: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     Splits each distinct list once (a million rows hold a few hundred distinct lists), so this
     takes tens of milliseconds where splitting every row took over a second.
     """
-    combo_of_row, combos = pd.factorize(actors.astype("string").fillna(""), use_na_sentinel=False)
+    if isinstance(actors.dtype, pd.CategoricalDtype):  # the store's: its codes are the factorization
+        actors = actors.cat.remove_unused_categories()  # a name counts only if an event has it
+        codes = actors.cat.codes.to_numpy()
+        combos = [*actors.cat.categories.astype("str"), ""]
+        combo_of_row = np.where(codes < 0, len(combos) - 1, codes)
+    else:
+        combo_of_row, distinct = pd.factorize(actors.astype("string").fillna(""), use_na_sentinel=False)
+        combos = list(distinct)
     split = [split_actors(str(c)) for c in combos]
     names = np.asarray(sorted({n for parts in split for n in parts}), dtype=object)
     code = {n: i for i, n in enumerate(names)}

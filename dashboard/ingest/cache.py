@@ -32,6 +32,7 @@ from dashboard.books.actors import DEFAULT_ACTORS, DEFAULT_NAMES, ActorBook
 from dashboard.books.gazetteer import DEFAULT_GAZETTEER
 from dashboard.events.store import EventStore, index_store
 from dashboard.ingest.columnmap import ColumnMap
+from dashboard.ingest.digests import remember, remembered
 from dashboard.ingest.eviction import evict, mark_used
 from dashboard.ingest.load import MAX_UPLOAD_BYTES, load_events
 from dashboard.model.atomic import PRIVATE, write_atomic
@@ -83,21 +84,27 @@ def cache_key(digest: str, *, fmt: str | ColumnMap) -> str:
     return f"{digest[:32]}-{fmt}-{loader_version()}"
 
 
-def _fingerprint(source: str | Path | bytes | BinaryIO,
-                 max_bytes: int) -> tuple[str, int, str | Path | bytes] | None:
+def _fingerprint(source: str | Path | bytes | BinaryIO, max_bytes: int,
+                 memo: Path | None = None) -> tuple[str, int, str | Path | bytes] | None:
     """(sha256, size, what to hand the loader), or None when the file cannot be read or is over
     the limit (the loader then words the refusal). A path is hashed in chunks and not kept in
-    memory: a warm start never holds the CSV."""
+    memory: a warm start never holds the CSV; with ``memo`` (a cache folder) an unchanged path's
+    hash is remembered there and not computed again (:mod:`dashboard.ingest.digests`)."""
     try:
         if isinstance(source, str | os.PathLike):
-            size = os.stat(source).st_size
-            if size > max_bytes:
+            stat = os.stat(source)
+            if stat.st_size > max_bytes:
                 return None
+            known = remembered(memo, source, stat) if memo is not None else None
+            if known is not None:
+                return known, stat.st_size, source
             digest = hashlib.sha256()
             with open(source, "rb") as handle:
                 while chunk := handle.read(1 << 20):
                     digest.update(chunk)
-            return digest.hexdigest(), size, source
+            if memo is not None:
+                remember(memo, source, stat, digest.hexdigest())
+            return digest.hexdigest(), stat.st_size, source
         data = source if isinstance(source, bytes) else \
             bytes(source) if isinstance(source, bytearray | memoryview) else source.read(max_bytes + 1)
     except (OSError, ValueError) as err:
@@ -219,13 +226,13 @@ def load_cached(
     label = name or (Path(source).name if isinstance(source, str | os.PathLike) else "upload")
     actors = actors or ActorBook.load()
     report(0.0, f"Checking the cache for {label}…")
-    found = _fingerprint(source, max_bytes)
+    folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    found = _fingerprint(source, max_bytes, folder if persist and folder.is_dir() else None)
     if found is None:
         if hasattr(source, "seek"):
             source.seek(0)
         return load_events(source, name=label, fmt=fmt, max_bytes=max_bytes, actors=actors)
     digest, size, data = found
-    folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     key = cache_key(digest, fmt=fmt)
     begun = time.monotonic()
     cached = _read_entry(folder, key, name=label, actors=actors) if persist else None

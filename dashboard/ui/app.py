@@ -15,7 +15,6 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import folium
@@ -51,7 +50,7 @@ from dashboard.events.view import (
 from dashboard.exports.export import downloads
 from dashboard.ingest.cache import load_cached
 from dashboard.ingest.columnmap import ColumnMap
-from dashboard.ingest.load import load_bundled
+from dashboard.ingest.default import default_setting, default_store
 from dashboard.ingest.published import published_version, read_published
 from dashboard.ingest.readcsv import read_table
 from dashboard.mapping.assets import asset_url, missing_assets
@@ -61,7 +60,7 @@ from dashboard.mapping.layers import LAYER_NAMES
 from dashboard.mapping.popup import id_from_tooltip, popup_html
 from dashboard.mapping.style import TYPE_COLOURS, ColourMode, dataset_outline
 from dashboard.model.place import drawable
-from dashboard.model.schema import EVENT_TYPES, MAX_UPLOAD_MB, NAMED_FILE_MAX_BYTES
+from dashboard.model.schema import EVENT_TYPES, MAX_UPLOAD_MB
 from dashboard.model.text import neutralise_cell
 from dashboard.ui import interaction as ix
 from dashboard.ui.columns_form import columns_form
@@ -115,9 +114,7 @@ def assets_at() -> str:
 
 @st.cache_resource(show_spinner="Loading the bundled events…")
 def bundled() -> EventStore:
-    override = os.environ.get("ATLAS_EVENTS")  # another file as the default data (tests, benchmark)
-    store = load_cached(override, name=Path(override).name, max_bytes=NAMED_FILE_MAX_BYTES) if override \
-        else load_bundled()
+    store = default_store()  # ATLAS_EVENTS's file or the bundled events; begun at serve's start
     # Streamlit collects every generation after each run: freezing what lives as long as the
     # process (the store, the imported modules) spares that collection walking it on every rerun.
     gc.freeze()
@@ -147,7 +144,7 @@ def base_data() -> tuple[str, EventStore]:
     """The data every session starts from, with its label: the events published where
     ATLAS_ENGINE's URL points (unless ATLAS_EVENTS names a file), else the bundled events."""
     choice = engine_choice()
-    if isinstance(choice, EngineUrl) and not os.environ.get("ATLAS_EVENTS"):
+    if isinstance(choice, EngineUrl) and not default_setting():
         setting = os.environ.get(ENGINE_VARIABLE, "").strip()
         return f"Published events ({choice.table})", published(setting, published_now(setting))
     return BUNDLED_LABEL, bundled()
