@@ -25,6 +25,10 @@ def test_a_small_run_measures_every_move_with_cpu_figures(capsys):
         assert moves == "2"  # each move caused a rerun that finished
         assert float(app_cpu.split()[0]) > 0 and float(browser_cpu.split()[0]) > 0
     assert float(rows["first map, first session (export read)"][1]) > 0
+    started = rows["first map, from the serve command (the browser open)"]
+    # From the command, the app's CPU and the wall include the start: more than from the page's open.
+    assert float(started[1]) > float(rows["first map, first session (export read)"][1])
+    assert float(started[3]) > float(rows["first map, first session (export read)"][3])
     assert "Failures" not in out
     assert re.search(r"2,000 synthetic events", out)
 

@@ -111,6 +111,8 @@ class Sample:
     app: float
     browser: float
     runs: int
+    since_start: float | None = None  # a first map: wall seconds from the serve command,
+    app_since_start: float | None = None  # and the app's CPU seconds since it started
 
 
 @dataclass
@@ -316,42 +318,52 @@ def run(events_csv: Path, work: Path, *, moves: int, clicks: bool = True, timeou
         beside: Path | None = None) -> dict:
     """Every figure for one export; see the module's docstring (``clicks``: the marker clicks too;
     ``beside``: an export uploaded next to it before the moves)."""
-    with running_app(env={"ATLAS_EVENTS": str(events_csv)}, log=work / "app.log",
-                     timeout=timeout_s) as app, chromium() as browser:
-        url = app.url
-        meter = Meter(app.pid)
-        context, page, first = open_session(browser, url, meter, timeout_s=timeout_s)
-        loaded = memory_mb(app.pid)
-        log(f"first map in {first.wall:.1f} s ({first.app:.2f} s of app CPU); app memory {loaded[0]:,.0f} MB")
-        second_context, _, second = open_session(browser, url, meter, timeout_s=timeout_s)
-        second_context.close()
-        log(f"second session's first map in {second.wall:.1f} s ({second.app:.2f} s of app CPU)")
-        opened = memory = None
-        alone: list[Action] = []
-        if beside is not None:
-            alone.append(slider_moves(page, meter, moves))
-            alone[0].name = "slider move, the served export alone"
-            log(f"slider, alone: app CPU {spread([s.app for s in alone[0].samples])} s")
-            before = memory_mb(app.pid)
-            opened = open_beside(page, beside, meter, timeout_s=timeout_s * 3)
-            memory = (before, memory_mb(app.pid))
-            shown = page.locator("text=/events shown/").first.inner_text()
-            log(f"{beside.name} opened beside it in {opened.wall:.1f} s ({opened.app:.2f} s of app CPU); "
-                f"memory {before[0]:,.0f} -> {memory[1][0]:,.0f} MB (peak {memory[1][1]:,.0f}); {shown}")
-        actions = [*alone, slider_moves(page, meter, moves)]
-        if beside is not None:
-            actions[-1].name = "slider move, with the second export beside it"
-        log(f"slider: app CPU {spread([s.app for s in actions[-1].samples])} s")
-        actions.append(map_pans(page, meter, moves))
-        log(f"pans: app CPU {spread([s.app for s in actions[-1].samples])} s")
+    with chromium() as browser:
+        began = time.perf_counter()  # the serve command typed, the browser already open
+        with running_app(env={"ATLAS_EVENTS": str(events_csv)}, log=work / "app.log",
+                         timeout=timeout_s) as app:
+            return _measure(browser, app, began, events_csv, moves=moves, clicks=clicks,
+                            timeout_s=timeout_s, beside=beside)
+
+
+def _measure(browser: Any, app: Any, began: float, events_csv: Path, *, moves: int, clicks: bool,
+             timeout_s: float, beside: Path | None) -> dict:
+    url = app.url
+    meter = Meter(app.pid)
+    context, page, first = open_session(browser, url, meter, timeout_s=timeout_s)
+    first.since_start, first.app_since_start = time.perf_counter() - began, tree_cpu(app.pid)
+    loaded = memory_mb(app.pid)
+    log(f"first map in {first.wall:.1f} s ({first.app:.2f} s of app CPU); {first.since_start:.1f} s "
+        f"({first.app_since_start:.2f} s) from the start command; app memory {loaded[0]:,.0f} MB")
+    second_context, _, second = open_session(browser, url, meter, timeout_s=timeout_s)
+    second_context.close()
+    log(f"second session's first map in {second.wall:.1f} s ({second.app:.2f} s of app CPU)")
+    opened = memory = None
+    alone: list[Action] = []
+    if beside is not None:
+        alone.append(slider_moves(page, meter, moves))
+        alone[0].name = "slider move, the served export alone"
+        log(f"slider, alone: app CPU {spread([s.app for s in alone[0].samples])} s")
+        before = memory_mb(app.pid)
+        opened = open_beside(page, beside, meter, timeout_s=timeout_s * 3)
+        memory = (before, memory_mb(app.pid))
+        shown = page.locator("text=/events shown/").first.inner_text()
+        log(f"{beside.name} opened beside it in {opened.wall:.1f} s ({opened.app:.2f} s of app CPU); "
+            f"memory {before[0]:,.0f} -> {memory[1][0]:,.0f} MB (peak {memory[1][1]:,.0f}); {shown}")
+    actions = [*alone, slider_moves(page, meter, moves)]
+    if beside is not None:
+        actions[-1].name = "slider move, with the second export beside it"
+    log(f"slider: app CPU {spread([s.app for s in actions[-1].samples])} s")
+    actions.append(map_pans(page, meter, moves))
+    log(f"pans: app CPU {spread([s.app for s in actions[-1].samples])} s")
+    context.close()
+    if clicks and beside is None:  # a new session would not have the upload
+        context, page, _ = open_session(browser, f"{url}/?{click_window(events_csv)}", meter,
+                                        timeout_s=timeout_s)
+        actions.append(marker_clicks(page, meter, moves))
+        log(f"clicks: app CPU {spread([s.app for s in actions[-1].samples])} s")
         context.close()
-        if clicks and beside is None:  # a new session would not have the upload
-            context, page, _ = open_session(browser, f"{url}/?{click_window(events_csv)}", meter,
-                                            timeout_s=timeout_s)
-            actions.append(marker_clicks(page, meter, moves))
-            log(f"clicks: app CPU {spread([s.app for s in actions[-1].samples])} s")
-            context.close()
-        after = memory_mb(app.pid)
+    after = memory_mb(app.pid)
     return {"first": first, "second": second, "actions": actions, "opened": opened, "memory": memory,
             "rss": (loaded[0], after[0], after[1])}
 
@@ -368,6 +380,10 @@ def report(figures: dict, *, n: int, command: str) -> str:
         sample = figures[key]
         lines.append(f"| {label} | 1 | {table.cell(sample.app)} | {table.cell(sample.browser)} | "
                      f"{table.cell(sample.wall)} | – |")
+    first = figures["first"]
+    if first.since_start is not None and first.app_since_start is not None:
+        lines.append(f"| first map, from the serve command (the browser open) | 1 | "
+                     f"{table.cell(first.app_since_start)} | – | {table.cell(first.since_start)} | – |")
     if figures.get("opened") is not None:
         sample, ((rss0, _), (rss1, peak)) = figures["opened"], figures["memory"]
         lines.append(f"| a second export uploaded beside it (loaded, combined, linked) | 1 | "
