@@ -68,3 +68,23 @@ def test_the_glance_names_only_the_types_shown():
 
     view = build_view(load_bundled(), Query(event_types=("deployment",)))
     assert "types: deployment" in view.glance and " 0," not in view.glance and not view.glance.endswith(" 0")
+
+
+def test_the_glance_reads_category_codes_as_it_reads_texts():
+    """The store's text columns are categories (blank and missing ones too): read through their
+    codes, not a string per row, they give the line the texts give."""
+    import pandas as pd
+
+    from dashboard.events.view import summary_line
+
+    events = pd.DataFrame({
+        "fatalities": pd.array([10, 42, 35, None, 5, 7, 1], dtype="Int64"),
+        "dispute": ["", "toll", "toll", None, "", "other", "other"],
+        "event_type": ["battle", "battle", "shelling", None, "", "shelling", "shelling"],
+        "actors": ["IRGC", "IRGC", "Syrian rebels", "Iran", "Russia", "", None],
+    })
+    held = events.astype({"dispute": "category", "event_type": "category", "actors": "category"})
+    held["event_type"] = held["event_type"].cat.add_categories(["airstrike"])  # a type none has
+    line = summary_line(held)
+    assert line == summary_line(events)
+    assert "at least 51" in line and "types: shelling 3, battle 2" in line and "airstrike" not in line

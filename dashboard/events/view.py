@@ -161,22 +161,35 @@ def summary_line(events: pd.DataFrame, *, top: int = 3) -> str:
     if events.empty:
         return ""
     deaths = pd.to_numeric(events["fatalities"], errors="coerce")
-    slug = events["dispute"].astype("string").fillna("")
-    claims = (slug != "").to_numpy(bool)
+    slug, _ = _codes(events["dispute"])
+    claims = slug >= 0
     plain = deaths[~claims].sum()
     disputed = deaths[claims].groupby(slug[claims]).min().sum() if claims.any() else 0
     parts = []
     stated = int(plain + disputed)
     if deaths.notna().any():
         parts.append(f"fatalities stated: at least {stated:,}")
-    types = events["event_type"].astype("string").value_counts().head(top)  # seen types only
-    parts.append("types: " + ", ".join(f"{name} {count:,}" for name, count in types.items()))
+    code, names = _codes(events["event_type"])
+    counts = np.bincount(code[code >= 0], minlength=len(names))
+    order = np.argsort(-counts, kind="stable")[:top]  # seen types only, most first
+    parts.append("types: " + ", ".join(f"{names[i]} {counts[i]:,}" for i in order if counts[i]))
     if len(events) <= SUMMARY_ACTOR_ROWS:
         actors = events["actors"].astype("string").str.split(ACTOR_SEPARATOR).explode().str.strip()
         counts = actors[actors.fillna("") != ""].value_counts().head(top)
         if len(counts):
             parts.append("actors: " + ", ".join(f"{name} {count:,}" for name, count in counts.items()))
     return " · ".join(parts)
+
+
+def _codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(code of each row, -1 where blank; the distinct texts in text order) of a text column: the
+    store's categories are read as they are, with no string made per row (a million-row view)."""
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        column = column.astype("string").astype("category")
+    names = column.cat.categories.astype("str").to_numpy(object)
+    blank = np.append(names == "", True)  # the last: a missing value's code, -1
+    codes = column.cat.codes.to_numpy()
+    return np.where(blank[codes], -1, codes), names
 
 
 def country_level_line(events: pd.DataFrame, *, top: int = 4) -> str:
