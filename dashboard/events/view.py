@@ -170,9 +170,9 @@ def summary_line(events: pd.DataFrame, *, top: int = 3) -> str:
     if deaths.notna().any():
         parts.append(f"fatalities stated: at least {stated:,}")
     code, names = _codes(events["event_type"])
-    counts = np.bincount(code[code >= 0], minlength=len(names))
-    order = np.argsort(-counts, kind="stable")[:top]  # seen types only, most first
-    parts.append("types: " + ", ".join(f"{names[i]} {counts[i]:,}" for i in order if counts[i]))
+    per_type = np.bincount(code[code >= 0], minlength=len(names))
+    order = np.argsort(-per_type, kind="stable")[:top]  # seen types only, most first
+    parts.append("types: " + ", ".join(f"{names[i]} {per_type[i]:,}" for i in order if per_type[i]))
     if len(events) <= SUMMARY_ACTOR_ROWS:
         actors = events["actors"].astype("string").str.split(ACTOR_SEPARATOR).explode().str.strip()
         counts = actors[actors.fillna("") != ""].value_counts().head(top)
