@@ -115,7 +115,6 @@ def compose(
     rerun for the list and the chart too).
     """
     view = view if view is not None else build_view(store, spec.query)
-    events: pd.DataFrame = view.events
     mode = ColourMode(spec.colour_mode)
     datasets = dataset_names(store)
     if screen is not None:
@@ -130,6 +129,7 @@ def compose(
                         legend_present=legend, legend_folded=True, datasets=list(datasets))
         fixed_key = ("screen", mode, screen.online_tiles, screen.asset_url, tuple(legend), datasets)
     else:
+        events = view.events  # a file's export: every column of the events it frames
         framed = framing(events, spec.view_box)
         opts = LayerOptions(colour_mode=mode, zoom=framed.zoom(width_px=EXPORT_MAP_PX[0],
                                                                height_px=EXPORT_MAP_PX[1]),
@@ -138,6 +138,6 @@ def compose(
         fmap = base_map(colour_mode=mode, bounds=framed.bounds, online_tiles=False, asset_url=INLINE_MARK,
                         legend_present=legend_values(events, mode, store.actors), datasets=list(datasets))
         fixed_key = None
-    layers = event_layers(events, view.governorate_counts, actors=store.actors, sources=sources,
+    layers = event_layers(view.rows, view.governorate_counts, actors=store.actors, sources=sources,
                           opts=opts)
     return Scene(fmap, layers, view, opts, framed, fixed_key)

@@ -20,6 +20,7 @@ from dashboard.events.store import EventStore
 from dashboard.mapping.framing import fit_bounds
 from dashboard.mapping.popup import date_label
 from dashboard.model.place import drawable
+from dashboard.model.rows import Rows
 from dashboard.model.schema import ACTOR_SEPARATOR, shown_actors
 
 LIST_LIMIT = 2000
@@ -38,39 +39,51 @@ LIST_COLUMNS = {
 }
 
 
+# The columns each summary of a view reads: only those are taken out of the store.
+GLANCE_COLUMNS = ("fatalities", "dispute", "event_type", "actors")
+PLACE_COLUMNS = ("lat", "lon", "uncertainty_km", "place")
+
+
 @dataclass(eq=False)
 class View:
     """The filtered events and what is derived from them for the map, list and chart.
 
-    Two views are equal only when they are the same view (their frames are not compared): the app
-    keys what it derives from a view on the view itself."""
+    The events stay in the store: ``rows`` names them, and each consumer takes the columns or the
+    first rows it reads. Two views are equal only when they are the same view: the app keys what it
+    derives from a view on the view itself."""
 
-    events: pd.DataFrame
+    rows: Rows
     total: int
     governorate_counts: dict[str, int]
     timeline: pd.DataFrame
     timeline_bin: str
 
-    @property
+    @functools.cached_property
     def shown(self) -> int:
         """How many events the filter matches."""
-        return len(self.events)
+        return len(self.rows)
+
+    @property
+    def events(self) -> pd.DataFrame:
+        """Every column of the events shown: a copy made at each call, for a file's export or
+        snapshot (the app reads ``rows``)."""
+        return self.rows.frame()
 
     @functools.cached_property
     def glance(self) -> str:
         """:func:`summary_line` of these events, once per view."""
-        return summary_line(self.events)
+        return summary_line(self.rows.frame(GLANCE_COLUMNS))
 
     @functools.cached_property
     def country_level(self) -> str:
         """:func:`country_level_line` of these events, once per view."""
-        return country_level_line(self.events)
+        return country_level_line(self.rows.frame(PLACE_COLUMNS))
 
     @functools.cached_property
     def bounds(self) -> tuple[tuple[float, float], tuple[float, float]] | None:
         """The box a fit frames (the bulk of the events): worked out only when a fit is due, not on
         every slider move (about a tenth of a move's CPU at 100,000 events)."""
-        return fit_bounds(self.events)
+        return fit_bounds(self.rows.frame(PLACE_COLUMNS))
 
 
 def build_view(store: EventStore, query: Query, *, bbox: BBox | None = None) -> View:
@@ -83,11 +96,10 @@ def build_view(store: EventStore, query: Query, *, bbox: BBox | None = None) -> 
         query = replace(query, bbox=bbox)
     selection = engine_for(store).select(query)
     mask = selection.mask(len(store))
-    # All rows selected (the first view of a file): a shallow copy, not a million-row take.
-    events = store.events.copy(deep=False) if mask.all() else store.events[mask]
+    rows = Rows(store.events, None if mask.all() else mask)  # no row is copied here
     timeline = selection.timeline()
     counts = selection.region_counts()
-    return View(events, len(store), counts, timeline, store.facets.freq)
+    return View(rows, len(store), counts, timeline, store.facets.freq)
 
 
 def date_labels(events: pd.DataFrame) -> np.ndarray:

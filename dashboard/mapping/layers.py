@@ -36,6 +36,7 @@ from dashboard.mapping.style import (
 )
 from dashboard.model.box import in_box
 from dashboard.model.place import drawable
+from dashboard.model.rows import Rows
 
 MARKER_LIMIT = 1000  # above this many events in view, draw grid cells instead of markers
 HEAT_POINT_LIMIT = 20_000
@@ -217,6 +218,9 @@ def _country_level(events: pd.DataFrame) -> folium.FeatureGroup:
     return group
 
 
+PLACE_TIP_COLUMNS = ("place", "lat", "lon", "loc_precision", "admin1")  # what a place's tooltip reads
+
+
 def _places(events: pd.DataFrame) -> folium.FeatureGroup:
     group = folium.FeatureGroup(name="Places")
     head = events.iloc[:50_000]  # enough rows for PLACE_LIMIT places, without a 1M-row dedup
@@ -246,7 +250,7 @@ def _selected(event: Mapping) -> folium.FeatureGroup:
 
 
 def event_layers(
-    events: pd.DataFrame,
+    events: pd.DataFrame | Rows,
     governorate_counts: Mapping[str, int],
     *,
     actors: ActorBook,
@@ -255,36 +259,47 @@ def event_layers(
 ) -> list[folium.FeatureGroup]:
     """The changing layers the options ask for, assets pointed at local copies.
 
-    Layers are chosen here rather than hidden in the layer control because streamlit-folium shows
-    every layer it is handed.
+    ``events`` may be a view's :class:`Rows`: then only the columns a layer reads are taken out of
+    the store (coordinates for grid cells and heat), and every column only for markers, which
+    are few. Layers are chosen here rather than hidden in the layer control because
+    streamlit-folium shows every layer it is handed.
     """
     wanted = set(opts.layers)
-    points = drawable(events["uncertainty_km"]) if len(events) else np.zeros(0, bool)
-    vague = events.iloc[:0] if points.all() else events[~points]
-    events = events if points.all() else events[points]
-    events = in_view(events, opts.bbox)
+    rows = events if isinstance(events, Rows) else Rows(events)
+    points = drawable(rows.column("uncertainty_km")) if len(rows) else np.zeros(0, bool)
+    vague = rows.where(~points)
+    rows = rows_in_view(rows.where(points), opts.bbox)
     # Leaflet draws later layers on top: areas first, clickable events last.
     layers: list[folium.FeatureGroup] = []
     if "governorates" in wanted:
         layers.append(_governorates(governorate_counts))
     if "heat" in wanted:
-        layers.append(_heat(events, opts))
-    if len(events) <= opts.marker_limit:
-        markers, radii = _markers(events, opts, actors, sources or {})
+        layers.append(_heat(rows.frame(("lat", "lon")), opts))
+    if len(rows) <= opts.marker_limit:
+        shown = rows.frame()
+        markers, radii = _markers(shown, opts, actors, sources or {})
         layers += [radii] if "uncertainty" in wanted else []
-        layers += [_places(events)] if "places" in wanted else []
+        layers += [_places(shown)] if "places" in wanted else []
         layers += [markers] if "events" in wanted else []
     else:
-        layers += [_places(events)] if "places" in wanted else []
-        layers += [_cells(events, opts)] if "events" in wanted else []
+        layers += [_places(rows.frame(PLACE_TIP_COLUMNS))] if "places" in wanted else []
+        layers += [_cells(rows.frame(("lat", "lon")), opts)] if "events" in wanted else []
     if len(vague) and "events" in wanted:
-        layers.insert(0, _country_level(vague))
-    chosen = events[events["id"] == opts.selected_id] if opts.selected_id else events.iloc[:0]
+        layers.insert(0, _country_level(vague.frame(("lat", "lon"))))
+    chosen = rows.matching("id", opts.selected_id).frame() if opts.selected_id else rows.head(0)
     if len(chosen):
         layers.append(_selected(chosen.iloc[0].to_dict()))
     for layer in layers:
         localize(layer, opts.asset_url)
     return layers
+
+
+def rows_in_view(rows: Rows, bbox: tuple[float, float, float, float] | None, *, margin: float = 0.5) -> Rows:
+    """:func:`in_view` of a view's rows, reading their coordinates only."""
+    if bbox is None or not len(rows):
+        return rows
+    return rows.where(in_box(rows.column("lat").to_numpy(float), rows.column("lon").to_numpy(float),
+                             bbox, margin=margin))
 
 
 def in_view(events: pd.DataFrame, bbox: tuple[float, float, float, float] | None,

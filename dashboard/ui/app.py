@@ -42,6 +42,8 @@ from dashboard.events.scene import Screen, compose, dataset_names, screen_layers
 from dashboard.events.store import EventStore
 from dashboard.events.timeline import STEPS, counts_over_time, timeline_spec, wide_counts
 from dashboard.events.view import (
+    LIST_LIMIT,
+    PLACE_COLUMNS,
     View,
     bbox_from_bounds,
     build_view,
@@ -692,14 +694,15 @@ def main() -> None:
         plain(str(wrong), tone="error")
         return
     # One comparison finds the selected event (a set of a million ids on every rerun did too).
-    chosen = view.events[view.events["id"] == state.selected] if state.selected else view.events.iloc[:0]
+    chosen = view.rows.matching("id", state.selected).frame() if state.selected else view.rows.head(0)
     state = ix.reconcile(state, lambda _: len(chosen) > 0)
     # The map goes to an event picked in the list, unless it is known only to its country.
     point = chosen[drawable(chosen["uncertainty_km"])]
     at = (float(point.iloc[0]["lat"]), float(point.iloc[0]["lon"])) if len(point) else None
     bounds = None
     if ix.fit_due(state):  # the box of the events costs a tenth of a move: only for a fit
-        bounds = fit_bounds(view.events, trim=False) if state.fit_everything else view.bounds
+        bounds = fit_bounds(view.rows.frame(PLACE_COLUMNS), trim=False) if state.fit_everything \
+            else view.bounds
     ss[STATE] = state = ix.settle_camera(state, bounds=bounds, selected_at=at)
     st.query_params.from_dict(to_params(ix.to_view(state)))
     count_line(view, state)
@@ -744,7 +747,8 @@ def count_line(view: View, state: Interaction) -> None:
     """Right above the map, in a row of fixed height (the map never moves when it changes): the
     count and the filters, and, when events shown lie outside the map's view, how many, with
     "Fit to events" and "Show all" (under the map they were below the fold)."""
-    away = ix.outside(state.view_box, view.events)  # after a fit too: it leaves far outliers out
+    # After a fit too: it leaves far outliers out.
+    away = ix.outside(state.view_box, view.rows.frame(PLACE_COLUMNS)) if state.view_box else 0
     with st.container(key="atlas-count"):
         cols = st.columns([5.2, 1, 1], vertical_alignment="center")
         outside = (f" · {away:,} of the events shown {'is' if away == 1 else 'are'} outside the map's view."
@@ -777,7 +781,8 @@ def timeline_chart(store: EventStore, view: View, state: Interaction) -> None:
     def make() -> tuple[pd.DataFrame, dict] | None:
         long, colours, by = view.timeline, TYPE_COLOURS, "event_type"
         if by_dataset:  # counted from the events shown: the engines' timeline is by type
-            by, long = "dataset", counts_over_time(view.events, by="dataset", freq=view.timeline_bin)
+            by, long = "dataset", counts_over_time(view.rows.frame(("start", "dataset")), by="dataset",
+                                                   freq=view.timeline_bin)
             colours = {name: dataset_outline(i) for i, name in enumerate(dataset_names(store))}
         chart = wide_counts(long, by=by, freq=view.timeline_bin, start=start, end=end)
         # 130 px: the legend of nine types fits beside it (at 110 its last entry was cut off).
@@ -826,13 +831,13 @@ def draw_downloads(store: EventStore, state: Interaction) -> None:
 
 
 def draw_list(view: View, state: Interaction, chosen: pd.DataFrame, *, several: bool) -> None:
-    frame = list_frame(view.events, selected=state.selected)
+    frame = list_frame(view.rows.head(LIST_LIMIT), selected=state.selected)
     sync("wide_list", state.wide_list)
     st.toggle("Wide list (under the map, every column)", key="wide_list",
               on_change=on_look("wide_list", "wide_list", bool),
               help="Beside the map the list shows the date and the summary's start (scroll right for "
                    "the rest); under it, every column at once")
-    if len(view.events) > len(frame):
+    if view.shown > len(frame):
         st.caption(f"Listing the first {len(frame):,} of {view.shown:,}; narrow the filters or export.")
     ids = frame["id"].tolist()
     # A new key whenever the rows or the selection change: a tick is a position in *these* rows,

@@ -1,0 +1,76 @@
+"""Some of a store's events, named by a mask over its rows and copied only column by column.
+
+A view of ten million events that took every selected row out of the store's frame cost over a
+second a slider move and a second copy of the frame per session, to use a few columns of it: the
+map's coordinates, the glance's counts, the list's first rows. :class:`Rows` keeps the mask; each
+consumer takes the columns it reads (``column``, ``frame``) or the first rows (``head``), and the
+copies are freed with the rerun that made them. Labels are the store's row positions, as a
+frame taken from the store has them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+
+@dataclass(frozen=True, eq=False)
+class Rows:
+    """The rows of ``table`` where ``mask`` holds (every row when it is None)."""
+
+    table: pd.DataFrame
+    mask: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.table) if self.mask is None else int(np.count_nonzero(self.mask))
+
+    @property
+    def everything(self) -> bool:
+        return self.mask is None
+
+    def positions(self) -> np.ndarray:
+        """The rows' positions in the table, ascending."""
+        return np.arange(len(self.table)) if self.mask is None else np.flatnonzero(self.mask)
+
+    def column(self, name: str) -> pd.Series:
+        """One column of these rows (the table's own column when every row is in)."""
+        held = self.table[name]
+        return held if self.mask is None else held[self.mask]
+
+    def frame(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """These rows with ``columns`` (every column when None): a copy of those columns only."""
+        table = self.table if columns is None else self.table[list(columns)]
+        return table.copy(deep=False) if self.mask is None else table[self.mask]
+
+    def head(self, n: int, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """The first ``n`` of these rows (all columns unless ``columns``)."""
+        table = self.table if columns is None else self.table[list(columns)]
+        return table.take(self.positions()[:n])
+
+    def where(self, keep: np.ndarray) -> Rows:
+        """Those of these rows where ``keep`` (one flag per row of these, in order) holds."""
+        keep = np.asarray(keep, dtype=bool)
+        if keep.all():
+            return self
+        if self.mask is None:
+            return Rows(self.table, keep)
+        mask = self.mask.copy()
+        mask[mask] = keep
+        return Rows(self.table, mask)
+
+    def matching(self, name: str, value: object) -> Rows:
+        """Those of these rows whose ``name`` column equals ``value`` (an id: compared in Arrow,
+        with no Python string per row)."""
+        held = self.table[name]
+        array = held.array
+        if hasattr(array, "_pa_array"):  # pandas' Arrow-backed strings
+            hit = pc.equal(array._pa_array, pa.scalar(value, type=array._pa_array.type))
+            found = pc.fill_null(hit, False).to_numpy(zero_copy_only=False)
+        else:
+            found = (held == value).to_numpy(bool)
+        return Rows(self.table, found if self.mask is None else found & self.mask)

@@ -1,0 +1,81 @@
+"""A view names its events by a mask over the store's rows and copies only the columns it reads."""
+
+from __future__ import annotations
+
+import re
+
+import folium
+import numpy as np
+import pandas as pd
+import pytest
+
+from dashboard.events.query import Query
+from dashboard.events.store import index_store
+from dashboard.events.view import build_view
+from dashboard.mapping.layers import LayerOptions, event_layers
+from dashboard.model.rows import Rows
+
+from .conftest import SMALL_EVENTS, event, make_actor_book
+
+
+@pytest.fixture
+def table() -> pd.DataFrame:
+    return pd.DataFrame({"id": pd.array([f"e{i}" for i in range(8)], dtype="string[pyarrow]"),
+                         "n": np.arange(8) * 10, "text": list("abcdefgh")})
+
+
+def test_rows_take_only_the_columns_asked_for_with_the_tables_labels(table):
+    rows = Rows(table, np.array([0, 1, 1, 0, 1, 0, 0, 1], bool))
+    assert len(rows) == 4 and rows.positions().tolist() == [1, 2, 4, 7]
+    assert rows.column("n").tolist() == [10, 20, 40, 70]
+    part = rows.frame(("id", "n"))
+    assert list(part.columns) == ["id", "n"] and part.index.tolist() == [1, 2, 4, 7]
+    assert rows.head(2)["text"].tolist() == ["b", "c"] and rows.head(2).index.tolist() == [1, 2]
+    everything = Rows(table)
+    assert len(everything) == 8  # and no copy for every row:
+    assert np.shares_memory(everything.column("n").to_numpy(), table["n"].to_numpy())
+
+
+def test_rows_narrow_within_rows_and_find_an_id(table):
+    rows = Rows(table, np.array([0, 1, 1, 0, 1, 0, 0, 1], bool))
+    narrower = rows.where(np.array([True, False, True, True]))
+    assert narrower.positions().tolist() == [1, 4, 7]
+    assert rows.mask is not None and rows.mask.sum() == 4  # the first selection is unchanged
+    assert rows.where(np.ones(4, bool)) is rows
+    assert narrower.matching("id", "e4").frame().index.tolist() == [4]
+    assert len(narrower.matching("id", "e2")) == 0  # in the table, not among these rows
+    plain = Rows(table.astype({"id": object}), narrower.mask)  # ids as Python strings: compared too
+    assert plain.matching("id", "e7").positions().tolist() == [7]
+
+
+def test_a_view_copies_no_row_of_the_store(small_store):
+    view = build_view(small_store, Query(event_types=("battle",)))
+    assert view.rows.table is small_store.events  # the store's frame, not a copy of its rows
+    assert view.shown == len(view.events) == (small_store.events["event_type"] == "battle").sum()
+
+
+def render(layers: list[folium.FeatureGroup]) -> str:
+    fmap = folium.Map(tiles=None)
+    for layer in layers:
+        layer.add_to(fmap)
+    html = fmap.get_root().render()
+    return re.sub(r"_[0-9a-f]{32}", "_", html)  # folium's random element names
+
+
+@pytest.mark.parametrize("many", [False, True], ids=["markers", "grid cells"])
+def test_layers_drawn_from_rows_equal_those_drawn_from_the_rows_copied(many):
+    rows_ = [*SMALL_EVENTS, event("far", "2016-01-01", lat=33.5, lon=36.3),
+             event("syria", "2016-01-01", place="Syria", lat=35.0, lon=38.5, loc_precision="centroid",
+                   uncertainty_km=300)]
+    if many:
+        rows_ += [event(f"m{i}", "2016-01-01", lat=36 + (i % 30) * 0.01, lon=37 + (i // 30) * 0.01)
+                  for i in range(900)]
+    store = index_store("t", pd.DataFrame(rows_), actors=make_actor_book())
+    view = build_view(store, Query(event_types=("battle", "airstrike")))
+    assert 0 < view.shown < len(store)
+    opts = LayerOptions(zoom=8, marker_limit=500, selected_id="m3" if many else "a",
+                        bbox=(35.5, 36.5, 37.0, 37.8), layers=("events", "places", "heat", "uncertainty"))
+    from_rows = render(event_layers(view.rows, {}, actors=store.actors, opts=opts))
+    from_copy = render(event_layers(view.events, {}, actors=store.actors, opts=opts))
+    assert from_rows == from_copy
+    assert ("zoom in for detail" in from_rows) is many and "atlas-ring" in from_rows
