@@ -93,14 +93,20 @@ def tree_cpu(pid: int) -> float:
     return cpu_seconds(pid) + sum(cpu_seconds(child) for child in descendants(pid))
 
 
-def browser_cpu() -> float:
-    """CPU seconds of the chromium processes this process started (through Playwright's driver)."""
-    total = 0.0
+def browser_cpu() -> dict[int, float]:
+    """CPU seconds of each chromium process this process started (through Playwright's driver)."""
+    held = {}
     for pid in descendants(os.getpid()):
         with contextlib.suppress(OSError):
             if Path(f"/proc/{pid}/comm").read_text().startswith("chrom"):
-                total += cpu_seconds(pid)
-    return total
+                held[pid] = cpu_seconds(pid)
+    return held
+
+
+def browser_since(before: dict[int, float]) -> float:
+    """The browser's CPU seconds since ``before``: a renderer that exited meanwhile (a closed
+    session's) is left out rather than taking its whole past off the sum."""
+    return sum(spent - before.get(pid, 0.0) for pid, spent in browser_cpu().items())
 
 
 @dataclass
@@ -161,7 +167,7 @@ class Meter:
         runs = self.settle(page, runs_at_least=1, since=began)
         wall = time.perf_counter() - began - self.quiet_ms / 1000
         return Sample(wall=max(wall, 0.0), app=tree_cpu(self.app_pid) - app0,
-                      browser=browser_cpu() - browser0, runs=runs)
+                      browser=browser_since(browser0), runs=runs)
 
 
 def open_session(browser: Any, url: str, meter: Meter, *, timeout_s: float) -> tuple[Any, Any, Sample]:
@@ -184,7 +190,7 @@ def open_session(browser: Any, url: str, meter: Meter, *, timeout_s: float) -> t
             raise TimeoutError("the map did not draw")
         time.sleep(0.2)
     wall = time.perf_counter() - began
-    cost = Sample(wall=wall, app=tree_cpu(meter.app_pid) - app0, browser=browser_cpu() - browser0, runs=1)
+    cost = Sample(wall=wall, app=tree_cpu(meter.app_pid) - app0, browser=browser_since(browser0), runs=1)
     meter.settle(page, runs_at_least=0, since=time.perf_counter())  # the map's first report, if any
     return context, page, cost
 

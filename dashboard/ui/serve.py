@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import importlib
 import logging
+import threading
 from pathlib import Path
 
 APP = Path(__file__).with_name("app.py")
@@ -34,9 +35,12 @@ def warm_up() -> None:
     """Begin the default data's load, then import the app's modules below the ui layer (folium,
     pandas, ours). Streamlit and the ui modules are left to Streamlit's command line: its settings
     are read when it is imported, and it must read them with the command's options."""
+    from dashboard.books.placenames import city_labels
     from dashboard.ingest.default import preload
 
     preload()
+    # The basemap's town names (GeoNames' table of cities, read once per process: ~0.5 s).
+    threading.Thread(target=city_labels, name="atlas-names", daemon=True).start()
     for name in app_modules():
         if name.partition(".")[0] in ("streamlit", "streamlit_folium") or name.startswith("dashboard.ui"):
             continue
