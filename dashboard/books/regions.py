@@ -72,11 +72,19 @@ def _inside(lon: np.ndarray, lat: np.ndarray, rings: list[np.ndarray]) -> np.nda
 
 def governorate_of(lat: np.ndarray, lon: np.ndarray, path: Path = BASEMAP) -> np.ndarray:
     """The governorate name of each point ("" outside Syria), computed once per unique point."""
+    codes, names = governorate_codes(lat, lon, path)
+    return names[codes]
+
+
+def governorate_codes(lat: np.ndarray, lon: np.ndarray,
+                      path: Path = BASEMAP) -> tuple[np.ndarray, np.ndarray]:
+    """(code of each point's governorate, the names in text order, "" for outside Syria first):
+    a code per event instead of a Python string per event."""
     lat = np.asarray(lat, dtype=float)
     lon = np.asarray(lon, dtype=float)
-    result = np.full(len(lat), "", dtype=object)
+    result = np.zeros(len(lat), dtype=np.int32)
     if len(lat) == 0:
-        return result
+        return result, np.array([""], dtype=object)
     valid = np.isfinite(lat) & np.isfinite(lon) & (np.abs(lat) <= 90) & (np.abs(lon) <= 180)
     # One int64 key per point rounded to 4 decimals, hashed (pd.factorize): np.unique(axis=0)
     # sorts rows and took over a second for a million points.
@@ -97,8 +105,10 @@ def governorate_of(lat: np.ndarray, lon: np.ndarray, path: Path = BASEMAP) -> np
         if box.any():
             hit = _inside(uniques[box, 1], uniques[box, 0], rings)
             names[np.flatnonzero(box)[hit]] = feature["properties"]["name"]
-    result[valid] = names[inverse]
-    return result
+    found = np.array(sorted({"", *names}), dtype=object)
+    code_of_unique = np.searchsorted(found, names.astype(str)).astype(np.int32)
+    result[valid] = code_of_unique[inverse]
+    return result, found
 
 
 def world_country_at(lat: float, lon: float) -> dict | None:

@@ -32,8 +32,17 @@ class Facets:
     regions: np.ndarray = field(default_factory=lambda: np.zeros(0, object))
 
 
-def build_facets(events: pd.DataFrame, governorates: np.ndarray) -> Facets:
-    """Codes for a canonical event frame and its governorate per event."""
+def narrow(codes: np.ndarray, count: int) -> np.ndarray:
+    """``codes`` (-1 and 0..count-1) in the smallest integer type that holds them: at ten
+    million events, int8 instead of int32 spares 30 MB a column."""
+    for kind in (np.int8, np.int16):
+        if count <= np.iinfo(kind).max:
+            return codes.astype(kind)
+    return codes.astype(np.int32)
+
+
+def build_facets(events: pd.DataFrame, regions: tuple[np.ndarray, np.ndarray]) -> Facets:
+    """Codes for a canonical event frame and its governorates (a code per event and the names)."""
     if events.empty:
         return Facets()
     start = events["start"]
@@ -44,10 +53,10 @@ def build_facets(events: pd.DataFrame, governorates: np.ndarray) -> Facets:
     period_of_day, periods = pd.factorize(day_periods, sort=True)
     period_code = np.where(day_code >= 0, period_of_day[day_code], -1)
     type_code, types = pd.factorize(events["event_type"], sort=True)
-    region_code, regions = pd.factorize(pd.Series(governorates, dtype=object), sort=True)
-    return Facets(freq, period_code.astype(np.int32), pd.Series(periods),
-                  type_code.astype(np.int32), np.asarray(types, dtype=object),
-                  region_code.astype(np.int32), np.asarray(regions, dtype=object))
+    region_code, names = regions
+    return Facets(freq, narrow(period_code, len(periods)), pd.Series(periods),
+                  narrow(type_code, len(types)), np.asarray(types, dtype=object),
+                  narrow(region_code, len(names)), np.asarray(names, dtype=object))
 
 
 def region_counts(facets: Facets, mask: np.ndarray) -> dict[str, int]:

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dashboard.books.actors import ActorBook
-from dashboard.books.regions import governorate_of
+from dashboard.books.regions import governorate_codes
 from dashboard.events.facets import Facets, build_facets
 from dashboard.model.dates import to_days
 from dashboard.model.problems import Problem, ProblemTable
@@ -40,7 +40,6 @@ class EventStore:
     actor_names: np.ndarray = field(default_factory=lambda: np.zeros(0, object))
     link_row: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
     link_actor: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
-    governorates: np.ndarray = field(default_factory=lambda: np.zeros(0, object))
     facets: Facets = field(default_factory=Facets)  # codes for the per-view counts
     # Answers about the whole dataset worked out once (the app's legend): reruns never redo them.
     memo: dict[str, list[str]] = field(default_factory=dict, repr=False, compare=False)
@@ -61,6 +60,13 @@ class EventStore:
         if self.events.empty:
             return None
         return self.events["start"].min(), self.events["end"].max()
+
+    @property
+    def governorates(self) -> np.ndarray:
+        """The governorate of each event ("" where outside Syria or placed too vaguely), made
+        from the facets' codes when asked (the store keeps a small code per event)."""
+        return np.asarray(self.facets.regions, dtype=object)[self.facets.region_code] if len(self) \
+            else np.zeros(0, object)
 
     def actor_counts(self) -> pd.Series:
         """How many events each actor takes part in, most first."""
@@ -95,7 +101,7 @@ def index_store(
         elif not held.cat.categories.is_monotonic_increasing:  # as read from a server: in its order
             events[column] = held.cat.reorder_categories(held.cat.categories.sort_values())
     names, link_row, link_actor = actor_links(events["actors"])
-    governorates = _governorates(events)
+    regions = _governorates(events)
     actors = actors or ActorBook()
     return EventStore(
         name=name,
@@ -108,8 +114,7 @@ def index_store(
         actor_names=names,
         link_row=link_row,
         link_actor=link_actor,
-        governorates=governorates,
-        facets=build_facets(events, governorates),
+        facets=build_facets(events, regions),
         unmatched_actors=unmatched_actors(names, link_actor, actors),
     )
 
@@ -142,11 +147,12 @@ def unmatched_actors(names: np.ndarray, link_actor: np.ndarray, book: ActorBook)
 GOVERNORATE_MAX_KM = 80.0
 
 
-def _governorates(events: pd.DataFrame) -> np.ndarray:
-    names = governorate_of(events["lat"].to_numpy(float), events["lon"].to_numpy(float))
+def _governorates(events: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(governorate code per event, names in text order with "" first) for the events' places."""
+    codes, names = governorate_codes(events["lat"].to_numpy(float), events["lon"].to_numpy(float))
     vague = events["uncertainty_km"].fillna(0).to_numpy(float) > GOVERNORATE_MAX_KM
-    names[vague] = ""
-    return names
+    codes[vague] = 0  # "", sorted first
+    return codes, names
 
 
 def actor_links(actors: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

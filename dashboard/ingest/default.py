@@ -19,6 +19,7 @@ from pathlib import Path
 from dashboard.events.store import EventStore
 from dashboard.ingest.cache import load_cached
 from dashboard.ingest.load import load_bundled
+from dashboard.model.memory import give_back_free_memory
 from dashboard.model.schema import NAMED_FILE_MAX_BYTES
 
 EVENTS_VARIABLE = "ATLAS_EVENTS"
@@ -35,9 +36,10 @@ def default_setting() -> str:
 def load_default(setting: str) -> EventStore:
     """The store ``setting`` names: a named file of any size (through the columnar cache), or the
     bundled events with every check on."""
-    if setting:
-        return load_cached(setting, name=Path(setting).name, max_bytes=NAMED_FILE_MAX_BYTES)
-    return load_bundled()
+    store = load_cached(setting, name=Path(setting).name, max_bytes=NAMED_FILE_MAX_BYTES) if setting \
+        else load_bundled()
+    give_back_free_memory()  # what reading the file peaked at, above the store it left
+    return store
 
 
 def preload() -> Future[EventStore]:

@@ -61,6 +61,7 @@ from dashboard.mapping.framing import MAP_HEIGHT_PX, fit_bounds
 from dashboard.mapping.layers import LAYER_NAMES
 from dashboard.mapping.popup import id_from_tooltip, popup_html
 from dashboard.mapping.style import TYPE_COLOURS, ColourMode, dataset_outline
+from dashboard.model.memory import give_back_free_memory
 from dashboard.model.place import drawable
 from dashboard.model.schema import EVENT_TYPES, MAX_UPLOAD_MB
 from dashboard.model.text import neutralise_cell
@@ -138,6 +139,7 @@ def published(setting: str, version: str) -> EventStore:
     """One version of the published events, read once per process and shared by every session;
     a new version (a new publish) is read on its own key, and the one before freed."""
     store = read_published(parse_engine_url(setting))
+    give_back_free_memory()
     gc.freeze()
     return store
 
@@ -181,6 +183,7 @@ def user_store(digest: str, fmt: str | ColumnMap, data: bytes, name: str) -> Eve
         plain(text, where=note)
 
     store = load_cached(data, name=name, fmt=fmt, on_progress=report, persist=False)
+    give_back_free_memory()
     bar.empty()
     note.empty()
     held[digest] = (fmt, store)
