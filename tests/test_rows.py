@@ -79,3 +79,26 @@ def test_layers_drawn_from_rows_equal_those_drawn_from_the_rows_copied(many):
     from_copy = render(event_layers(view.events, {}, actors=store.actors, opts=opts))
     assert from_rows == from_copy
     assert ("zoom in for detail" in from_rows) is many and "atlas-ring" in from_rows
+
+
+def test_rows_values_are_the_columns_numbers(table):
+    rows = Rows(table, np.array([0, 1, 1, 0, 1, 0, 0, 1], bool))
+    assert rows.values("n").tolist() == [10, 20, 40, 70]
+    assert rows.values("n", float).dtype == np.float64
+
+
+@pytest.mark.parametrize("spread", [1.0, 170.0], ids=["a region", "the world (cells hashed)"])
+def test_grid_cells_count_and_centre_their_points_as_a_group_by_does(spread):
+    from dashboard.mapping.grid import aggregate, cell_degrees
+
+    rng = np.random.default_rng(4)
+    lat = rng.uniform(35, 35 + spread / 2, 3000)
+    lon = rng.uniform(-spread / 2, spread / 2, 3000)
+    got = aggregate(lat, lon, zoom=9)
+    size = cell_degrees(9)
+    frame = pd.DataFrame({"lat": lat, "lon": lon, "row": np.floor(lat / size), "col": np.floor(lon / size)})
+    want = frame.groupby(["row", "col"]).agg(lat=("lat", "mean"), lon=("lon", "mean"), count=("lat", "size"))
+    assert len(got) == len(want) and got["count"].sum() == 3000
+    np.testing.assert_allclose(got[["lat", "lon"]].to_numpy(), want[["lat", "lon"]].to_numpy())
+    np.testing.assert_array_equal(got["count"].to_numpy(), want["count"].to_numpy())
+    assert (got["weight"] == got["count"]).all()

@@ -150,9 +150,9 @@ def _dataset_marks(events: pd.DataFrame, datasets: tuple[str, ...]) -> tuple[lis
     return outlines, [CORROBORATED_RADIUS if n > 1 else 0 for n in recorded]
 
 
-def _cells(events: pd.DataFrame, opts: LayerOptions) -> EventsGroup:
-    cells = aggregate(events["lat"].to_numpy(float), events["lon"].to_numpy(float), zoom=opts.zoom)
-    group = EventsGroup(name=f"Events ({len(events):,}, grouped; zoom in for detail)")
+def _cells(lat: np.ndarray, lon: np.ndarray, opts: LayerOptions) -> EventsGroup:
+    cells = aggregate(lat, lon, zoom=opts.zoom)
+    group = EventsGroup(name=f"Events ({len(lat):,}, grouped; zoom in for detail)")
     if cells.empty:
         return group
     counts = cells["count"].to_numpy()
@@ -166,14 +166,13 @@ def _cells(events: pd.DataFrame, opts: LayerOptions) -> EventsGroup:
     return group
 
 
-def _heat(events: pd.DataFrame, opts: LayerOptions) -> folium.FeatureGroup:
+def _heat(lat: np.ndarray, lon: np.ndarray, opts: LayerOptions) -> folium.FeatureGroup:
     group = folium.FeatureGroup(name="Density (heat)")
-    if len(events) > HEAT_POINT_LIMIT:
-        cells = aggregate(events["lat"].to_numpy(float), events["lon"].to_numpy(float),
-                          zoom=opts.zoom + 2, cell_px=8)
+    if len(lat) > HEAT_POINT_LIMIT:
+        cells = aggregate(lat, lon, zoom=opts.zoom + 2, cell_px=8)
         points = cells[["lat", "lon", "count"]].round(4).to_numpy().tolist()
     else:
-        points = events[["lat", "lon"]].round(4).to_numpy().tolist()
+        points = np.column_stack([lat, lon]).round(4).tolist()
     if points:
         HeatMap(points, radius=18, blur=14, min_opacity=0.3, pane=HEAT_PANE).add_to(group)
     return group
@@ -266,15 +265,19 @@ def event_layers(
     """
     wanted = set(opts.layers)
     rows = events if isinstance(events, Rows) else Rows(events)
-    points = drawable(rows.column("uncertainty_km")) if len(rows) else np.zeros(0, bool)
+    points = drawable(rows.values("uncertainty_km", float)) if len(rows) else np.zeros(0, bool)
     vague = rows.where(~points)
-    rows = rows_in_view(rows.where(points), opts.bbox)
+    rows = rows.where(points)
+    lat, lon = rows.values("lat", float), rows.values("lon", float)
+    if opts.bbox is not None and len(rows):
+        inside = in_box(lat, lon, opts.bbox, margin=VIEW_MARGIN)
+        rows, lat, lon = rows.where(inside), lat[inside], lon[inside]
     # Leaflet draws later layers on top: areas first, clickable events last.
     layers: list[folium.FeatureGroup] = []
     if "governorates" in wanted:
         layers.append(_governorates(governorate_counts))
     if "heat" in wanted:
-        layers.append(_heat(rows.frame(("lat", "lon")), opts))
+        layers.append(_heat(lat, lon, opts))
     if len(rows) <= opts.marker_limit:
         shown = rows.frame()
         markers, radii = _markers(shown, opts, actors, sources or {})
@@ -283,7 +286,7 @@ def event_layers(
         layers += [markers] if "events" in wanted else []
     else:
         layers += [_places(rows.frame(PLACE_TIP_COLUMNS))] if "places" in wanted else []
-        layers += [_cells(rows.frame(("lat", "lon")), opts)] if "events" in wanted else []
+        layers += [_cells(lat, lon, opts)] if "events" in wanted else []
     if len(vague) and "events" in wanted:
         layers.insert(0, _country_level(vague.frame(("lat", "lon"))))
     chosen = rows.matching("id", opts.selected_id).frame() if opts.selected_id else rows.head(0)
@@ -294,16 +297,11 @@ def event_layers(
     return layers
 
 
-def rows_in_view(rows: Rows, bbox: tuple[float, float, float, float] | None, *, margin: float = 0.5) -> Rows:
-    """:func:`in_view` of a view's rows, reading their coordinates only."""
-    if bbox is None or not len(rows):
-        return rows
-    return rows.where(in_box(rows.column("lat").to_numpy(float), rows.column("lon").to_numpy(float),
-                             bbox, margin=margin))
+VIEW_MARGIN = 0.5  # events this far (a share of the view's size) outside it are drawn too
 
 
 def in_view(events: pd.DataFrame, bbox: tuple[float, float, float, float] | None,
-            *, margin: float = 0.5) -> pd.DataFrame:
+            *, margin: float = VIEW_MARGIN) -> pd.DataFrame:
     """The events inside ``bbox`` widened by ``margin`` of its size on each side (all if None)."""
     if bbox is None or events.empty:
         return events

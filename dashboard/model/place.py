@@ -51,6 +51,8 @@ POINT_MAX_KM = 150.0
 
 def drawable(uncertainty_km: object) -> np.ndarray:
     """Which events (by their location uncertainty in km, missing = exact) are drawn as points."""
+    if isinstance(uncertainty_km, np.ndarray) and uncertainty_km.dtype.kind == "f":  # a store's column
+        return ~(uncertainty_km > POINT_MAX_KM)  # missing (NaN) is exact
     radius = pd.to_numeric(pd.Series(uncertainty_km), errors="coerce").fillna(0).to_numpy(float)
     return radius <= POINT_MAX_KM
 

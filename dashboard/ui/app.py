@@ -751,7 +751,7 @@ def count_line(view: View, state: Interaction) -> None:
     count and the filters, and, when events shown lie outside the map's view, how many, with
     "Fit to events" and "Show all" (under the map they were below the fold)."""
     # After a fit too: it leaves far outliers out.
-    away = ix.outside(state.view_box, view.rows.frame(PLACE_COLUMNS)) if state.view_box else 0
+    away = ix.outside(state.view_box, view.rows)
     with st.container(key="atlas-count"):
         cols = st.columns([5.2, 1, 1], vertical_alignment="center")
         outside = (f" · {away:,} of the events shown {'is' if away == 1 else 'are'} outside the map's view."

@@ -33,6 +33,7 @@ from dashboard.mapping.layers import DEFAULT_LAYERS
 from dashboard.mapping.style import ColourMode
 from dashboard.model.box import in_box
 from dashboard.model.place import drawable
+from dashboard.model.rows import Rows
 from dashboard.ui.urlstate import ViewState
 
 PLAY_SPEEDS = (0.5, 1.0, 2.0)  # seconds a step
@@ -316,9 +317,12 @@ def settle_camera(state: Interaction, *, bounds: Bounds | None,
     return replace(state, follow=False) if state.follow else state
 
 
-def outside(box: BBox | None, events: pd.DataFrame) -> int:
-    """How many of the events drawn as points lie outside the map's view (0 when it is not known)."""
-    if box is None or events.empty:
+def outside(box: BBox | None, events: pd.DataFrame | Rows) -> int:
+    """How many of the events drawn as points lie outside the map's view (0 when it is not known);
+    ``events`` may be a view's rows, whose coordinates only are read."""
+    rows = events if isinstance(events, Rows) else Rows(events)
+    if box is None or not len(rows):
         return 0
-    points = events[drawable(events["uncertainty_km"])]
-    return int((~in_box(points["lat"].to_numpy(float), points["lon"].to_numpy(float), box)).sum())
+    points = drawable(rows.values("uncertainty_km", float))
+    lat, lon = rows.values("lat", float)[points], rows.values("lon", float)[points]
+    return int((~in_box(lat, lon, box)).sum())
