@@ -40,7 +40,7 @@ LIST_COLUMNS = {
 
 
 # The columns each summary of a view reads: only those are taken out of the store.
-GLANCE_COLUMNS = ("fatalities", "dispute", "event_type", "actors")
+GLANCE_COLUMNS = ("fatalities", "dispute", "event_type")  # and "actors" for a few events
 PLACE_COLUMNS = ("lat", "lon", "uncertainty_km", "place")
 
 
@@ -72,12 +72,14 @@ class View:
     @functools.cached_property
     def glance(self) -> str:
         """:func:`summary_line` of these events, once per view."""
-        return summary_line(self.rows.frame(GLANCE_COLUMNS))
+        few = len(self.rows) <= SUMMARY_ACTOR_ROWS  # the actors' tally only then
+        return summary_line(self.rows.frame((*GLANCE_COLUMNS, "actors") if few else GLANCE_COLUMNS))
 
     @functools.cached_property
     def country_level(self) -> str:
         """:func:`country_level_line` of these events, once per view."""
-        return country_level_line(self.rows.frame(PLACE_COLUMNS))
+        vague = ~drawable(self.rows.values("uncertainty_km", float))
+        return country_level_line(self.rows.where(vague).frame(PLACE_COLUMNS))  # those rows only
 
     @functools.cached_property
     def bounds(self) -> tuple[tuple[float, float], tuple[float, float]] | None:
@@ -185,7 +187,7 @@ def summary_line(events: pd.DataFrame, *, top: int = 3) -> str:
     per_type = np.bincount(code[code >= 0], minlength=len(names))
     order = np.argsort(-per_type, kind="stable")[:top]  # seen types only, most first
     parts.append("types: " + ", ".join(f"{names[i]} {per_type[i]:,}" for i in order if per_type[i]))
-    if len(events) <= SUMMARY_ACTOR_ROWS:
+    if len(events) <= SUMMARY_ACTOR_ROWS and "actors" in events:
         actors = events["actors"].astype("string").str.split(ACTOR_SEPARATOR).explode().str.strip()
         counts = actors[actors.fillna("") != ""].value_counts().head(top)
         if len(counts):

@@ -50,8 +50,13 @@ class Rows:
 
     def frame(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
         """These rows with ``columns`` (every column when None): a copy of those columns only."""
-        table = self.table if columns is None else self.table[list(columns)]
-        return table.copy(deep=False) if self.mask is None else table[self.mask]
+        names = list(self.table.columns if columns is None else columns)
+        if self.mask is None:
+            return self.table[names].copy(deep=False)
+        # Each column's array indexed by the mask, then one frame around them: half the time of
+        # indexing the frame (which also works out a new index per block).
+        return pd.DataFrame({name: self.table[name].array[self.mask] for name in names},
+                            index=pd.Index(np.flatnonzero(self.mask)), copy=False)
 
     def head(self, n: int, columns: Sequence[str] | None = None) -> pd.DataFrame:
         """The first ``n`` of these rows (all columns unless ``columns``)."""
