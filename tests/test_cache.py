@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -228,3 +229,16 @@ def test_a_known_file_is_not_hashed_again_until_it_changes(tmp_path, csv_bytes, 
     store = load_cached(source, cache_dir=folder)
     assert hashed and loads == ["export.csv", "export.csv", "export.csv"]
     assert 7 in set(store.events["fatalities"].dropna())
+
+
+@pytest.mark.parametrize("damage", [b"not json", b'{"path": 1}', b'{"path": "x", "stat": [], "sha256": "00"}'])
+def test_a_damaged_hash_memo_is_hashed_again_not_trusted(tmp_path, csv_bytes, loads, damage):
+    source, folder = tmp_path / "export.csv", tmp_path / "cache"
+    source.write_bytes(csv_bytes)
+    load_cached(source, cache_dir=folder)
+    first = load_cached(source, cache_dir=folder)  # remembers the hash
+    (memo,) = (folder / "digests").glob("*.json")
+    memo.write_bytes(damage)
+    again = load_cached(source, cache_dir=folder)
+    assert loads == ["export.csv"] and len(again) == len(first)  # the same entry, found by its hash
+    assert json.loads(memo.read_text())["sha256"] != "00"  # and the memo written anew

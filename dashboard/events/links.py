@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.books.actors import NO_COALITION
-from dashboard.books.regions import governorate_of
+from dashboard.books.regions import governorate_codes
 from dashboard.events.store import EventStore
 from dashboard.mapping.popup import date_label, place_label
 from dashboard.model.place import POINT_MAX_KM
@@ -130,8 +130,8 @@ def _columns(store: EventStore) -> _Events:
     placed = np.isfinite(lat) & np.isfinite(lon)
     level = np.where(radius <= AREA_KM, 0, np.where(radius <= POINT_MAX_KM, 1, 2))
     level = np.where(placed, level, 3)
-    area, areas = pd.factorize(pd.Series(governorate_of(lat, lon), dtype=object).where(placed, ""))
-    area = np.where(np.asarray(areas, dtype=object)[area] == "", -1, area) if len(areas) else area
+    area, areas = governorate_codes(lat, lon)  # code 0: "" (outside Syria, or no place): no area
+    area = np.where(area == 0, -1, area)
     names = events["country"].astype("string").fillna("").str.strip().str.casefold()
     country, countries = pd.factorize(names)
     country = np.where(np.asarray(countries, dtype=object)[country] == "", -1, country) \

@@ -78,10 +78,10 @@ class Rows:
         """Those of these rows whose ``name`` column equals ``value`` (an id: compared in Arrow,
         with no Python string per row)."""
         held = self.table[name]
-        array = held.array
-        if hasattr(array, "_pa_array"):  # pandas' Arrow-backed strings
-            hit = pc.equal(array._pa_array, pa.scalar(value, type=array._pa_array.type))
-            found = pc.fill_null(hit, False).to_numpy(zero_copy_only=False)
+        if isinstance(held.dtype, pd.StringDtype) and held.dtype.storage == "pyarrow":
+            arrow = pa.array(held.array)  # its Arrow data (through __arrow_array__), no copy
+            found = pc.fill_null(pc.equal(arrow, pa.scalar(value, type=arrow.type)), False) \
+                .to_numpy(zero_copy_only=False)
         else:
             found = (held == value).to_numpy(bool)
         return Rows(self.table, found if self.mask is None else found & self.mask)
