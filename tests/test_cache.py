@@ -231,7 +231,8 @@ def test_a_known_file_is_not_hashed_again_until_it_changes(tmp_path, csv_bytes, 
     assert 7 in set(store.events["fatalities"].dropna())
 
 
-@pytest.mark.parametrize("damage", [b"not json", b'{"path": 1}', b'{"path": "x", "stat": [], "sha256": "00"}'])
+@pytest.mark.parametrize("damage", [b"not json", b'{"path": 1}',
+                                    b'{"path": "x", "stat": [], "sha256": "00"}'])
 def test_a_damaged_hash_memo_is_hashed_again_not_trusted(tmp_path, csv_bytes, loads, damage):
     source, folder = tmp_path / "export.csv", tmp_path / "cache"
     source.write_bytes(csv_bytes)
