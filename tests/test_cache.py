@@ -44,8 +44,10 @@ def assert_same_store(a: EventStore, b: EventStore) -> None:
     pd.testing.assert_frame_equal(a.events, b.events)
     assert a.problems == b.problems
     assert a.fmt == b.fmt and a.name == b.name
-    for field in ("start_days", "end_days", "actor_names", "link_row", "link_actor", "governorates"):
+    for field in ("start_days", "end_days", "actor_names", "governorates"):
         np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
+    for got, want in zip(a.links(), b.links(), strict=True):
+        np.testing.assert_array_equal(got, want)
 
 
 def entry_files(folder: Path) -> list[Path]:

@@ -7,6 +7,7 @@ import pytest
 
 from dashboard.books.actors import coalition_key, selection_label, side_of
 from dashboard.events.query import Query, events_in, select
+from dashboard.events.store import index_store
 
 
 def ids(store, query: Query) -> list[str]:
@@ -27,6 +28,24 @@ def ids(store, query: Query) -> list[str]:
 def test_dates_match_when_periods_overlap(small_store, start, end, expected):
     query = Query(start=pd.Timestamp(start) if start else None, end=pd.Timestamp(end) if end else None)
     assert ids(small_store, query) == expected
+
+
+@pytest.mark.parametrize("unit", ["s", "ns"])
+def test_a_range_takes_whole_days_in_any_unit_the_dates_are_held_in(small_store, unit):
+    """The filter compares the frame's own dates: a range's last day runs to its midnight, an
+    event ending at noon of the range's first day is in, whatever the columns' resolution."""
+    events = small_store.events.copy()
+    events["start"] = events["start"].astype(f"datetime64[{unit}]")
+    events["end"] = events["end"].astype(f"datetime64[{unit}]")
+    row = events.index[events["id"] == "a"][0]
+    day = events.at[row, "start"]
+    events.at[row, "start"] = day + pd.Timedelta(hours=23)
+    events.at[row, "end"] = day + pd.Timedelta(hours=12)
+    store = index_store("t", events, actors=small_store.actors)
+    assert "a" in ids(store, Query(start=day, end=day))
+    assert "a" not in ids(store, Query(start=day + pd.Timedelta(days=1)))
+    assert "a" not in ids(store, Query(end=day - pd.Timedelta(days=1)))
+    assert "a" in ids(store, Query(end=day))
 
 
 @pytest.mark.parametrize(

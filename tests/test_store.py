@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from dashboard.events.store import actor_links, index_store
+from dashboard.events.query import actor_mask
+from dashboard.events.store import actor_combos, index_store
 
 from .conftest import SMALL_EVENTS, event, make_actor_book
 
@@ -24,12 +26,37 @@ def test_actor_counts_count_each_event_once_per_actor(small_store):
     assert counts.sum() == sum(len(e["actors"].split(";")) for e in SMALL_EVENTS)
 
 
-def test_actor_links_read_from_category_codes_match_the_split_texts():
-    texts = pd.Series(["A; B", None, "B", "", "C;A;B", "A; B"] * 2)
-    plain = actor_links(texts)
+def test_actor_lists_are_split_once_and_rows_keep_their_list_code():
+    texts = pd.Series(["A; B", None, "B", "", "C;A;B", "A; B", "B;B"] * 2)
     # The store's column: categories (with one no event has) and a missing value.
-    held = pd.Series(pd.Categorical(texts, categories=["", "A; B", "B", "C;A;B", "Nobody"]))
-    coded = actor_links(held)
-    assert list(coded[0]) == ["A", "B", "C"] == list(plain[0])  # "Nobody" names no event
-    for got, want in zip(coded[1:], plain[1:], strict=True):
-        assert got.tolist() == want.tolist()
+    held = pd.Series(pd.Categorical(texts, categories=["", "A; B", "B", "B;B", "C;A;B", "Nobody"]))
+    names, first, members = actor_combos(held)
+    assert list(names) == ["A", "B", "C", "Nobody"]
+    lists = [list(names[members[first[i]:first[i + 1]]]) for i in range(len(first) - 1)]
+    assert lists == [[], ["A", "B"], ["B"], ["B"], ["A", "B", "C"], ["Nobody"]]
+
+
+def test_links_masks_and_counts_follow_each_events_own_actors():
+    rows = [event(str(i), "2016-01-01", actors=text) for i, text in
+            enumerate(["IRGC;Hezbollah", "", "Hezbollah", "Hezbollah;Hezbollah", "Quds Force;IRGC"])]
+    store = index_store("t", pd.DataFrame(rows), actors=make_actor_book())
+    row, actor = store.links()
+    pairs = sorted(zip(row.tolist(), store.actor_names[actor].tolist(), strict=True))
+    lists = ["IRGC;Hezbollah", "", "Hezbollah", "Hezbollah", "Quds Force;IRGC"]
+    want = sorted((i, name) for i, text in enumerate(lists) for name in text.split(";") if name)
+    assert pairs == want  # an actor named twice in one list is one link
+    assert np.flatnonzero(actor_mask(store, {"IRGC"})).tolist() == [0, 4]
+    assert np.flatnonzero(actor_mask(store, {"Hezbollah", "Quds Force"})).tolist() == [0, 2, 3, 4]
+    assert not actor_mask(store, {"Nobody"}).any()
+    assert store.actor_counts().to_dict() == {"Hezbollah": 3, "IRGC": 2, "Quds Force": 1}
+
+
+def test_whole_numbers_are_held_in_32_bits_only_when_every_value_fits():
+    rows = [{**event("a", "2016-01-01"), "fatalities": 3}, event("b", "2016-01-02"),
+            {**event("c", "2016-01-03"), "fatalities": 2**31}]
+    book = make_actor_book()
+    narrow = index_store("t", pd.DataFrame(rows[:2]).astype({"fatalities": "Int64"}), actors=book)
+    assert str(narrow.events["fatalities"].dtype) == "Int32" and str(narrow.events["line"].dtype) == "int32"
+    assert narrow.events["fatalities"].tolist()[0] == 3 and pd.isna(narrow.events["fatalities"][1])
+    wide = index_store("t", pd.DataFrame(rows).astype({"fatalities": "Int64"}), actors=book)
+    assert str(wide.events["fatalities"].dtype) == "Int64" and wide.events["fatalities"][2] == 2**31

@@ -271,9 +271,9 @@ class _Actors:
 
     def __init__(self, store: EventStore) -> None:
         size = len(store)
-        order = np.argsort(store.link_row, kind="stable")
-        rows = store.link_row[order].astype(np.int64)
-        self.actors = store.link_actor[order].astype(np.int64)
+        link_row, link_actor = store.links()  # rows ascending
+        rows = link_row.astype(np.int64)
+        self.actors = link_actor.astype(np.int64)
         self.degree = np.bincount(rows, minlength=size)
         self.first = np.concatenate(([0], np.cumsum(self.degree)[:-1]))
         self.many = max(len(store.actor_names), 1)

@@ -72,10 +72,8 @@ class Query:
 
 def actor_mask(store: EventStore, names: set[str]) -> np.ndarray:
     """Rows whose actors include any of ``names``."""
-    mask = np.zeros(len(store), dtype=bool)
     codes = np.flatnonzero(np.isin(store.actor_names, list(names)))
-    mask[store.link_row[np.isin(store.link_actor, codes)]] = True
-    return mask
+    return store.combos_naming(codes)[store.combo_codes()]
 
 
 def actor_names(store: EventStore, query: Query) -> set[str]:
@@ -93,10 +91,14 @@ def select(store: EventStore, query: Query) -> np.ndarray:
     any range that touches its month.
     """
     mask = np.ones(len(store), dtype=bool)
+    # The frame's own dates (no copy) against the range's first instant and the instant after its
+    # last day, in the column's unit: the same as comparing days.
     if query.start is not None:
-        mask &= store.end_days >= np.datetime64(query.start.date(), "D").astype(np.int32)
+        ends = store.events["end"].to_numpy()
+        mask &= ends >= np.datetime64(query.start.date(), "D").astype(ends.dtype)
     if query.end is not None:
-        mask &= store.start_days <= np.datetime64(query.end.date(), "D").astype(np.int32)
+        starts = store.events["start"].to_numpy()
+        mask &= starts < (np.datetime64(query.end.date(), "D") + 1).astype(starts.dtype)
     events = store.events
     if query.bbox is not None:
         mask &= in_box(events["lat"].to_numpy(), events["lon"].to_numpy(), query.bbox)

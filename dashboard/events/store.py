@@ -35,11 +35,11 @@ class EventStore:
     problems: ProblemTable = field(default_factory=ProblemTable)
     actors: ActorBook = field(default_factory=ActorBook)
     fmt: str = "ours"
-    start_days: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
-    end_days: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
     actor_names: np.ndarray = field(default_factory=lambda: np.zeros(0, object))
-    link_row: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
-    link_actor: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    # The actors of each distinct actor list (the "actors" column's categories) as sorted codes
+    # into actor_names: list c names combo_actor[combo_first[c]:combo_first[c + 1]].
+    combo_first: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
+    combo_actor: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
     facets: Facets = field(default_factory=Facets)  # codes for the per-view counts
     # Answers about the whole dataset worked out once (the app's legend): reruns never redo them.
     memo: dict[str, list[str]] = field(default_factory=dict, repr=False, compare=False)
@@ -62,16 +62,57 @@ class EventStore:
         return self.events["start"].min(), self.events["end"].max()
 
     @property
+    def start_days(self) -> np.ndarray:
+        """Each event's first day as days since 1970 (int32), made when asked: the filter
+        compares the frame's own dates, and a second copy cost 80 MB at ten million events."""
+        return to_days(self.events["start"])
+
+    @property
+    def end_days(self) -> np.ndarray:
+        """Each event's last day as days since 1970 (int32), made when asked."""
+        return to_days(self.events["end"])
+
+    @property
     def governorates(self) -> np.ndarray:
         """The governorate of each event ("" where outside Syria or placed too vaguely), made
         from the facets' codes when asked (the store keeps a small code per event)."""
         return np.asarray(self.facets.regions, dtype=object)[self.facets.region_code] if len(self) \
             else np.zeros(0, object)
 
+    def combo_codes(self) -> np.ndarray:
+        """Each event's actor list as its code in the "actors" categories (-1: none). The column's
+        own codes: nothing is copied."""
+        held = self.events["actors"]
+        if not len(self) or not isinstance(held.dtype, pd.CategoricalDtype):
+            return np.full(len(self), -1, np.int8)
+        return held.cat.codes.to_numpy()
+
+    def combos_naming(self, codes: np.ndarray) -> np.ndarray:
+        """One flag per actor list, and a last False for "no list": does it name any of the
+        actors ``codes``? Indexed by :meth:`combo_codes` (whose -1 reads the last flag)."""
+        sizes = np.diff(self.combo_first)
+        owner = np.repeat(np.arange(len(sizes)), sizes)
+        hit = np.zeros(len(sizes) + 1, bool)
+        hit[owner[np.isin(self.combo_actor, codes)]] = True
+        return hit
+
+    def links(self) -> tuple[np.ndarray, np.ndarray]:
+        """(row, actor code) of every event's actors, rows ascending: worked out when asked (the
+        comparison and the engines' link table), not held (at ten million events, 150 MB)."""
+        sizes = np.append(np.diff(self.combo_first), 0)  # the last: events without a list
+        combo = self.combo_codes()
+        per_row = sizes[combo]
+        row = np.repeat(np.arange(len(self), dtype=np.int32), per_row)
+        position = np.arange(len(row)) - np.repeat(np.cumsum(per_row) - per_row, per_row)
+        first = np.append(self.combo_first[:-1], 0)
+        actor = self.combo_actor[np.repeat(first[combo], per_row) + position] if len(row) else \
+            np.zeros(0, np.int32)
+        return row, actor.astype(np.int32)
+
     def actor_counts(self) -> pd.Series:
-        """How many events each actor takes part in, most first."""
-        counts = np.bincount(self.link_actor, minlength=len(self.actor_names))
-        return pd.Series(counts, index=self.actor_names).sort_values(ascending=False)
+        """How many events each actor takes part in, most first (events per actor list, spread
+        over the list's actors)."""
+        return pd.Series(_actor_counts(self), index=self.actor_names).sort_values(ascending=False)
 
 
 # The text columns held as categories: a view of the events shown (a slider move) takes their
@@ -100,23 +141,39 @@ def index_store(
             events[column] = held.astype("category")  # categories in text order
         elif not held.cat.categories.is_monotonic_increasing:  # as read from a server: in its order
             events[column] = held.cat.reorder_categories(held.cat.categories.sort_values())
-    names, link_row, link_actor = actor_links(events["actors"])
+    _narrow_numbers(events)
+    names, combo_first, combo_actor = actor_combos(events["actors"])
     regions = _governorates(events)
     actors = actors or ActorBook()
-    return EventStore(
+    store = EventStore(
         name=name,
         events=events,
         problems=problems if isinstance(problems, ProblemTable) else ProblemTable(problems or ()),
         actors=actors,
         fmt=fmt,
-        start_days=to_days(events["start"]),
-        end_days=to_days(events["end"]),
         actor_names=names,
-        link_row=link_row,
-        link_actor=link_actor,
+        combo_first=combo_first,
+        combo_actor=combo_actor,
         facets=build_facets(events, regions),
-        unmatched_actors=unmatched_actors(names, link_actor, actors),
     )
+    store.unmatched_actors = unmatched_actors(store)
+    return store
+
+
+# Whole numbers held in 32 bits when every value fits (a count of dead or a line past two billion
+# is not expected, but kept whole if it comes): at ten million events, 120 MB less a store.
+NARROW_NUMBERS: dict[str, np.dtype | pd.Int32Dtype] = {
+    "line": np.dtype(np.int32), "fatalities": pd.Int32Dtype(), "wounded": pd.Int32Dtype()}
+
+
+def _narrow_numbers(events: pd.DataFrame) -> None:
+    limit = np.iinfo(np.int32)
+    for column, narrow_type in NARROW_NUMBERS.items():
+        held = events[column]
+        if held.dtype.kind in "iu" and len(held):
+            low, high = held.min(), held.max()
+            if pd.isna(low) or (limit.min <= low and high <= limit.max):
+                events[column] = held.astype(narrow_type)
 
 
 def start_then_id_order(start: pd.Series, ids: pd.Series) -> np.ndarray:
@@ -132,10 +189,19 @@ def unmatched_frame(names: list[str], counts: list[int]) -> pd.DataFrame:
                          "events": pd.Series(counts, dtype="int64")})
 
 
-def unmatched_actors(names: np.ndarray, link_actor: np.ndarray, book: ActorBook) -> pd.DataFrame:
+def _actor_counts(store: EventStore) -> np.ndarray:
+    combo = store.combo_codes()
+    per_combo = np.bincount(combo[combo >= 0], minlength=len(store.combo_first) - 1)
+    owner = np.repeat(np.arange(len(per_combo)), np.diff(store.combo_first))
+    return np.bincount(store.combo_actor, weights=per_combo[owner],
+                       minlength=len(store.actor_names)).astype(np.int64)
+
+
+def unmatched_actors(store: EventStore) -> pd.DataFrame:
     """The data's actor names that match no actor (or alias, or dataset name) of the book, with
     how many events name each, most first: what to add to the book to filter by them."""
-    counts = np.bincount(link_actor, minlength=len(names))
+    names, book = store.actor_names, store.actors
+    counts = _actor_counts(store)
     unknown = [i for i, name in enumerate(names) if book.canonical(str(name)) is None]
     frame = unmatched_frame([str(names[i]) for i in unknown], [int(counts[i]) for i in unknown])
     return frame.sort_values(["events", "name"], ascending=[False, True],
@@ -155,30 +221,15 @@ def _governorates(events: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return codes, names
 
 
-def actor_links(actors: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(sorted actor names, row of each link, actor code of each link) for ";"-joined actor lists.
-
-    Splits each distinct list once (a million rows hold a few hundred distinct lists), so this
-    takes tens of milliseconds where splitting every row took over a second.
-    """
-    if isinstance(actors.dtype, pd.CategoricalDtype):  # the store's: its codes are the factorization
-        codes = actors.cat.codes.to_numpy().astype(np.int64)
-        codes[codes < 0] = len(actors.cat.categories)  # a missing list: "", the last combination
-        used = np.bincount(codes, minlength=len(actors.cat.categories) + 1) > 0  # a name counts
-        combos = [*actors.cat.categories.astype("str")[used[:-1]], ""]  # only if an event has it
-        combo_of_row = (np.cumsum(used) - 1)[codes]
-    else:
-        combo_of_row, distinct = pd.factorize(actors.astype("string").fillna(""), use_na_sentinel=False)
-        combos = list(distinct)
+def actor_combos(actors: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(sorted actor names, combo_first, combo_actor) for the store's "actors" column, a category
+    of ";"-joined lists: each distinct list is split once (a million rows hold a few hundred), and
+    the rows keep their category code as their list."""
+    combos = actors.cat.categories.astype("str")
     split = [split_actors(str(c)) for c in combos]
     names = np.asarray(sorted({n for parts in split for n in parts}), dtype=object)
     code = {n: i for i, n in enumerate(names)}
-    sizes = np.array([len(parts) for parts in split], dtype=np.int64)
-    flat = np.array([code[n] for parts in split for n in parts], dtype=np.int32)
-    first = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
-    per_row = sizes[combo_of_row]
-    link_row = np.repeat(np.arange(len(actors), dtype=np.int32), per_row)
-    position = np.arange(len(link_row)) - np.repeat(np.cumsum(per_row) - per_row, per_row)
-    link_actor = flat[np.repeat(first[combo_of_row], per_row) + position] if len(flat) else \
-        np.zeros(0, np.int32)
-    return names, link_row, link_actor.astype(np.int32)
+    members = [sorted({code[n] for n in parts}) for parts in split]
+    first = np.concatenate(([0], np.cumsum([len(m) for m in members]))).astype(np.int64)
+    flat = np.array([c for m in members for c in m], dtype=np.int32)
+    return names, first, flat

@@ -59,7 +59,7 @@ def event_table(store: EventStore) -> pa.Table:
 
 def link_table(store: EventStore) -> pa.Table:
     """One row per (event, actor) of the store's actor links."""
-    names = store.actor_names.astype(object)[store.link_actor] if len(store.link_actor) else \
-        np.zeros(0, dtype=object)
-    return pa.table({"row": pa.array(store.link_row.astype(np.int64)),
+    link_row, link_actor = store.links()
+    names = store.actor_names.astype(object)[link_actor] if len(link_actor) else np.zeros(0, dtype=object)
+    return pa.table({"row": pa.array(link_row.astype(np.int64)),
                      "actor": pa.array(names, type=pa.string())})
