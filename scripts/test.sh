@@ -6,9 +6,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 floors=0
 [ "${CI:-}" = true ] && floors=1
+# Two test processes (pytest-xdist), a test file to each at a time: the browser tests mostly wait on
+# a server and chromium, so two halve the wall time on two cores. -n 0 (or any -n) overrides it.
+workers=(-n 2 --dist loadfile)
 args=()
 for arg in "$@"; do
   if [ "$arg" = --floors ]; then floors=1; else args+=("$arg"); fi
+  case "$arg" in -n|-n*|--numprocesses*) workers=() ;; esac
 done
 if ! command -v chromium >/dev/null 2>&1; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
@@ -19,7 +23,7 @@ fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
 .venv/bin/ruff check .
 .venv/bin/mypy
-.venv/bin/python -m pytest ${args[@]+"${args[@]}"}
+.venv/bin/python -m pytest ${workers[@]+"${workers[@]}"} ${args[@]+"${args[@]}"}
 [ "$floors" = 1 ] || exit 0
 
 # The floors: every dependency at the version pyproject.toml says is enough. The venv is rebuilt
@@ -32,9 +36,9 @@ if [ "$(cat .venv-min/stamp 2>/dev/null)" != "$stamp" ]; then
   build_requires=$(.venv/bin/python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['build-system']['requires']))")
   # shellcheck disable=SC2086  # one requirement a line, none with spaces
   .venv-min/bin/python -m pip install -q --disable-pip-version-check -c constraints-min.txt \
-    -r constraints-min.txt $build_requires 'pytest>=8' 'pytest-timeout>=2.3'
+    -r constraints-min.txt $build_requires 'pytest>=8' 'pytest-timeout>=2.3' 'pytest-xdist>=3.6'
   echo "$stamp" > .venv-min/stamp
 fi
 .venv-min/bin/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
-exec .venv-min/bin/python -m pytest -q -p no:cacheprovider -m "not browser and not wheel" \
+exec .venv-min/bin/python -m pytest ${workers[@]+"${workers[@]}"} -q -p no:cacheprovider -m "not browser and not wheel" \
   --ignore=tests/test_bench.py --ignore=tests/test_hostile_files.py
