@@ -11,9 +11,11 @@ import pytest
 
 from dashboard.events.query import Query
 from dashboard.events.store import index_store
-from dashboard.events.view import build_view
+from dashboard.events.view import LIST_READS, build_view, list_frame
 from dashboard.mapping.layers import LayerOptions, event_layers
+from dashboard.model.place import POINT_MAX_KM
 from dashboard.model.rows import Rows
+from dashboard.ui.interaction import outside
 
 from .conftest import SMALL_EVENTS, event, make_actor_book
 
@@ -34,6 +36,19 @@ def test_rows_take_only_the_columns_asked_for_with_the_tables_labels(table):
     everything = Rows(table)
     assert len(everything) == 8  # and no copy for every row:
     assert np.shares_memory(everything.column("n").to_numpy(), table["n"].to_numpy())
+
+
+@pytest.mark.parametrize("block", [1, 3, 64])
+def test_the_first_rows_are_found_across_blocks_of_the_mask(monkeypatch, block):
+    monkeypatch.setattr("dashboard.model.rows.HEAD_BLOCK", block)
+    mask = np.zeros(20, bool)
+    mask[[2, 5, 6, 11, 19]] = True
+    rows = Rows(pd.DataFrame({"n": np.arange(20)}), mask)
+    for n in range(7):
+        assert rows.first_positions(n).tolist() == [2, 5, 6, 11, 19][:n]
+    assert rows.head(4)["n"].tolist() == [2, 5, 6, 11]
+    assert Rows(pd.DataFrame({"n": np.arange(20)}), np.zeros(20, bool)).first_positions(3).tolist() == []
+    assert Rows(pd.DataFrame({"n": np.arange(3)})).first_positions(5).tolist() == [0, 1, 2]
 
 
 def test_rows_narrow_within_rows_and_find_an_id(table):
@@ -102,3 +117,27 @@ def test_grid_cells_count_and_centre_their_points_as_a_group_by_does(spread):
     np.testing.assert_allclose(got[["lat", "lon"]].to_numpy(), want[["lat", "lon"]].to_numpy())
     np.testing.assert_array_equal(got["count"].to_numpy(), want["count"].to_numpy())
     assert (got["weight"] == got["count"]).all()
+
+
+def test_the_list_reads_only_the_columns_it_shows(small_store):
+    rows = Rows(small_store.events, np.array([True, False, True, True, True]))
+    pd.testing.assert_frame_equal(list_frame(rows.head(3, LIST_READS), selected="c"),
+                                  list_frame(rows.head(3), selected="c"))
+
+
+@pytest.mark.parametrize("share", [0.0, 0.1, 0.5, 1.0])
+def test_the_count_outside_the_view_is_the_same_however_many_rows_are_in(share):
+    """Few rows are counted from their own coordinates, most rows from the table's in place: both
+    count the drawable events of these rows outside the box, and only those."""
+    rng = np.random.default_rng(7)
+    size = 2000
+    table = pd.DataFrame({"lat": rng.uniform(30, 40, size), "lon": rng.uniform(33, 45, size),
+                          "uncertainty_km": rng.choice([0.0, np.nan, 5.0, 400.0], size)})
+    mask = rng.random(size) < share
+    box = (33.0, 36.0, 37.0, 40.0)
+    inside = (table["lat"].between(33, 37) & table["lon"].between(36, 40)).to_numpy()
+    points = ~(table["uncertainty_km"].to_numpy() > POINT_MAX_KM)
+    want = int(np.count_nonzero(mask & points & ~inside))
+    assert outside(box, Rows(table, mask)) == want
+    assert outside(box, Rows(table)) == int(np.count_nonzero(points & ~inside))
+    assert outside(None, Rows(table, mask)) == 0

@@ -111,7 +111,11 @@ class EventStore:
 
     def actor_counts(self) -> pd.Series:
         """How many events each actor takes part in, most first (events per actor list, spread
-        over the list's actors)."""
+        over the list's actors). Counted once per store: the sidebar asks at every rerun."""
+        return self._actor_totals.copy()
+
+    @functools.cached_property
+    def _actor_totals(self) -> pd.Series:
         return pd.Series(_actor_counts(self), index=self.actor_names).sort_values(ascending=False)
 
 

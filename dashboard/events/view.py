@@ -40,6 +40,8 @@ LIST_COLUMNS = {
 
 
 # The columns each summary of a view reads: only those are taken out of the store.
+LIST_READS = ("id", "start", "end", "date_precision", "summary", "place", "event_type", "actors",
+              "fatalities", "claimed_by", "source", "dataset")  # by list_frame
 GLANCE_COLUMNS = ("fatalities", "dispute", "event_type")  # and "actors" for a few events
 PLACE_COLUMNS = ("lat", "lon", "uncertainty_km", "place")
 
@@ -174,14 +176,14 @@ def summary_line(events: pd.DataFrame, *, top: int = 3) -> str:
     so that two estimates of one toll are never added up."""
     if events.empty:
         return ""
-    deaths = pd.to_numeric(events["fatalities"], errors="coerce")
+    deaths = _numbers(events["fatalities"])
     slug, _ = _codes(events["dispute"])
     claims = slug >= 0
-    plain = deaths[~claims].sum()
-    disputed = deaths[claims].groupby(slug[claims]).min().sum() if claims.any() else 0
+    plain = np.nansum(deaths[~claims])
+    disputed = pd.Series(deaths[claims]).groupby(slug[claims]).min().sum() if claims.any() else 0
     parts = []
     stated = int(plain + disputed)
-    if deaths.notna().any():
+    if not np.isnan(deaths).all():
         parts.append(f"fatalities stated: at least {stated:,}")
     code, names = _codes(events["event_type"])
     per_type = np.bincount(code[code >= 0], minlength=len(names))
@@ -193,6 +195,13 @@ def summary_line(events: pd.DataFrame, *, top: int = 3) -> str:
         if len(counts):
             parts.append("actors: " + ", ".join(f"{name} {count:,}" for name, count in counts.items()))
     return " · ".join(parts)
+
+
+def _numbers(column: pd.Series) -> np.ndarray:
+    """A count column as floats, NaN where not stated: read straight from a numeric column (a
+    million-row view), through ``to_numeric`` otherwise."""
+    held = column if column.dtype.kind in "iuf" else pd.to_numeric(column, errors="coerce")
+    return held.to_numpy(dtype=float, na_value=np.nan)
 
 
 def _codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:

@@ -18,6 +18,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+HEAD_BLOCK = 1 << 16
+
 
 @dataclass(frozen=True, eq=False)
 class Rows:
@@ -58,10 +60,24 @@ class Rows:
         return pd.DataFrame({name: self.table[name].array[self.mask] for name in names},
                             index=pd.Index(np.flatnonzero(self.mask)), copy=False)
 
+    def first_positions(self, n: int) -> np.ndarray:
+        """The positions of the first ``n`` of these rows, read from the start of the mask only as
+        far as they reach (a list's first rows of ten million: a few blocks, not the whole mask)."""
+        if self.mask is None:
+            return np.arange(min(n, len(self.table)))
+        found, count, block = [], 0, HEAD_BLOCK
+        for start in range(0, len(self.mask), block):
+            part = np.flatnonzero(self.mask[start:start + block]) + start
+            found.append(part)
+            count += len(part)
+            if count >= n:
+                break
+        return np.concatenate(found)[:n] if found else np.zeros(0, np.int64)
+
     def head(self, n: int, columns: Sequence[str] | None = None) -> pd.DataFrame:
         """The first ``n`` of these rows (all columns unless ``columns``)."""
         table = self.table if columns is None else self.table[list(columns)]
-        return table.take(self.positions()[:n])
+        return table.take(self.first_positions(n))
 
     def where(self, keep: np.ndarray) -> Rows:
         """Those of these rows where ``keep`` (one flag per row of these, in order) holds."""

@@ -43,6 +43,7 @@ from dashboard.events.store import EventStore
 from dashboard.events.timeline import STEPS, counts_over_time, timeline_spec, wide_counts
 from dashboard.events.view import (
     LIST_LIMIT,
+    LIST_READS,
     PLACE_COLUMNS,
     View,
     bbox_from_bounds,
@@ -834,7 +835,7 @@ def draw_downloads(store: EventStore, state: Interaction) -> None:
 
 
 def draw_list(view: View, state: Interaction, chosen: pd.DataFrame, *, several: bool) -> None:
-    frame = list_frame(view.rows.head(LIST_LIMIT), selected=state.selected)
+    frame = list_frame(view.rows.head(LIST_LIMIT, LIST_READS), selected=state.selected)
     sync("wide_list", state.wide_list)
     st.toggle("Wide list (under the map, every column)", key="wide_list",
               on_change=on_look("wide_list", "wide_list", bool),

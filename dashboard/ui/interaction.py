@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+import numpy as np
 import pandas as pd
 
 from dashboard.events.links import LinkRules
@@ -323,6 +324,11 @@ def outside(box: BBox | None, events: pd.DataFrame | Rows) -> int:
     rows = events if isinstance(events, Rows) else Rows(events)
     if box is None or not len(rows):
         return 0
-    points = drawable(rows.values("uncertainty_km", float))
-    lat, lon = rows.values("lat", float)[points], rows.values("lon", float)[points]
-    return int((~in_box(lat, lon, box)).sum())
+    if rows.everything or len(rows) * 4 < len(rows.table):  # few rows: take their coordinates
+        unc, lat, lon = (rows.values(name, float) for name in ("uncertainty_km", "lat", "lon"))
+        return int(np.count_nonzero(drawable(unc) & ~in_box(lat, lon, box)))
+    # Most of the table: test its own columns in place (no copies), then keep these rows.
+    table = rows.table
+    away = drawable(table["uncertainty_km"].to_numpy(float)) & \
+        ~in_box(table["lat"].to_numpy(float), table["lon"].to_numpy(float), box)
+    return int(np.count_nonzero(away & rows.mask))
