@@ -141,3 +141,13 @@ def test_the_count_outside_the_view_is_the_same_however_many_rows_are_in(share):
     assert outside(box, Rows(table, mask)) == want
     assert outside(box, Rows(table)) == int(np.count_nonzero(points & ~inside))
     assert outside(None, Rows(table, mask)) == 0
+
+
+def test_rows_narrowed_by_a_flag_per_table_row_keep_only_their_own_rows(table):
+    rows = Rows(table, np.array([0, 1, 1, 0, 1, 0, 0, 1], bool))
+    big = rows.table_values("n") >= 30  # a test over the whole table, in place
+    assert np.shares_memory(rows.table_values("n"), table["n"].to_numpy())
+    assert rows.also(big).positions().tolist() == [4, 7]  # not 3, 5 or 6: not among these rows
+    everything = Rows(table)
+    assert everything.also(np.ones(8, bool)) is everything
+    assert everything.also(big).positions().tolist() == [3, 4, 5, 6, 7]

@@ -91,10 +91,15 @@ def timeline(facets: Facets, mask: np.ndarray, events: pd.DataFrame) -> pd.DataF
     ``events`` is only used for the shape of an empty result.
     """
     width = len(facets.types)
-    keep = mask & (facets.period_code >= 0) & (facets.type_code >= 0)
+    keep = facets.period_code >= 0
+    keep &= facets.type_code >= 0
+    keep &= mask
     if not keep.any():
         return counts_over_time(events.iloc[:0], freq=facets.freq)
-    keys = facets.period_code[keep].astype(np.int64) * width + facets.type_code[keep]
+    # In place and in 32 bits: at ten million events each 64-bit temporary was 80 MB to map.
+    keys = facets.period_code[keep].astype(np.int32)
+    keys *= width
+    keys += facets.type_code[keep]
     counts = np.bincount(keys, minlength=len(facets.periods) * width)
     found = np.flatnonzero(counts)
     return pd.DataFrame({

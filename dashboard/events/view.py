@@ -80,8 +80,8 @@ class View:
     @functools.cached_property
     def country_level(self) -> str:
         """:func:`country_level_line` of these events, once per view."""
-        vague = ~drawable(self.rows.values("uncertainty_km", float))
-        return country_level_line(self.rows.where(vague).frame(PLACE_COLUMNS))  # those rows only
+        vague = ~drawable(self.rows.table_values("uncertainty_km", float))
+        return country_level_line(self.rows.also(vague).frame(PLACE_COLUMNS))  # those rows only
 
     @functools.cached_property
     def bounds(self) -> tuple[tuple[float, float], tuple[float, float]] | None:
@@ -179,11 +179,14 @@ def summary_line(events: pd.DataFrame, *, top: int = 3) -> str:
     deaths = _numbers(events["fatalities"])
     slug, _ = _codes(events["dispute"])
     claims = slug >= 0
-    plain = np.nansum(deaths[~claims])
-    disputed = pd.Series(deaths[claims]).groupby(slug[claims]).min().sum() if claims.any() else 0
+    if claims.any():
+        plain = deaths[~claims].sum()
+        disputed = deaths[claims].groupby(slug[claims]).min().sum()
+    else:  # the usual case, summed in place: a million-row view's copies cost more than the sum
+        plain, disputed = deaths.sum(), 0
     parts = []
     stated = int(plain + disputed)
-    if not np.isnan(deaths).all():
+    if deaths.notna().any():
         parts.append(f"fatalities stated: at least {stated:,}")
     code, names = _codes(events["event_type"])
     per_type = np.bincount(code[code >= 0], minlength=len(names))
@@ -197,11 +200,10 @@ def summary_line(events: pd.DataFrame, *, top: int = 3) -> str:
     return " · ".join(parts)
 
 
-def _numbers(column: pd.Series) -> np.ndarray:
-    """A count column as floats, NaN where not stated: read straight from a numeric column (a
-    million-row view), through ``to_numeric`` otherwise."""
-    held = column if column.dtype.kind in "iuf" else pd.to_numeric(column, errors="coerce")
-    return held.to_numpy(dtype=float, na_value=np.nan)
+def _numbers(column: pd.Series) -> pd.Series:
+    """A count column as numbers, missing where not stated: a numeric column as it is (a million-
+    row view; converting it cost a copy), others through ``to_numeric``."""
+    return column if column.dtype.kind in "iuf" else pd.to_numeric(column, errors="coerce")
 
 
 def _codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:

@@ -265,9 +265,9 @@ def event_layers(
     """
     wanted = set(opts.layers)
     rows = events if isinstance(events, Rows) else Rows(events)
-    points = drawable(rows.values("uncertainty_km", float)) if len(rows) else np.zeros(0, bool)
-    vague = rows.where(~points)
-    rows = rows.where(points)
+    points = drawable(rows.table_values("uncertainty_km", float))  # for every row of the table
+    vague = rows.also(~points)
+    rows = rows.also(points)
     lat, lon = rows.values("lat", float), rows.values("lon", float)
     if opts.bbox is not None and len(rows):
         inside = in_box(lat, lon, opts.bbox, margin=VIEW_MARGIN)

@@ -90,6 +90,20 @@ class Rows:
         mask[mask] = keep
         return Rows(self.table, mask)
 
+    def also(self, flags: np.ndarray) -> Rows:
+        """Those of these rows whose flag holds, with one flag per row of the *table*: a test run
+        on the table's own columns in place (no column of these rows copied to run it on)."""
+        flags = np.asarray(flags, dtype=bool)
+        if self.mask is None:
+            return self if flags.all() else Rows(self.table, flags)
+        return Rows(self.table, flags & self.mask)
+
+    def table_values(self, name: str, dtype: type | None = None) -> np.ndarray:
+        """The table's whole column as a numpy array (a view when it needs no conversion), for
+        :meth:`also`."""
+        held = self.table[name]
+        return held.to_numpy(dtype=dtype) if dtype is not None else held.to_numpy()
+
     def matching(self, name: str, value: object) -> Rows:
         """Those of these rows whose ``name`` column equals ``value`` (an id: compared in Arrow,
         with no Python string per row)."""
