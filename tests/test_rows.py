@@ -151,3 +151,28 @@ def test_rows_narrowed_by_a_flag_per_table_row_keep_only_their_own_rows(table):
     everything = Rows(table)
     assert everything.also(np.ones(8, bool)) is everything
     assert everything.also(big).positions().tolist() == [3, 4, 5, 6, 7]
+
+
+@pytest.mark.parametrize(("block", "zoom", "within"), [
+    (64, 9, None), (1000, 9, None), (64, 11, (35.5, -1.0, 36.0, 1.0)), (64, 16, None)])
+def test_grid_cells_of_rows_read_in_blocks_equal_those_of_the_rows_copied(monkeypatch, block, zoom, within):
+    """Blocks of the table (and a grid bounded by the view) give the cells the copied rows give;
+    a box too fine to number every cell goes the copied way."""
+    from dashboard.mapping.grid import aggregate, aggregate_rows
+
+    monkeypatch.setattr("dashboard.mapping.grid.BLOCK_ROWS", block)
+    rng = np.random.default_rng(5)
+    table = pd.DataFrame({"lat": rng.uniform(35, 36.5, 3000), "lon": rng.uniform(-2, 2, 3000)})
+    mask = rng.random(3000) < 0.6
+    if within is not None:
+        mask &= table["lat"].between(within[0], within[2]).to_numpy()
+        mask &= table["lon"].between(within[1], within[3]).to_numpy()
+    rows = Rows(table, mask)
+    got = aggregate_rows(rows, zoom=zoom, within=within)
+    want = aggregate(table["lat"].to_numpy()[mask], table["lon"].to_numpy()[mask], zoom=zoom)
+    np.testing.assert_array_equal(got["count"].to_numpy(), want["count"].to_numpy())
+    columns = ["lat", "lon", "weight"]
+    np.testing.assert_allclose(got[columns].to_numpy(), want[columns].to_numpy())
+    assert len(aggregate_rows(Rows(table, np.zeros(3000, bool)), zoom=zoom)) == 0
+    everything = aggregate_rows(Rows(table), zoom=zoom)
+    assert everything["count"].sum() == 3000
