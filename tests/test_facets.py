@@ -32,8 +32,9 @@ def big_store():
     return index_store("synthetic", frame)
 
 
-@pytest.mark.parametrize("seed", range(4))
-def test_counts_from_codes_equal_counts_of_the_rows(big_store, seed):
+@pytest.mark.parametrize(("seed", "block"), [(0, 1 << 19), (1, 1 << 19), (2, 512), (3, 7)])
+def test_counts_from_codes_equal_counts_of_the_rows(big_store, seed, block, monkeypatch):
+    monkeypatch.setattr("dashboard.model.rows.BLOCK_ROWS", block)  # counted block by block too
     rng = np.random.default_rng(seed)
     first = big_store.span[0]
     start = first + pd.Timedelta(days=int(rng.integers(0, 3000)))

@@ -160,7 +160,7 @@ def test_grid_cells_of_rows_read_in_blocks_equal_those_of_the_rows_copied(monkey
     a box too fine to number every cell goes the copied way."""
     from dashboard.mapping.grid import aggregate, aggregate_rows
 
-    monkeypatch.setattr("dashboard.mapping.grid.BLOCK_ROWS", block)
+    monkeypatch.setattr("dashboard.model.rows.BLOCK_ROWS", block)
     rng = np.random.default_rng(5)
     table = pd.DataFrame({"lat": rng.uniform(35, 36.5, 3000), "lon": rng.uniform(-2, 2, 3000)})
     mask = rng.random(3000) < 0.6
@@ -176,3 +176,15 @@ def test_grid_cells_of_rows_read_in_blocks_equal_those_of_the_rows_copied(monkey
     assert len(aggregate_rows(Rows(table, np.zeros(3000, bool)), zoom=zoom)) == 0
     everything = aggregate_rows(Rows(table), zoom=zoom)
     assert everything["count"].sum() == 3000
+
+
+@pytest.mark.parametrize("block", [1, 5, 1 << 19])
+def test_codes_are_tallied_block_by_block_as_one_count_would(monkeypatch, block):
+    from dashboard.model.rows import tally
+
+    monkeypatch.setattr("dashboard.model.rows.BLOCK_ROWS", block)
+    codes = np.array([0, 2, -1, 2, 1, 2, -1, 0, 3], np.int8)
+    where = np.array([1, 1, 1, 0, 1, 1, 1, 1, 0], bool)
+    assert tally(codes, 4).tolist() == [2, 1, 3, 1]
+    assert tally(codes, 4, where).tolist() == [2, 1, 2, 0]
+    assert tally(codes[:0], 3).tolist() == [0, 0, 0]

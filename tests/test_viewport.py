@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from dashboard.mapping.layers import LayerOptions, event_layers, events_layer, in_view
 
@@ -88,3 +89,27 @@ def test_the_glance_reads_category_codes_as_it_reads_texts():
     line = summary_line(held)
     assert line == summary_line(events)
     assert "at least 51" in line and "types: shelling 3, battle 2" in line and "airstrike" not in line
+
+
+@pytest.mark.parametrize("block", [2, 3, 1 << 19])
+def test_the_glance_of_a_views_rows_read_block_by_block_equals_that_of_the_rows_copied(monkeypatch, block):
+    """A view's glance reads the store's columns a block at a time through the mask: the same
+    line as the selected rows copied out, claims split across blocks counted once."""
+    import numpy as np
+    import pandas as pd
+
+    from dashboard.events.view import summary_line
+    from dashboard.model.rows import Rows
+
+    monkeypatch.setattr("dashboard.model.rows.BLOCK_ROWS", block)
+    events = pd.DataFrame({
+        "fatalities": pd.array([10, 42, 35, None, 5, 7, 1, 3, None], dtype="Int32"),
+        "dispute": ["", "toll", "x", "toll", "", "toll", "other", "", None],
+        "event_type": ["battle", "battle", "shelling", None, "", "shelling", "shelling", "battle", "battle"],
+        "actors": ["IRGC", "IRGC", "Syrian rebels", "Iran", "Russia", "", None, "IRGC", "Iran"],
+    }).astype({"dispute": "category", "event_type": "category", "actors": "category"})
+    some = np.array([1, 1, 0, 1, 1, 1, 1, 0, 1], bool)
+    for mask in (some, np.ones(9, bool), np.zeros(9, bool)):
+        copied = events[mask].reset_index(drop=True)
+        assert summary_line(Rows(events, mask)) == summary_line(copied)
+    assert "at least 23" in summary_line(Rows(events, some))  # 10 + 5, and min(42, 7) + 1 as claims

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.events.timeline import PERIODS, bin_size, counts_over_time
+from dashboard.model.rows import blocks, tally
 
 
 def _empty_codes() -> np.ndarray:
@@ -78,8 +79,7 @@ def build_facets(events: pd.DataFrame, regions: tuple[np.ndarray, np.ndarray]) -
 
 def region_counts(facets: Facets, mask: np.ndarray) -> dict[str, int]:
     """Selected events per governorate, most first (events outside every governorate left out)."""
-    codes = facets.region_code[mask]
-    counts = np.bincount(codes[codes >= 0], minlength=len(facets.regions))
+    counts = tally(facets.region_code, len(facets.regions), mask)
     order = np.argsort(-counts, kind="stable")
     return {str(facets.regions[i]): int(counts[i]) for i in order
             if counts[i] and facets.regions[i]}
@@ -91,16 +91,13 @@ def timeline(facets: Facets, mask: np.ndarray, events: pd.DataFrame) -> pd.DataF
     ``events`` is only used for the shape of an empty result.
     """
     width = len(facets.types)
-    keep = facets.period_code >= 0
-    keep &= facets.type_code >= 0
-    keep &= mask
-    if not keep.any():
+    counts = np.zeros(len(facets.periods) * width, np.int64)
+    for part in blocks(len(mask)):  # a few MB of keys at a time
+        keep = mask[part] & (facets.period_code[part] >= 0) & (facets.type_code[part] >= 0)
+        keys = facets.period_code[part][keep].astype(np.int64) * width + facets.type_code[part][keep]
+        counts += np.bincount(keys, minlength=len(counts))
+    if not counts.any():
         return counts_over_time(events.iloc[:0], freq=facets.freq)
-    # In place and in 32 bits: at ten million events each 64-bit temporary was 80 MB to map.
-    keys = facets.period_code[keep].astype(np.int32)
-    keys *= width
-    keys += facets.type_code[keep]
-    counts = np.bincount(keys, minlength=len(facets.periods) * width)
     found = np.flatnonzero(counts)
     return pd.DataFrame({
         "period": facets.periods.to_numpy()[found // width],

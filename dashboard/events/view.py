@@ -20,7 +20,7 @@ from dashboard.events.store import EventStore
 from dashboard.mapping.framing import fit_bounds
 from dashboard.mapping.popup import date_label
 from dashboard.model.place import drawable
-from dashboard.model.rows import Rows
+from dashboard.model.rows import Rows, blocks
 from dashboard.model.schema import ACTOR_SEPARATOR, shown_actors
 
 LIST_LIMIT = 2000
@@ -42,7 +42,6 @@ LIST_COLUMNS = {
 # The columns each summary of a view reads: only those are taken out of the store.
 LIST_READS = ("id", "start", "end", "date_precision", "summary", "place", "event_type", "actors",
               "fatalities", "claimed_by", "source", "dataset")  # by list_frame
-GLANCE_COLUMNS = ("fatalities", "dispute", "event_type")  # and "actors" for a few events
 PLACE_COLUMNS = ("lat", "lon", "uncertainty_km", "place")
 
 
@@ -74,8 +73,7 @@ class View:
     @functools.cached_property
     def glance(self) -> str:
         """:func:`summary_line` of these events, once per view."""
-        few = len(self.rows) <= SUMMARY_ACTOR_ROWS  # the actors' tally only then
-        return summary_line(self.rows.frame((*GLANCE_COLUMNS, "actors") if few else GLANCE_COLUMNS))
+        return summary_line(self.rows)
 
     @functools.cached_property
     def country_level(self) -> str:
@@ -170,30 +168,41 @@ def bbox_from_bounds(bounds: Mapping[str, Any] | None) -> BBox | None:
 SUMMARY_ACTOR_ROWS = 20_000  # above this many events, the actors' tally is left out (it splits text)
 
 
-def summary_line(events: pd.DataFrame, *, top: int = 3) -> str:
+def summary_line(events: pd.DataFrame | Rows, *, top: int = 3) -> str:
     """The view at a glance: fatalities as "at least N" from the stated figures, the main types
     and actors. Competing claims (rows sharing a ``dispute``) count once, at their lowest figure,
-    so that two estimates of one toll are never added up."""
-    if events.empty:
+    so that two estimates of one toll are never added up.
+
+    ``events`` may be a view's rows: their columns are then read from the store block by block,
+    never copied whole (at ten million events those copies were most of a move's memory)."""
+    rows = events if isinstance(events, Rows) else Rows(events)
+    if not len(rows):
         return ""
-    deaths = _numbers(events["fatalities"])
-    slug, _ = _codes(events["dispute"])
-    claims = slug >= 0
-    if claims.any():
-        plain = deaths[~claims].sum()
-        disputed = deaths[claims].groupby(slug[claims]).min().sum()
-    else:  # the usual case, summed in place: a million-row view's copies cost more than the sum
-        plain, disputed = deaths.sum(), 0
+    table, mask = rows.table, rows.mask
+    deaths = _numbers(table["fatalities"]).array
+    dispute, _, no_dispute = _codes(table["dispute"])
+    kind, kinds, no_kind = _codes(table["event_type"])
+    per_type = np.zeros(len(kinds), np.int64)
+    plain, stated = 0.0, False
+    claimed: list[pd.DataFrame] = []
+    for part in blocks(len(table)):
+        keep = slice(None) if mask is None else mask[part]
+        numbers = deaths[part][keep].to_numpy(dtype=float, na_value=np.nan)
+        slug, code = _unblank(dispute[part][keep], no_dispute), _unblank(kind[part][keep], no_kind)
+        per_type += np.bincount(code[code >= 0], minlength=len(kinds))
+        stated = stated or not np.isnan(numbers).all()
+        claims = slug >= 0
+        plain += float(np.nansum(numbers[~claims]))
+        if claims.any():  # few rows: kept to count each claim once
+            claimed.append(pd.DataFrame({"slug": slug[claims], "deaths": numbers[claims]}))
+    disputed = pd.concat(claimed).groupby("slug")["deaths"].min().sum() if claimed else 0
     parts = []
-    stated = int(plain + disputed)
-    if deaths.notna().any():
-        parts.append(f"fatalities stated: at least {stated:,}")
-    code, names = _codes(events["event_type"])
-    per_type = np.bincount(code[code >= 0], minlength=len(names))
+    if stated:
+        parts.append(f"fatalities stated: at least {int(plain + disputed):,}")
     order = np.argsort(-per_type, kind="stable")[:top]  # seen types only, most first
-    parts.append("types: " + ", ".join(f"{names[i]} {per_type[i]:,}" for i in order if per_type[i]))
-    if len(events) <= SUMMARY_ACTOR_ROWS and "actors" in events:
-        actors = events["actors"].astype("string").str.split(ACTOR_SEPARATOR).explode().str.strip()
+    parts.append("types: " + ", ".join(f"{kinds[i]} {per_type[i]:,}" for i in order if per_type[i]))
+    if len(rows) <= SUMMARY_ACTOR_ROWS and "actors" in table:
+        actors = rows.column("actors").astype("string").str.split(ACTOR_SEPARATOR).explode().str.strip()
         counts = actors[actors.fillna("") != ""].value_counts().head(top)
         if len(counts):
             parts.append("actors: " + ", ".join(f"{name} {count:,}" for name, count in counts.items()))
@@ -206,15 +215,20 @@ def _numbers(column: pd.Series) -> pd.Series:
     return column if column.dtype.kind in "iuf" else pd.to_numeric(column, errors="coerce")
 
 
-def _codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """(code of each row, -1 where blank; the distinct texts in text order) of a text column: the
-    store's categories are read as they are, with no string made per row (a million-row view)."""
+def _codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray, int]:
+    """(code of each row, -1 where missing; the distinct texts in text order; the code of the
+    blank text, -1 if none) of a text column: the store's categories are read as they are, with no
+    string made per row and no copy of the codes (a ten-million-row store)."""
     if not isinstance(column.dtype, pd.CategoricalDtype):
         column = column.astype("string").astype("category")
     names = column.cat.categories.astype("str").to_numpy(object)
-    blank = np.append(names == "", True)  # the last: a missing value's code, -1
-    codes = column.cat.codes.to_numpy()
-    return np.where(blank[codes], -1, codes), names
+    blank = np.flatnonzero(names == "")
+    return column.cat.codes.to_numpy(), names, int(blank[0]) if len(blank) else -1
+
+
+def _unblank(codes: np.ndarray, blank: int) -> np.ndarray:
+    """``codes`` with the blank text's code made -1, like a missing value's."""
+    return codes if blank < 0 else np.where(codes == blank, -1, codes)
 
 
 def country_level_line(events: pd.DataFrame, *, top: int = 4) -> str:

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.model.box import BBox
-from dashboard.model.rows import Rows
+from dashboard.model.rows import Rows, blocks
 
 CELL_PX = 36
 
@@ -43,10 +43,6 @@ def aggregate(
     return grid.count([(lat, lon, weights)])
 
 
-# Rows a block: a block's coordinates and keys are a few MB, which the allocator hands out again
-# block after block, where whole columns of ten million were fresh memory the kernel had to clear
-# at every move (half the app's CPU).
-BLOCK_ROWS = 1 << 19
 # Above this many cells in the grid's box, each block's sums (three arrays of every cell) would cost
 # more than one pass over the rows copied whole.
 BLOCK_CELLS = 1 << 18
@@ -72,16 +68,15 @@ def aggregate_rows(rows: Rows, *, zoom: float, cell_px: int = CELL_PX,
         return aggregate(rows.values("lat", float), rows.values("lon", float), zoom=zoom, cell_px=cell_px)
     mask = rows.mask
 
-    def blocks() -> Iterator[tuple[np.ndarray, np.ndarray, None]]:
-        for first in range(0, len(lat_all), BLOCK_ROWS):
-            part = slice(first, first + BLOCK_ROWS)
+    def coordinates() -> Iterator[tuple[np.ndarray, np.ndarray, None]]:
+        for part in blocks(len(lat_all)):  # a few MB of copies at a time, not whole columns
             if mask is None:
                 yield lat_all[part], lon_all[part], None
             else:
                 keep = mask[part]
                 yield lat_all[part][keep], lon_all[part][keep], None
 
-    return grid.count(blocks())
+    return grid.count(coordinates())
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ frame taken from the store has them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +19,26 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 HEAD_BLOCK = 1 << 16
+# Rows a block, for the passes over every row of a store that a view's counts make: a block's
+# copies and casts are a few MB, which the allocator hands out again block after block, where whole
+# columns of ten million rows were fresh memory the kernel had to clear at every move.
+BLOCK_ROWS = 1 << 19
+
+
+def blocks(length: int) -> Iterator[slice]:
+    """Consecutive slices of BLOCK_ROWS rows covering ``length`` rows."""
+    for first in range(0, length, BLOCK_ROWS):
+        yield slice(first, min(first + BLOCK_ROWS, length))
+
+
+def tally(codes: np.ndarray, size: int, where: np.ndarray | None = None) -> np.ndarray:
+    """How many rows (of those ``where`` holds) have each code 0..size-1 (negative codes left out):
+    ``np.bincount`` block by block, since it casts whatever it counts to 64 bits first."""
+    counts = np.zeros(size, np.int64)
+    for part in blocks(len(codes)):
+        found = codes[part] if where is None else codes[part][where[part]]
+        counts += np.bincount(found[found >= 0], minlength=size)[:size]
+    return counts
 
 
 @dataclass(frozen=True, eq=False)
