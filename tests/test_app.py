@@ -418,6 +418,8 @@ def test_a_file_the_operator_names_has_no_upload_cap(app, monkeypatch):
     monkeypatch.setenv("ATLAS_EVENTS", str(FIXTURES / "acled_syria_sample.csv"))
     app.run()
     assert not app.exception and shown(app) == (30, 30)
+    notes = plain_messages(app, "note")  # the sidebar names the file, not the bundled events
+    assert "acled_syria_sample.csv · 30 events" in notes and not any("bundled" in n for n in notes)
     assert caps and caps[0] > MAX_UPLOAD_BYTES * 1000
     caps.clear()
     assert cli.main(["validate", str(FIXTURES / "ucdp_ged_sample.csv")]) in (0, 1)

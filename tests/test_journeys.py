@@ -664,3 +664,32 @@ def test_the_wide_list_shows_every_column_under_the_map_and_the_map_stays(page, 
     wait_for_map(page)
     wait_idle(page)
     assert page.locator('.st-key-atlas-list [data-testid="stDataFrame"]').first.bounding_box()["width"] > 1000
+
+
+def test_a_server_started_on_a_named_file_calls_it_by_its_name_beside_an_upload():
+    """ATLAS_EVENTS names the data every session starts from: the sidebar calls it by its file's
+    name (it called it the bundled events), alone and beside an upload."""
+    from playwright.sync_api import sync_playwright
+
+    from dashboard.bench.apprun import running_app
+
+    fixtures = Path(__file__).resolve().parent / "fixtures"
+    with running_app(env={"ATLAS_EVENTS": str(fixtures / "acled_syria_sample.csv")}) as app, \
+            sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_context(viewport={"width": 1500, "height": 1100}).new_page()
+        page.goto(app.url)
+        wait_for_map(page)
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        wait_until(lambda: sidebar.get_by_text("acled_syria_sample.csv · 30 events").count() == 1,
+                   page=page, message="the named file listed by its name")
+        assert sidebar.get_by_text("Curated events (bundled)").count() == 0
+        assert shown_counts(page) == (30, 30)
+        no_exception(page)
+        open_files(page, fixtures / "ucdp_ged_sample.csv", alone=False)
+        wait_idle(page)
+        no_exception(page)
+        shown, total = shown_counts(page)
+        assert shown == total > 30  # both files' events
+        assert page.locator('[data-testid="stSidebar"]').get_by_text("Curated events").count() == 0
+        browser.close()

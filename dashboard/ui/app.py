@@ -15,6 +15,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import folium
@@ -146,13 +147,14 @@ def published(setting: str, version: str) -> EventStore:
 
 
 def base_data() -> tuple[str, EventStore]:
-    """The data every session starts from, with its label: the events published where
-    ATLAS_ENGINE's URL points (unless ATLAS_EVENTS names a file), else the bundled events."""
+    """The data every session starts from, with its label: the file ATLAS_EVENTS names, else the
+    events published where ATLAS_ENGINE's URL points, else the bundled events."""
     choice = engine_choice()
     if isinstance(choice, EngineUrl) and not default_setting():
         setting = os.environ.get(ENGINE_VARIABLE, "").strip()
         return f"Published events ({choice.table})", published(setting, published_now(setting))
-    return BUNDLED_LABEL, bundled()
+    named = default_setting()  # ATLAS_EVENTS: the file is named as an upload is
+    return (Path(named).name if named else BUNDLED_LABEL), bundled()
 
 
 @st.cache_resource(show_spinner=False)
