@@ -541,3 +541,35 @@ def test_the_slider_shows_the_dates_that_filter_after_a_dataset_is_switched(app)
         lo, hi = app.slider(key="dates").value
         assert (pd.Timestamp(lo), pd.Timestamp(hi)) == (state.start, state.end)
     assert (state.start, state.end) == (pd.Timestamp("2016-02-10"), pd.Timestamp("2016-02-20"))
+
+
+def _blocks_to_the_map(at: AppTest) -> list[str]:
+    """The page's top-level blocks up to the one holding the map: kind and key of each."""
+    found = []
+    for child in at.main.children.values():
+        found.append(f"{type(child).__name__}:{str(getattr(child.proto, 'id', '')).rsplit('-', 1)[-1]}")
+        if any(getattr(e, "type", "") == "component_instance" for e in _walk(child)):  # the map
+            return found
+    raise AssertionError("no map on the page")
+
+
+def _walk(node):
+    yield node
+    for child in getattr(node, "children", {}).values():
+        yield from _walk(child)
+
+
+def test_the_maps_block_keeps_its_place_whatever_is_said_above_it(app):
+    """Loading bars, spinners, notices, problems and the comparison section come and go above the
+    map: all drawn in one container, the blocks before the map's are the same in every state (an
+    upload's progress bar drawn above the map moved its block while the script ran, which reloaded
+    the map's frame and cut its messages to the app: pans were lost)."""
+    plain_page = _blocks_to_the_map(AppTest.from_file(APP, default_timeout=60).run())
+    app.query_params.update({"from": "last-tuesday"})  # a notice
+    app.run()
+    assert any("last-tuesday" in m for m in messages(app, "warning"))
+    assert _blocks_to_the_map(app) == plain_page
+    data = (FIXTURES / "out_of_range.csv").read_bytes()  # a second dataset, with problems
+    app.file_uploader(key="upload").set_value([("out_of_range.csv", data, "text/csv")]).run()
+    assert not app.exception and app.get("download_button")
+    assert _blocks_to_the_map(app) == plain_page

@@ -667,8 +667,10 @@ def play_timer(store: EventStore, state: Interaction) -> None:
 
 # -- the page -------------------------------------------------------------------------------------
 
-def main() -> None:
-    st.html(PAGE_CSS)
+def top_of_page() -> tuple[EventStore, Links, Interaction] | None:
+    """The data and what is said about it above the controls: loading bars, spinners, problems,
+    notices and the comparison section come and go, so they are all drawn in one container (see
+    main). None when there is nothing to show a map of."""
     missing = missing_assets()
     if missing:  # the build copies them (setup.py); a checkout installed before that lacks them
         plain(f"The map's Leaflet files are missing ({', '.join(missing)}): reinstall the package "
@@ -678,21 +680,35 @@ def main() -> None:
         engine_name()
     except ValueError as wrong:  # a mistyped ATLAS_ENGINE: say so, never a traceback
         plain(str(wrong), tone="error")
-        return
+        return None
     store = choose_data()
     if store is None:
-        return
+        return None
     links = store_links(store)
     problems_panel(store)
     if store.span is None:
         plain(f"No usable events in {store.name}. See the problems above.", tone="error")
-        return
+        return None
     enter(store)
     state = current()
     for notice in state.notices:  # until the user's next action
         plain(notice, tone="warning")
     sidebar_filters(store, state)
     compare_section(store, state)
+    return store, links, state
+
+
+def main() -> None:
+    st.html(PAGE_CSS)
+    # Everything above the date controls whose presence varies is drawn in this one container, so
+    # that the page's blocks keep their places: an upload's progress bar drawn above the map moved
+    # the map's block on the page while the script ran, its frame reloaded, and Streamlit no longer
+    # took the map's messages (a pan reached nobody) until the page was reloaded.
+    with st.container(key="atlas-top"):
+        top = top_of_page()
+    if top is None:
+        return
+    store, links, state = top
     date_controls(store, state)
     try:
         view = session_view(store, state.map_spec().query)
