@@ -73,3 +73,37 @@ def test_an_export_shows_the_users_box_edge_to_edge_and_fits_events_with_a_margi
     fitted = framing(_events([(36.2, 37.15, 1.0), (35.0, 36.0, 1.0)]), None)
     assert fitted.bounds == ((35.0, 36.0), (36.2, 37.15)) and fitted.padding_px == EVENTS_PADDING_PX
     assert fitted.zoom(width_px=1600, height_px=820) <= FIT_MAX_ZOOM
+
+
+def test_many_events_are_fitted_from_a_sample_to_the_box_of_them_all(monkeypatch):
+    """Above FIT_SAMPLE events the trim's median and spread come from an evenly spaced sample:
+    the box is the one every event gives, within a few hundredths of a degree."""
+    import numpy as np
+
+    from dashboard.mapping import framing
+
+    rng = np.random.default_rng(2)
+    size = 600_000
+    lat = np.concatenate([rng.normal(35.5, 1.2, size), [48.1, 51.5, 40.4]])  # Munich, London, Madrid
+    lon = np.concatenate([rng.normal(38.0, 1.5, size), [11.6, -0.1, -3.7]])
+    events = pd.DataFrame({"lat": lat, "lon": lon, "uncertainty_km": np.zeros(len(lat))})
+    sampled = framing.fit_bounds(events)
+    monkeypatch.setattr(framing, "FIT_SAMPLE", 10 * size)  # every event read
+    exact = framing.fit_bounds(events)
+    assert sampled is not None and exact is not None
+    assert np.allclose(np.array(sampled), np.array(exact), atol=0.05)
+    assert sampled[1][0] < 45 and sampled[0][1] > 20  # the far cities left out either way
+
+
+def test_the_box_of_a_whole_store_is_worked_out_once(monkeypatch, small_store):
+    from dashboard.events import view as view_module
+    from dashboard.events.query import Query
+
+    calls = []
+    real = view_module.fit_bounds
+    monkeypatch.setattr(view_module, "fit_bounds", lambda *a, **k: calls.append(1) or real(*a, **k))
+    monkeypatch.setattr(view_module, "WHOLE_BOUNDS_FROM", 2)
+    first = view_module.build_view(small_store, Query()).bounds
+    assert view_module.build_view(small_store, Query()).bounds == first and len(calls) == 1
+    narrower = view_module.build_view(small_store, Query(event_types=("battle",)))
+    assert narrower.bounds is not None and len(calls) == 2  # a part of the store: its own box

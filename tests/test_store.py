@@ -60,3 +60,20 @@ def test_whole_numbers_are_held_in_32_bits_only_when_every_value_fits():
     assert narrow.events["fatalities"].tolist()[0] == 3 and pd.isna(narrow.events["fatalities"][1])
     wide = index_store("t", pd.DataFrame(rows).astype({"fatalities": "Int64"}), actors=book)
     assert str(wide.events["fatalities"].dtype) == "Int64" and wide.events["fatalities"][2] == 2**31
+
+
+def test_ids_read_in_many_pieces_are_held_in_one():
+    """A Parquet copy gives the ids in many chunks, and every take joined them first: the store
+    holds them in one piece, with the same values and type."""
+    import pyarrow as pa
+
+    rows = [event(f"e{i}", "2016-01-01") for i in range(6)]
+    frame = pd.DataFrame(rows)
+    pieces = pa.chunked_array([pa.array([f"e{i}" for i in range(j, j + 2)], pa.large_string())
+                               for j in range(0, 6, 2)])
+    frame["id"] = pd.Series(pd.arrays.ArrowStringArray(pieces))
+    held = frame["id"].dtype
+    store = index_store("t", frame, actors=make_actor_book())
+    data = pa.array(store.events["id"].array)
+    assert not isinstance(data, pa.ChunkedArray) or data.num_chunks == 1
+    assert store.events["id"].tolist() == [f"e{i}" for i in range(6)] and store.events["id"].dtype == held

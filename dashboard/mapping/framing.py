@@ -33,6 +33,7 @@ MAP_WIDTH_PX = 820  # its width at 1440x900 (the sidebar 240 px, the list beside
 FIT_TRIM_FROM = 20  # fewer events than this are all framed, however far apart
 FIT_SPREAD = 3.0
 FIT_FLOOR_KM = 300.0
+FIT_SAMPLE = 200_000  # events the trim's median and spread are read from (all, when fewer)
 KM_PER_DEGREE = 111.2
 FIT_MAX_ZOOM = 9
 FOLLOW_ZOOM = 9
@@ -58,13 +59,23 @@ def fit_bounds(events: pd.DataFrame, *, trim: bool = True) -> Bounds | None:
     each side trims), and Syria became a thumbnail beside Europe."""
     if events.empty:
         return None
-    precise = events[drawable(events["uncertainty_km"])]
-    chosen = precise if len(precise) else events
-    lat, lon = chosen["lat"].to_numpy(float), chosen["lon"].to_numpy(float)
-    if trim and len(chosen) >= FIT_TRIM_FROM:
-        mid_lat, mid_lon = float(np.nanmedian(lat)), float(np.nanmedian(lon))
-        km = np.hypot(lat - mid_lat, (lon - mid_lon) * math.cos(math.radians(mid_lat))) * KM_PER_DEGREE
-        keep = km <= max(FIT_SPREAD * float(np.nanpercentile(km, 75)), FIT_FLOOR_KM)
+    radius = events["uncertainty_km"]
+    precise = drawable(radius.to_numpy(float) if radius.dtype.kind in "iuf" else radius)
+    lat, lon = events["lat"].to_numpy(float), events["lon"].to_numpy(float)
+    if precise.any() and not precise.all():
+        lat, lon = lat[precise], lon[precise]
+    if trim and len(lat) >= FIT_TRIM_FROM:
+        # The median point and the spread read from an evenly spaced sample when there are many
+        # events: sorting ten million coordinates twice cost a second of a first map.
+        step = max(1, len(lat) // FIT_SAMPLE)
+        mid_lat, mid_lon = float(np.nanmedian(lat[::step])), float(np.nanmedian(lon[::step]))
+        scale = math.cos(math.radians(mid_lat))
+
+        def km(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+            return np.hypot(lat - mid_lat, (lon - mid_lon) * scale) * KM_PER_DEGREE
+
+        limit = max(FIT_SPREAD * float(np.nanpercentile(km(lat[::step], lon[::step]), 75)), FIT_FLOOR_KM)
+        keep = km(lat, lon) <= limit
         lat, lon = lat[keep], lon[keep]
     return ((float(np.nanmin(lat)), float(np.nanmin(lon))),
             (float(np.nanmax(lat)), float(np.nanmax(lon))))
