@@ -241,3 +241,22 @@ def test_clashing_ids_are_found_whatever_the_strings_are_held_in(dtype):
         store.events["id"] = store.events["id"].astype(kind)
     both = combine([first, second], labels=["a", "b"])
     assert sorted(both.events["id"].astype(str)) == ["b:e2", "e1", "e2", "e3"]
+
+
+def test_the_north_south_shortcut_drops_no_pair_the_distance_keeps(monkeypatch):
+    """Pairs of points farther apart north to south than they may be are dropped before their
+    great-circle distance is worked out: the same links as measuring every pair."""
+    import dashboard.events.links as links_module
+
+    rng = np.random.default_rng(11)
+
+    def scattered(prefix: str, count: int) -> list[dict]:
+        return [event(f"{prefix}{i}", f"2016-02-{1 + i % 5:02d}", float(36.0 + rng.normal(0, 0.15)),
+                      float(37.0 + rng.normal(0, 0.15)), "IRGC" if i % 3 else "Hezbollah",
+                      km=float(rng.choice([0.0, 2.0, 10.0]))) for i in range(count)]
+
+    store = store_of(a=scattered("a", 150), b=scattered("b", 150))
+    rules = LinkRules(distance_km=8)
+    shortcut = pairs(store, find_links(store, rules))
+    monkeypatch.setattr(links_module, "KM_PER_LATITUDE_DEGREE", 0.0)  # every pair measured
+    assert shortcut == pairs(store, find_links(store, rules)) and len(shortcut) > 20

@@ -217,8 +217,13 @@ def _candidates(ev: _Events, rules: LinkRules, actors: _Actors) -> tuple[np.ndar
                     keep = (ev.start[b] <= ev.end[a] + tol) & (ev.end[b] >= ev.start[a] - tol)
                     a, b = a[keep], b[keep]
                     if by_distance:
-                        near = _km(ev.lat[a], ev.lon[a], ev.lat[b], ev.lon[b]) <= \
-                            ev.radius[a] + ev.radius[b] + rules.distance_km
+                        limit = ev.radius[a] + ev.radius[b] + rules.distance_km
+                        # Their north-south distance alone is never more than the great circle's:
+                        # pairs too far apart by it are dropped before the trigonometry.
+                        lat_a, lat_b = ev.lat[a], ev.lat[b]
+                        close = np.abs(lat_a - lat_b) * KM_PER_LATITUDE_DEGREE <= limit + 1e-6
+                        a, b, limit = a[close], b[close], limit[close]
+                        near = _km(lat_a[close], ev.lon[a], lat_b[close], ev.lon[b]) <= limit
                         a, b = a[near], b[near]
                     shared, side = actors.overlap(a, b)
                     acting = (shared >= 0) | (side >= 0)
@@ -258,12 +263,16 @@ def _candidates(ev: _Events, rules: LinkRules, actors: _Actors) -> tuple[np.ndar
     return pairs // size, pairs % size
 
 
+EARTH_KM = 6371.0088
+KM_PER_LATITUDE_DEGREE = EARTH_KM * np.pi / 180  # along a meridian, on the sphere _km measures on
+
+
 def _km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
     """Great-circle distance in km (haversine)."""
     p1, p2 = np.radians(lat1), np.radians(lat2)
     dp, dl = p2 - p1, np.radians(lon2 - lon1)
     h = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return 6371.0088 * 2 * np.arcsin(np.sqrt(np.clip(h, 0, 1)))
+    return EARTH_KM * 2 * np.arcsin(np.sqrt(np.clip(h, 0, 1)))
 
 
 class _Actors:
