@@ -260,3 +260,12 @@ def test_the_north_south_shortcut_drops_no_pair_the_distance_keeps(monkeypatch):
     shortcut = pairs(store, find_links(store, rules))
     monkeypatch.setattr(links_module, "KM_PER_LATITUDE_DEGREE", 0.0)  # every pair measured
     assert shortcut == pairs(store, find_links(store, rules)) and len(shortcut) > 20
+
+
+def test_the_shared_actor_named_is_the_first_of_the_list_that_both_name():
+    """Two records naming the same two actors: the link names the first as the lists write it."""
+    a = [event("a1", "2016-02-03", *ALEPPO, "Syrian rebels;Hezbollah")]
+    b = [event("b1", "2016-02-03", *ALEPPO, "Syrian rebels;Hezbollah")]
+    store = store_of(a=a, b=b)
+    links = find_links(store)
+    assert "shared actor: Syrian rebels" in " ".join(links.frame["why"].astype(str))

@@ -48,6 +48,19 @@ def test_a_range_takes_whole_days_in_any_unit_the_dates_are_held_in(small_store,
     assert "a" in ids(store, Query(end=day))
 
 
+@pytest.mark.parametrize(("start", "end", "expected"), [
+    ("1600-01-01", "2300-01-01", ["a", "b", "c", "d", "e"]), ("2016-03-01", "9999-12-31", ["c", "d", "e"]),
+    ("1600-01-01", None, ["a", "b", "c", "d", "e"]), (None, "1200-01-01", []), ("2400-01-01", None, [])])
+def test_a_range_reaching_past_what_nanoseconds_hold_is_still_a_range(small_store, start, end, expected):
+    """The store's dates are nanoseconds, which end in 2262 and begin in 1677: a range's day
+    beyond them is before or after every event (cast to nanoseconds it wrapped round and the
+    range matched nothing)."""
+    events = small_store.events.astype({"start": "datetime64[ns]", "end": "datetime64[ns]"})
+    store = index_store("t", events, actors=small_store.actors)  # as a Parquet copy holds them
+    query = Query(start=pd.Timestamp(start) if start else None, end=pd.Timestamp(end) if end else None)
+    assert ids(store, query) == expected
+
+
 @pytest.mark.parametrize(
     ("actors", "subunits", "expected"),
     [

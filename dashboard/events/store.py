@@ -175,6 +175,8 @@ def _narrow_numbers(events: pd.DataFrame) -> None:
     limit = np.iinfo(np.int32)
     for column, narrow_type in NARROW_NUMBERS.items():
         held = events[column]
+        if isinstance(narrow_type, np.dtype) and not isinstance(held.dtype, np.dtype):
+            continue  # a nullable column stays nullable (a plain int32 holds no missing value)
         if held.dtype.kind in "iu" and len(held):
             low, high = held.min(), held.max()
             if pd.isna(low) or (limit.min <= low and high <= limit.max):
@@ -241,13 +243,16 @@ def _governorates(events: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 def actor_combos(actors: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(sorted actor names, combo_first, combo_actor) for the store's "actors" column, a category
-    of ";"-joined lists: each distinct list is split once (a million rows hold a few hundred), and
-    the rows keep their category code as their list."""
-    combos = actors.cat.categories.astype("str")
-    split = [split_actors(str(c)) for c in combos]
+    of ";"-joined lists: each distinct list an event has is split once (a million rows hold a few
+    hundred), its actors kept in the list's order (the first shared one names a link), and the
+    rows keep their category code as their list. A category no event has names nobody."""
+    codes = actors.cat.codes.to_numpy()
+    used = np.bincount(codes[codes >= 0], minlength=len(actors.cat.categories)) > 0
+    split = [split_actors(str(text)) if seen else []
+             for text, seen in zip(actors.cat.categories.astype("str"), used, strict=True)]
     names = np.asarray(sorted({n for parts in split for n in parts}), dtype=object)
     code = {n: i for i, n in enumerate(names)}
-    members = [sorted({code[n] for n in parts}) for parts in split]
+    members = [list(dict.fromkeys(code[n] for n in parts)) for parts in split]  # each actor once
     first = np.concatenate(([0], np.cumsum([len(m) for m in members]))).astype(np.int64)
     flat = np.array([c for m in members for c in m], dtype=np.int32)
     return names, first, flat

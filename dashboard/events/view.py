@@ -102,8 +102,9 @@ def _whole_bounds(table: pd.DataFrame) -> Bounds | None:
     if held is not None and held[0]() is table:
         return held[1]
     bounds = fit_bounds(table[list(PLACE_COLUMNS)])
-    for key in [k for k, (ref, _) in _whole.items() if ref() is None]:  # stores freed since
-        del _whole[key]
+    for key, (ref, _) in list(_whole.items()):  # a copy: other sessions' threads add to it
+        if ref() is None:  # a store freed since
+            _whole.pop(key, None)
     _whole[id(table)] = (weakref.ref(table), bounds)
     return bounds
 

@@ -67,7 +67,7 @@ def fit_bounds(events: pd.DataFrame, *, trim: bool = True) -> Bounds | None:
     if trim and len(lat) >= FIT_TRIM_FROM:
         # The median point and the spread read from an evenly spaced sample when there are many
         # events: sorting ten million coordinates twice cost a second of a first map.
-        step = max(1, len(lat) // FIT_SAMPLE)
+        step = -(-len(lat) // FIT_SAMPLE)  # every event up to FIT_SAMPLE, then a sample of about it
         mid_lat, mid_lon = float(np.nanmedian(lat[::step])), float(np.nanmedian(lon[::step]))
         scale = math.cos(math.radians(mid_lat))
 
