@@ -17,6 +17,7 @@ from dashboard.books.actors import selection_label
 from dashboard.books.gazetteer import DEFAULT_GAZETTEER, Gazetteer
 from dashboard.events.store import EventStore
 from dashboard.model.box import BBox, in_box
+from dashboard.model.dates import on_or_after
 
 # The "Recorded in" filter: events with a possible match in another open dataset, or with none.
 RECORDED: dict[str, str] = {"corroborated": "recorded in 2+ datasets",
@@ -84,25 +85,6 @@ def actor_names(store: EventStore, query: Query) -> set[str]:
     return set(query.actors)
 
 
-def _from_day(stamps: np.ndarray, day: np.datetime64, *, missing: bool = False) -> np.ndarray:
-    """Which ``stamps`` fall on ``day`` or later, compared as integers in the stamps' own unit (no
-    copy of them); a day beyond what that unit can hold (nanoseconds end in 2262) is before or
-    after every stamp, not wrapped around. Missing stamps give ``missing``."""
-    unit, count = np.datetime_data(stamps.dtype)
-    per_day = int(np.timedelta64(1, "D").astype(f"timedelta64[{count}{unit}]").astype(np.int64))
-    ticks = int(day.astype(np.int64)) * per_day
-    raw = stamps.view(np.int64)
-    absent = np.iinfo(np.int64).min  # NaT
-    if ticks <= absent:
-        found = np.ones(len(raw), bool)
-    elif ticks > np.iinfo(np.int64).max:
-        found = np.zeros(len(raw), bool)
-    else:
-        found = raw >= ticks
-    found[raw == absent] = missing
-    return found
-
-
 def select(store: EventStore, query: Query) -> np.ndarray:
     """A boolean mask over ``store.events`` of the events the query matches.
 
@@ -113,9 +95,9 @@ def select(store: EventStore, query: Query) -> np.ndarray:
     # The frame's own dates (no copy) against the range's first instant and the instant after its
     # last day: the same as comparing days.
     if query.start is not None:
-        mask &= _from_day(store.events["end"].to_numpy(), np.datetime64(query.start.date(), "D"))
+        mask &= on_or_after(store.events["end"].to_numpy(), np.datetime64(query.start.date(), "D"))
     if query.end is not None:
-        mask &= ~_from_day(store.events["start"].to_numpy(), np.datetime64(query.end.date(), "D") + 1,
+        mask &= ~on_or_after(store.events["start"].to_numpy(), np.datetime64(query.end.date(), "D") + 1,
                            missing=True)
     events = store.events
     if query.bbox is not None:

@@ -242,3 +242,22 @@ def to_days(dates: pd.Series) -> np.ndarray:
 def from_days(days: int) -> pd.Timestamp:
     """Inverse of :func:`to_days` for one value."""
     return pd.Timestamp(np.datetime64(int(days), "D"))
+
+
+def on_or_after(stamps: np.ndarray, day: np.datetime64, *, missing: bool = False) -> np.ndarray:
+    """Which ``stamps`` fall on ``day`` or later, compared as integers in the stamps' own unit (no
+    copy of them); a day beyond what that unit can hold (nanoseconds end in 2262) is before or
+    after every stamp, not wrapped around. Missing stamps give ``missing``."""
+    unit, count = np.datetime_data(stamps.dtype)
+    per_day = int(np.timedelta64(1, "D").astype(f"timedelta64[{count}{unit}]").astype(np.int64))
+    ticks = int(day.astype(np.int64)) * per_day
+    raw = stamps.view(np.int64)
+    absent = np.iinfo(np.int64).min  # NaT
+    if ticks <= absent:
+        found = np.ones(len(raw), bool)
+    elif ticks > np.iinfo(np.int64).max:
+        found = np.zeros(len(raw), bool)
+    else:
+        found = raw >= ticks
+    found[raw == absent] = missing
+    return found

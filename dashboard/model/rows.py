@@ -67,7 +67,7 @@ class Rows:
     def values(self, name: str, dtype: type | None = None) -> np.ndarray:
         """One column of these rows as a numpy array: indexing the array itself, not the Series
         (whose index made it ten times slower at ten million rows)."""
-        held = self.table[name].to_numpy(dtype=dtype) if dtype is not None else self.table[name].to_numpy()
+        held = self.table_values(name, dtype)
         return held if self.mask is None else held[self.mask]
 
     def frame(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
