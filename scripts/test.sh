@@ -6,9 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 floors=0
 [ "${CI:-}" = true ] && floors=1
-# Two test processes (pytest-xdist), a test file to each at a time: the browser tests mostly wait on
-# a server and chromium, so two halve the wall time on two cores. -n 0 (or any -n) overrides it.
-workers=(-n 2 --dist loadfile)
+# Two test processes (pytest-xdist): the browser tests one after another in one of them, the other
+# tests a file at a time in either (tests/conftest.py groups them). -n 0 (or any -n) overrides it.
+workers=(-n 2 --dist loadgroup)
 args=()
 for arg in "$@"; do
   if [ "$arg" = --floors ]; then floors=1; else args+=("$arg"); fi

@@ -171,3 +171,13 @@ def editable(frame):
     for column in SHARED_TEXT:
         frame[column] = frame[column].astype("str")
     return frame
+
+
+def pytest_collection_modifyitems(items):
+    """For two test processes (scripts/test.sh: ``--dist loadgroup``): the browser tests all run
+    one after another in one process, each a server and a chromium, so that two of them never
+    share the two cores (a journey once saw the sidebar's inputs reset under that load); the other
+    tests go a file to a process."""
+    for item in items:
+        group = "browser" if item.get_closest_marker("browser") else item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group(group))
