@@ -33,6 +33,9 @@ SERVE_FLAGS = (
     # every rerun (~7% of a slider move's CPU at 100,000 events; Python's own collector still runs).
     "--server.fileWatcherType=none",
     "--runner.postScriptGC=false",
+    # Some widgets take the state's value both as their default and through Session State (see
+    # ui/app.py compare_section): by design, not the mistake this warning is for.
+    "--global.disableWidgetStateDuplicationWarning=true",
 )
 
 

@@ -6,10 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 floors=0
 [ "${CI:-}" = true ] && floors=1
-# One test process by default: two (-n 2, with tests/conftest.py's groups: --dist loadgroup) halve
-# the wall time, but their tests share the PostgreSQL server's table list and the two cores, and
-# two of five CI simulations saw a failure from that; pass -n 2 --dist loadgroup to try them.
-workers=()
+# Two test processes (pytest-xdist), one per core: tests/conftest.py groups the browser tests so
+# that they run one after another in one process (two browsers and two app servers at once under
+# full load made journeys flaky); every other file is a group of its own. -n 0 runs one process.
+workers=(-n 2 --dist loadgroup)
 args=()
 for arg in "$@"; do
   if [ "$arg" = --floors ]; then floors=1; else args+=("$arg"); fi

@@ -322,6 +322,10 @@ def test_the_link_rules_are_the_users_and_travel_in_the_link(app):
     app.number_input(key="link_km").set_value(200.0).run()
     app.number_input(key="link_days").set_value(60).run()
     assert not app.exception and shown(app)[0] <= single
+    # A browser mounting the inputs afresh shows their defaults: the user's rules, not min_value.
+    app.run()
+    assert app.number_input(key="link_km").proto.default == 200.0
+    assert app.number_input(key="link_days").proto.default == 60
 
 
 def test_the_timeline_stacks_by_dataset_when_asked(app):

@@ -455,10 +455,12 @@ def compare_section(store: EventStore, state: Interaction) -> None:
         st.radio("Stack the timeline by", list(STACKS), key="stack", horizontal=True,
                  on_change=on_look("stack", "stack", str))
         cols = st.columns(2)
+        # The state's rules are also the inputs' defaults: a browser that mounts an input afresh
+        # shows its default, and one of min_value (0) came back as the user's rules once under load.
         cols[0].number_input("± days", min_value=0, max_value=MAX_DAYS, step=1, key="link_days",
-                             on_change=on_link_rules)
+                             value=state.link_days, on_change=on_link_rules)
         cols[1].number_input("± km", min_value=0.0, max_value=MAX_KM, step=5.0, key="link_km",
-                             on_change=on_link_rules)
+                             value=float(state.link_km), on_change=on_link_rules)
         st.text_input("Your name (kept with your decisions)", key="who", max_chars=80)
         decided = ss.get(DECISIONS, [])
         st.download_button(f"Decisions ({len(decided)}, CSV)", data=decisions_csv(decided),
