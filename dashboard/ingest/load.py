@@ -38,7 +38,7 @@ from dashboard.model.schema import (
     join_actors,
     split_actors,
 )
-from dashboard.model.text import unneutralise_column
+from dashboard.model.text import numbers_in, unneutralise_column
 
 DEFAULT_EVENTS = DATA_DIR / "events.csv"
 log = logging.getLogger(__name__)
@@ -98,8 +98,7 @@ def _coordinates(
     plain decimal in range, and a row with only one of them is gone.
     """
     lat_text, lon_text = frame["latitude"].str.strip(), frame["longitude"].str.strip()
-    lat = pd.to_numeric(lat_text, errors="coerce")
-    lon = pd.to_numeric(lon_text, errors="coerce")
+    lat, lon = numbers_in(lat_text), numbers_in(lon_text)
     given = (lat_text != "") | (lon_text != "")
     places = frame["place"].str.strip()
     found = {name: gazetteer.lookup(name) for name in places[~given].unique() if name}
@@ -124,7 +123,7 @@ def _coordinates(
                "taken as approximate", precision, "repaired")
     precision = precision.where(~bad_precision, "approximate").replace("", "exact")
     out["loc_precision"] = precision.where(given, from_gazetteer("precision"))
-    radius = pd.to_numeric(frame["uncertainty_km"], errors="coerce").fillna(0.0)
+    radius = numbers_in(frame["uncertainty_km"]).fillna(0.0)
     out["uncertainty_km"] = radius.where(given, from_gazetteer("uncertainty_km")).astype(float)
     for column in ("admin1", "country"):
         own = frame[column].str.strip()
@@ -191,7 +190,7 @@ def normalise(
     counts = {}
     for column in ("fatalities", "wounded"):
         text = frame[column].str.strip()
-        number = pd.to_numeric(text, errors="coerce")
+        number = numbers_in(text)
         bad = (text != "") & (number.isna() | (number < 0) | (number % 1 != 0))
         report.add(bad, column, "not a whole number >= 0; left empty", text, "repaired")
         counts[column] = number.where(~bad).astype("Int64")

@@ -7,7 +7,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 _SPACES = re.compile(r"\s+")
 
@@ -49,3 +52,27 @@ def unneutralise_cell(text: str) -> str:
 def unneutralise_column(values: pd.Series) -> pd.Series:
     """:func:`unneutralise_cell` over a column of text, vectorised for large files."""
     return values.str.replace(r"^'(?='*[=+\-@\t\r])", "", regex=True)
+
+
+# Above this a float no longer holds every whole number: such counts go through pandas, exactly.
+_EXACT_WHOLE = 2.0**53
+
+
+def numbers_in(text: pd.Series) -> pd.Series:
+    """What ``pd.to_numeric(text, errors="coerce")`` gives: NaN where blank or not a number.
+    Arrow's cast when every non-blank value is a number (the bulk of any export: a tenth of the
+    time at a million rows), pandas otherwise (and for whole numbers too big for a float to hold
+    exactly, which it keeps as integers), so both give the same answer."""
+    array = pa.chunked_array(pa.array(text, from_pandas=True))
+    if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
+        blank = pc.equal(array, "")
+        try:
+            found = pc.cast(pc.if_else(blank, pa.scalar(None, array.type), array), pa.float64())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
+        else:
+            numbers = found.to_numpy(zero_copy_only=False).astype(float)
+            finite = numbers[np.isfinite(numbers)]
+            if not len(finite) or np.abs(finite).max() < _EXACT_WHOLE:
+                return pd.Series(numbers, index=text.index)
+    return pd.to_numeric(text, errors="coerce")

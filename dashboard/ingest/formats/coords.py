@@ -11,10 +11,9 @@ import re
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from dashboard.ingest.readcsv import STR
+from dashboard.model.text import numbers_in
 
 MISSING = frozenset({"", "none", "na", "n/a", "nan", "null", "nil", "-", "--", "?", "unknown"})
 HEMISPHERES = {"lat": {"N": 1, "S": -1}, "lon": {"E": 1, "W": -1}}
@@ -79,7 +78,7 @@ def coordinate_column(values: pd.Series, axis: str) -> tuple[np.ndarray, np.ndar
     rest go through :func:`parse_coordinate`, once per distinct text.
     """
     text = values.astype(STR)
-    degrees = _plain_numbers(text)
+    degrees = numbers_in(text).to_numpy(dtype=float, na_value=np.nan, copy=True)
     plain = np.isfinite(degrees)
     reasons = np.full(len(text), "", dtype=object)
     endless = np.isinf(degrees)
@@ -101,14 +100,3 @@ def coordinate_column(values: pd.Series, axis: str) -> tuple[np.ndarray, np.ndar
         degrees[odd] = np.asarray(parsed, dtype=float)[codes]
         reasons[odd] = np.asarray(why, dtype=object)[codes]
     return degrees, reasons, plain
-
-
-def _plain_numbers(text: pd.Series) -> np.ndarray:
-    """Decimal numbers, NaN where blank or not plain; pyarrow's cast when every value is plain."""
-    array = pa.chunked_array(pa.array(text))
-    blank = pc.equal(array, "")
-    try:
-        numbers = pc.cast(pc.if_else(blank, pa.scalar(None, array.type), array), pa.float64())
-    except pa.ArrowInvalid:
-        return np.array(pd.to_numeric(text, errors="coerce"), dtype=float)
-    return numbers.to_numpy(zero_copy_only=False).astype(float)
