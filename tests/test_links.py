@@ -18,6 +18,7 @@ from dashboard.events.links import (
     POSSIBLE,
     LinkRules,
     annotate,
+    described,
     differences,
     find_links,
     record_decisions,
@@ -268,4 +269,4 @@ def test_the_shared_actor_named_is_the_first_of_the_list_that_both_name():
     b = [event("b1", "2016-02-03", *ALEPPO, "Syrian rebels;Hezbollah")]
     store = store_of(a=a, b=b)
     links = find_links(store)
-    assert "shared actor: Syrian rebels" in " ".join(links.frame["why"].astype(str))
+    assert "shared actor: Syrian rebels" in " ".join(described(links.frame)["why"])

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 from dashboard.books.actors import NO_COALITION
 from dashboard.books.regions import governorate_codes
@@ -42,7 +43,10 @@ SPAN_CLASSES = (1, 8, 32, 100, LONGEST_DAYS)  # days: events grouped by the leng
 BATCH = 2_000_000  # pairs gathered at once before they are sifted (bounds the memory of a search)
 POSSIBLE = "possible match"
 DISPUTE = "same dispute"
-LINK_COLUMNS = ("a", "b", "score", "days_apart", "km", "same_area", "shared", "kind", "why")
+# What is kept per link: codes and numbers (the reasons in words are made for the links shown:
+# at a million events beside 100,000, 1.4M rows of Python strings held 180 MB a session).
+LINK_COLUMNS = ("a", "b", "score", "days_apart", "km", "level", "same_day", "same_area", "shared", "kind")
+SHARED_TEXT = ("same_area", "shared", "kind")  # held as categories
 MAX_DAYS, MAX_KM = 60, 200.0  # the widest rules a user may set (the cost grows with both)
 
 
@@ -57,7 +61,10 @@ class LinkRules:
 
 @dataclass(frozen=True)
 class Links:
-    """Candidate links, one row per direction (a -> b and b -> a), best first for each ``a``."""
+    """Candidate links, one row per direction (a -> b and b -> a), best first for each ``a``:
+    ``level`` says how their places were compared (0 as points, 1 by governorate, 2 by country,
+    -1 not at all: competing claims), ``same_area`` names the governorate or country, ``shared``
+    the actor or side (or the dispute) they share."""
 
     frame: pd.DataFrame = field(default_factory=lambda: _empty())
 
@@ -65,10 +72,10 @@ class Links:
         return len(self.frame)
 
     def of(self, row: int) -> pd.DataFrame:
-        """The candidates of the event at store position ``row``, best first."""
+        """The candidates of the event at store position ``row``, best first, with ``why``."""
         starts = self.frame["a"].to_numpy()
         lo, hi = np.searchsorted(starts, row, "left"), np.searchsorted(starts, row, "right")
-        return self.frame.iloc[lo:hi]
+        return described(self.frame.iloc[lo:hi])
 
     def recorded_in(self, datasets: np.ndarray, *, same: np.ndarray | None = None,
                     different: np.ndarray | None = None) -> np.ndarray:
@@ -96,11 +103,50 @@ class Links:
 
 
 def _empty() -> pd.DataFrame:
-    return pd.DataFrame({"a": np.zeros(0, np.int64), "b": np.zeros(0, np.int64),
-                         "score": np.zeros(0, float), "days_apart": np.zeros(0, np.int64),
-                         "km": np.zeros(0, float), "same_area": pd.Series([], dtype=object),
-                         "shared": pd.Series([], dtype=object), "kind": pd.Series([], dtype=object),
-                         "why": pd.Series([], dtype=object)})
+    return _link_frame(np.zeros(0, np.int64), np.zeros(0, np.int64), score=np.zeros(0), days_apart=0,
+                       km=np.zeros(0), level=0, same_day=False, same_area="", shared="", kind=POSSIBLE)
+
+
+def _link_frame(a: np.ndarray, b: np.ndarray, *, score: np.ndarray | float, days_apart: np.ndarray | int,
+                km: np.ndarray | float, level: np.ndarray | int, same_day: np.ndarray | bool,
+                same_area: pd.Categorical | str, shared: pd.Categorical | str, kind: str) -> pd.DataFrame:
+    """Links in the compact types they are kept in (positions past two billion are not expected:
+    a store that size does not fit one process)."""
+    size = len(a)
+    return pd.DataFrame({
+        "a": np.asarray(a, np.int32), "b": np.asarray(b, np.int32),
+        "score": np.broadcast_to(np.asarray(score, float), size),  # exported: as worked out
+        "days_apart": np.broadcast_to(np.asarray(days_apart, np.int32), size),
+        "km": np.broadcast_to(np.asarray(km, np.float32), size),
+        "level": np.broadcast_to(np.asarray(level, np.int8), size),
+        "same_day": np.broadcast_to(np.asarray(same_day, bool), size),
+        "same_area": _category(same_area, size), "shared": _category(shared, size),
+        "kind": _category(kind, size),
+    })
+
+
+def _category(value: pd.Categorical | str, size: int) -> pd.Categorical:
+    """``value`` itself, or one text for every row as a category."""
+    if isinstance(value, pd.Categorical):
+        return value
+    return pd.Categorical.from_codes(np.zeros(size, np.int8), categories=pd.Index([value], dtype=object))
+
+
+def _stacked(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Link frames one after another, their text columns still categories (pandas' concat turns
+    categories that differ into Python strings)."""
+    if len(parts) == 1:
+        return parts[0]
+    frame = pd.concat([p.drop(columns=list(SHARED_TEXT)) for p in parts], ignore_index=True)
+    for column in SHARED_TEXT:
+        frame[column] = union_categoricals([p[column].array for p in parts])
+    return frame[list(LINK_COLUMNS)]
+
+
+def described(links: pd.DataFrame) -> pd.DataFrame:
+    """``links`` with ``why``, their reasons in words ("same day; 3 km apart; shared actor:
+    Hezbollah"), made for the few links shown, not kept for every link."""
+    return links.assign(why=_why(links))
 
 
 # -- finding them ---------------------------------------------------------------------------------
@@ -322,9 +368,8 @@ class _Actors:
 def find_links(store: EventStore, rules: LinkRules = LinkRules()) -> Links:
     """The candidate links between the store's datasets, and its competing claims."""
     several = store.events[DATASET].nunique() > 1
-    parts = [_possible(store, rules) if several else _empty(), _disputes(store)]
-    frame = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) \
-        else _empty()
+    parts = [p for p in (_possible(store, rules) if several else _empty(), _disputes(store)) if len(p)]
+    frame = _stacked(parts) if parts else _empty()
     frame = frame.sort_values(["a", "score", "b"], ascending=[True, False, True], kind="stable")
     return Links(frame.reset_index(drop=True)[list(LINK_COLUMNS)])
 
@@ -387,27 +432,36 @@ def _possible(store: EventStore, rules: LinkRules) -> pd.DataFrame:
     kept = _best(pd.DataFrame({"a": a, "b": b, "score": np.concatenate(scores)[ok]}), ev.dataset, rules.best)
     a, b = a[kept], b[kept]
     m = _measure(ev, actors, types, rules, a, b)
-    area_name = np.where(m.same_area, ev.areas[np.maximum(ev.area[a], 0)] if len(ev.areas) else "", "")
-    country_name = ev.countries[np.maximum(ev.country[a], 0)] if len(ev.countries) else np.full(len(a), "")
-    frame = pd.DataFrame({
-        "a": a, "b": b, "score": m.score, "days_apart": m.gap,
-        "km": np.where(m.both_points, m.km.round(1), np.nan),
-        "same_area": np.where(m.both_points, "", np.where(m.same_area, area_name,
-                                                          pd.Series(country_name).str.title())),
-        "shared": [f"shared actor: {store.actor_names[s]}" if s >= 0 else f"same side: {actors.sides[d]}"
-                   for s, d in zip(m.shared.tolist(), m.side.tolist(), strict=True)],
-        "kind": POSSIBLE,
-    })
-    frame["why"] = _why(frame, m.same_day, np.where(m.both_points, 0, np.where(m.same_area, 1, 2)))
+    # Places and what is shared as codes into short lists of names: a million links hold no text.
+    level = np.where(m.both_points, 0, np.where(m.same_area, 1, 2))
+    places = np.concatenate([[""], ev.areas, [str(c).title() for c in ev.countries]]).astype(object)
+    place = np.where(level == 0, 0, np.where(level == 1, 1 + np.maximum(ev.area[a], 0),
+                                             1 + len(ev.areas) + np.maximum(ev.country[a], 0)))
+    said = [f"shared actor: {n}" for n in store.actor_names] + [f"same side: {s}" for s in actors.sides]
+    shared = np.where(m.shared >= 0, m.shared, len(store.actor_names) + np.maximum(m.side, 0))
+    frame = _link_frame(
+        a, b, score=m.score, days_apart=m.gap, km=np.where(m.both_points, m.km.round(1), np.nan),
+        level=level, same_day=m.same_day, kind=POSSIBLE,
+        same_area=_coded(place, places), shared=_coded(shared, np.asarray(said, dtype=object)))
     return _both_ways(frame)
 
 
-def _why(frame: pd.DataFrame, same_day: np.ndarray, level: np.ndarray) -> list[str]:
+def _coded(codes: np.ndarray, names: np.ndarray) -> pd.Categorical:
+    """A categorical of ``names[codes]`` made from the codes (no string per row is touched)."""
+    ids, distinct = pd.factorize(pd.Series(names, dtype=object))
+    return pd.Categorical.from_codes(np.asarray(ids)[codes], categories=pd.Index(distinct, dtype=object))
+
+
+def _why(frame: pd.DataFrame) -> list[str]:
     """The reasons in words: "same day; 3 km apart; shared actor: Hezbollah"."""
     texts = []
-    rows = zip(frame["days_apart"].tolist(), frame["km"].tolist(), frame["same_area"].tolist(),
-               frame["shared"].tolist(), same_day.tolist(), level.tolist(), strict=True)
+    rows = zip(frame["days_apart"].tolist(), frame["km"].tolist(), frame["same_area"].astype(str).tolist(),
+               frame["shared"].astype(str).tolist(), frame["same_day"].tolist(), frame["level"].tolist(),
+               strict=True)
     for gap, km, area, shared, day, kind in rows:
+        if kind < 0:  # competing claims: what they dispute is the reason
+            texts.append(shared)
+            continue
         when = "same day" if day else "overlapping dates" if gap == 0 else \
             f"{gap} day{'s' if gap != 1 else ''} apart"
         if kind == 0:
@@ -456,10 +510,10 @@ def _disputes(store: EventStore) -> pd.DataFrame:
     pairs = pairs[pairs["row_a"] != pairs["row_b"]]
     if pairs.empty:
         return _empty()
-    return pd.DataFrame({"a": pairs["row_a"].to_numpy(np.int64), "b": pairs["row_b"].to_numpy(np.int64),
-                         "score": 1.0, "days_apart": 0, "km": np.nan, "same_area": "",
-                         "shared": "", "kind": DISPUTE,
-                         "why": ("same dispute: " + pairs["slug"].astype(str)).to_numpy(dtype=object)})
+    return _link_frame(pairs["row_a"].to_numpy(), pairs["row_b"].to_numpy(), score=1.0, days_apart=0,
+                       km=np.nan, level=-1, same_day=False, same_area="", kind=DISPUTE,
+                       shared=_coded(np.arange(len(pairs)),
+                                     ("same dispute: " + pairs["slug"].astype(str)).to_numpy(dtype=object)))
 
 
 # -- reading them ---------------------------------------------------------------------------------
