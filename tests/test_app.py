@@ -577,3 +577,35 @@ def test_the_maps_block_keeps_its_place_whatever_is_said_above_it(app):
     app.file_uploader(key="upload").set_value([("out_of_range.csv", data, "text/csv")]).run()
     assert not app.exception and app.get("download_button")
     assert _blocks_to_the_map(app) == plain_page
+
+
+def test_an_upload_is_hashed_once_not_on_every_rerun(app, monkeypatch):
+    """Each rerun after an upload once copied and hashed the whole file (a fifth of a slider move
+    at 25 MB): the digest is kept per upload, and a new file is hashed when it comes."""
+    import hashlib
+
+    sizes = {len((FIXTURES / n).read_bytes()) for n in ("acled_syria_sample.csv", "ucdp_ged_sample.csv")}
+    real, hashed = hashlib.sha256, []
+
+    def counting(data=b"", *args, **kwargs):
+        if len(data) in sizes:
+            hashed.append(len(data))
+        return real(data, *args, **kwargs)
+
+    monkeypatch.setattr(hashlib, "sha256", counting)
+    app.run()
+    app.file_uploader(key="upload").set_value(_files("acled_syria_sample.csv")).run()
+    loaded = len(hashed)  # the upload's digest, and the loader's own
+    assert 0 < loaded <= 2
+    app.text_input(key="text").input("Aleppo").run()
+    app.text_input(key="text").input("").run()
+    assert not app.exception and len(hashed) == loaded
+    # (AppTest gives every file of a new value a new id: the first is hashed again, not loaded.)
+    app.file_uploader(key="upload").set_value(_files("acled_syria_sample.csv", "ucdp_ged_sample.csv")).run()
+    ucdp = len((FIXTURES / "ucdp_ged_sample.csv").read_bytes())
+    assert hashed.count(ucdp) == loaded
+    now = len(hashed)
+    app.run()
+    app.text_input(key="text").input("Aleppo").run()
+    assert not app.exception and len(hashed) == now
+    assert shown(app)[1] > 92

@@ -22,6 +22,7 @@ import folium
 import pandas as pd
 import streamlit as st
 from streamlit.logger import get_logger
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from dashboard.books.actors import selection_label
 from dashboard.books.sources import SourceBook
@@ -165,6 +166,7 @@ def sources() -> dict[str, dict]:
 UPLOADS = "atlas_uploads"  # {sha256: (format, store)} of this session's uploads
 COLUMNS = "atlas_columns"  # {sha256: ColumnMap}: how the user said to read a file in no format
 HEADER = "atlas_header"  # {sha256: column names} of such a file, read once for the column form
+DIGESTS = "atlas_digests"  # {file_id: sha256} of the files in the upload widget
 OPEN = "atlas_open"  # (the open datasets' identity, their combined store)
 BUNDLED_LABEL = "Curated events (bundled)"
 LINKS = "atlas_links"  # (the store and rules they were found with, Links)
@@ -172,7 +174,16 @@ DECISIONS = "atlas_decisions"  # the user's verdicts on candidate links: a list 
 DECISION_COLUMNS = ("dataset", "id", "other_dataset", "other_id", "decision", "who", "when")
 
 
-def user_store(digest: str, fmt: str | ColumnMap, data: bytes, name: str) -> EventStore:
+def upload_digest(upload: UploadedFile) -> str:
+    """The sha256 of an uploaded file, worked out once per upload (its ``file_id``): hashing and
+    copying a 25 MB file on every rerun cost a slider move a fifth of its time."""
+    known = ss.setdefault(DIGESTS, {})
+    if upload.file_id not in known:
+        known[upload.file_id] = hashlib.sha256(upload.getvalue()).hexdigest()
+    return str(known[upload.file_id])
+
+
+def user_store(digest: str, fmt: str | ColumnMap, upload: UploadedFile, name: str) -> EventStore:
     """The events of one of this session's uploads. Held in the session only (freed when it ends,
     or when the file is removed) and never written to disk: an upload stays its owner's."""
     held = ss.setdefault(UPLOADS, {})
@@ -185,7 +196,7 @@ def user_store(digest: str, fmt: str | ColumnMap, data: bytes, name: str) -> Eve
         bar.progress(min(max(fraction, 0.0), 1.0))
         plain(text, where=note)
 
-    store = load_cached(data, name=name, fmt=fmt, on_progress=report, persist=False)
+    store = load_cached(upload.getvalue(), name=name, fmt=fmt, on_progress=report, persist=False)
     give_back_free_memory()
     bar.empty()
     note.empty()
@@ -276,22 +287,25 @@ def choose_data() -> EventStore | None:
         fmt = st.selectbox("Format of added files", ["auto", "ours", "acled", "ucdp"], key="fmt")
         files = st.file_uploader(f"Add files: CSV (ours, ACLED or UCDP GED; up to {MAX_UPLOAD_MB} MB each)",
                                  type=["csv", "tsv", "txt"], key="upload", accept_multiple_files=True)
-    opened: list[tuple[str, str, bytes, EventStore]] = []
+    opened: list[tuple[str, str, EventStore]] = []
     mapped_by = ss.setdefault(COLUMNS, {})
     for upload in files or []:
-        data = upload.getvalue()
-        digest = hashlib.sha256(data).hexdigest()
+        digest = upload_digest(upload)
         if any(digest == seen[0] for seen in opened):
             continue  # the same file twice: one dataset
         mapped = mapped_by.get(digest)
-        store = user_store(digest, mapped or fmt, data, upload.name)
-        opened.append((digest, upload.name, data, store))
+        store = user_store(digest, mapped or fmt, upload, upload.name)
+        opened.append((digest, upload.name, store))
         if store.fmt in ("unknown", "mapped"):
-            ask_columns(digest, data, upload.name, mapped)
+            ask_columns(digest, upload, upload.name, mapped)
     digests = {digest for digest, *_ in opened}
     for held in (ss.get(UPLOADS, {}), mapped_by, ss.get(HEADER, {})):
         for gone in [d for d in held if d not in digests]:
             del held[gone]  # a removed file's events go with it
+    present = {upload.file_id for upload in files or []}
+    hashed = ss.get(DIGESTS, {})
+    for gone in [f for f in hashed if f not in present]:
+        del hashed[gone]
     try:
         base_label, base = base_data()
     except EngineError as wrong:  # the server is down, or nothing is published there: say which
@@ -301,7 +315,7 @@ def choose_data() -> EventStore | None:
     with st.sidebar:
         plain("Open datasets (switch each on or off; remove a file with its ✕ above):")
         listed = [("use_bundled", base_label, base)] + [
-            (f"use-{digest[:16]}", name, store) for digest, name, _, store in opened]
+            (f"use-{digest[:16]}", name, store) for digest, name, store in opened]
         for number, (key, label, store) in enumerate(listed, start=1):
             tick, line = st.columns([1, 8], vertical_alignment="center")
             # The file's name is plain text beside the box: a checkbox's label is Markdown.
@@ -328,11 +342,11 @@ def dataset_line(label: str, store: EventStore) -> str:
     return f"{label} · {len(store):,} event{'s' if len(store) != 1 else ''}{said}"
 
 
-def ask_columns(digest: str, data: bytes, name: str, mapped: ColumnMap | None) -> None:
+def ask_columns(digest: str, upload: UploadedFile, name: str, mapped: ColumnMap | None) -> None:
     """The column form for a file in none of our formats (or read through one already)."""
     headers = ss.setdefault(HEADER, {})
     if digest not in headers:  # read once per upload, not on every rerun
-        headers[digest] = read_table(data, name=name, columns=lambda names: []).names()
+        headers[digest] = read_table(upload.getvalue(), name=name, columns=lambda names: []).names()
     header = headers[digest]
     if not header:
         return  # not a table at all: its problem says why, and no column can help
