@@ -219,9 +219,11 @@ def _windows(keys: np.ndarray, lo: np.ndarray,
         done = stop
 
 
-def _candidates(ev: _Events, rules: LinkRules, actors: _Actors) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs (a, b), a < b, of events of different datasets that may meet in time and place and
-    share an actor or a side.
+def _candidates(ev: _Events, rules: LinkRules, actors: _Actors,
+                types: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs (a, b), a < b, in that order, of events of different datasets that may meet in time
+    and place and share an actor or a side, with their scores (worked out as they are found, from
+    the distances and actors the search has already measured).
 
     Each pair of datasets is searched on its own: the smaller one's events look into an index of
     the other's, so that a large dataset's events never meet each other on the way."""
@@ -239,6 +241,7 @@ def _candidates(ev: _Events, rules: LinkRules, actors: _Actors) -> tuple[np.ndar
 
     found_a: list[np.ndarray] = []
     found_b: list[np.ndarray] = []
+    found_score: list[np.ndarray] = []
 
     def meet(indexed: np.ndarray, key_of: np.ndarray, queries: np.ndarray,
              query_keys: list[np.ndarray], *, by_distance: bool = False) -> None:
@@ -262,6 +265,7 @@ def _candidates(ev: _Events, rules: LinkRules, actors: _Actors) -> tuple[np.ndar
                     a, b = queries[qi], group[at]
                     keep = (ev.start[b] <= ev.end[a] + tol) & (ev.end[b] >= ev.start[a] - tol)
                     a, b = a[keep], b[keep]
+                    km = np.zeros(len(a))  # only pairs of points are scored by their distance
                     if by_distance:
                         limit = ev.radius[a] + ev.radius[b] + rules.distance_km
                         # Their north-south distance alone is never more than the great circle's:
@@ -269,13 +273,16 @@ def _candidates(ev: _Events, rules: LinkRules, actors: _Actors) -> tuple[np.ndar
                         lat_a, lat_b = ev.lat[a], ev.lat[b]
                         close = np.abs(lat_a - lat_b) * KM_PER_LATITUDE_DEGREE <= limit + 1e-6
                         a, b, limit = a[close], b[close], limit[close]
-                        near = _km(lat_a[close], ev.lon[a], lat_b[close], ev.lon[b]) <= limit
-                        a, b = a[near], b[near]
+                        km = _km(lat_a[close], ev.lon[a], lat_b[close], ev.lon[b])
+                        near = km <= limit
+                        a, b, km = a[near], b[near], km[near]
                     shared, side = actors.overlap(a, b)
                     acting = (shared >= 0) | (side >= 0)
                     a, b = a[acting], b[acting]
                     found_a.append(np.minimum(a, b))
                     found_b.append(np.maximum(a, b))
+                    found_score.append(_measure(ev, actors, types, rules, a, b, km=km[acting],
+                                                shared_side=(shared[acting], side[acting])).score)
 
     width = int(gx.max() - gx.min() + 3) if len(gx) else 1
     grid = (gy - (gy.min() if len(gy) else 0) + 1) * width + (gx - (gx.min() if len(gx) else 0) + 1)
@@ -301,12 +308,17 @@ def _candidates(ev: _Events, rules: LinkRules, actors: _Actors) -> tuple[np.ndar
                     asking = np.flatnonzero(look & left)
                     meet(np.flatnonzero(index & right), key, asking, [key[asking]])
     if not found_a:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
     size = max(len(ev.start), 1)
     pairs = np.concatenate(found_a) * size + np.concatenate(found_b)
-    pairs.sort()  # in (a, b) order; np.unique's hashing took ten times as long at 17M pairs
-    pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]] if len(pairs) else pairs
-    return pairs // size, pairs % size
+    scores = np.concatenate(found_score)
+    # In (a, b) order, each pair once (found by two ways, it has one score); np.unique's hashing
+    # took ten times as long at 17M pairs.
+    order = np.argsort(pairs, kind="stable")
+    pairs, scores = pairs[order], scores[order]
+    first = np.r_[True, pairs[1:] != pairs[:-1]] if len(pairs) else np.zeros(0, bool)
+    pairs, scores = pairs[first], scores[first]
+    return pairs // size, pairs % size, scores
 
 
 EARTH_KM = 6371.0088
@@ -391,14 +403,17 @@ class _Measured:
 
 
 def _measure(ev: _Events, actors: _Actors, types: np.ndarray, rules: LinkRules,
-             a: np.ndarray, b: np.ndarray) -> _Measured:
-    km = _km(ev.lat[a], ev.lon[a], ev.lat[b], ev.lon[b])
+             a: np.ndarray, b: np.ndarray, *, km: np.ndarray | None = None,
+             shared_side: tuple[np.ndarray, np.ndarray] | None = None) -> _Measured:
+    """What is known of the pairs (a, b); ``km`` and ``shared_side`` when already worked out
+    (``km`` need only be right for pairs of points)."""
+    km = _km(ev.lat[a], ev.lon[a], ev.lat[b], ev.lon[b]) if km is None else km
     both_points = (ev.level[a] == 0) & (ev.level[b] == 0)
     reach = ev.radius[a] + ev.radius[b] + rules.distance_km
     same_area = (ev.area[a] >= 0) & (ev.area[a] == ev.area[b]) & ((ev.level[a] == 1) | (ev.level[b] == 1))
     vague = lambda x: (ev.level[x] == 2) | ((ev.level[x] == 1) & (ev.area[x] < 0))  # noqa: E731
     same_country = (ev.country[a] >= 0) & (ev.country[a] == ev.country[b]) & (vague(a) | vague(b))
-    shared, side = actors.overlap(a, b)
+    shared, side = actors.overlap(a, b) if shared_side is None else shared_side
     ok = np.where(both_points, km <= reach, same_area | same_country) & ((shared >= 0) | (side >= 0))
     gap = np.maximum(np.maximum(ev.start[a] - ev.end[b], ev.start[b] - ev.end[a]), 0)
     same_day = ev.exact_day[a] & ev.exact_day[b] & (ev.start[a] == ev.start[b])
@@ -417,19 +432,14 @@ def _possible(store: EventStore, rules: LinkRules) -> pd.DataFrame:
         return _empty()
     ev = _columns(store)
     actors = _Actors(store)
-    a, b = _candidates(ev, rules, actors)
-    types = store.events["event_type"].astype("string").fillna("").to_numpy(dtype=object)
-    # Scored in batches, keeping only the scores: the rest is measured again for the pairs kept.
-    scores, oks = [], []
-    for lo in range(0, len(a), BATCH):
-        part = _measure(ev, actors, types, rules, a[lo:lo + BATCH], b[lo:lo + BATCH])
-        scores.append(part.score)
-        oks.append(part.ok)
-    if not len(a) or not np.concatenate(oks).any():
+    types = store.events["event_type"].cat.codes.to_numpy() \
+        if isinstance(store.events["event_type"].dtype, pd.CategoricalDtype) \
+        else pd.factorize(store.events["event_type"].astype("string").fillna(""))[0]
+    # Only the scores are kept from the search: the rest is measured again for the pairs kept.
+    a, b, scores = _candidates(ev, rules, actors, types)
+    if not len(a):
         return _empty()
-    ok = np.concatenate(oks)
-    a, b = a[ok], b[ok]
-    kept = _best(pd.DataFrame({"a": a, "b": b, "score": np.concatenate(scores)[ok]}), ev.dataset, rules.best)
+    kept = _best(pd.DataFrame({"a": a, "b": b, "score": scores}), ev.dataset, rules.best)
     a, b = a[kept], b[kept]
     m = _measure(ev, actors, types, rules, a, b)
     # Places and what is shared as codes into short lists of names: a million links hold no text.
