@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from dashboard.mapping.layers import LayerOptions, event_layers, events_layer, in_view
+from dashboard.mapping.layers import VIEW_MARGIN, LayerOptions, event_layers, events_layer
+from dashboard.model.box import in_box
 
 from .conftest import event, make_actor_book
 
@@ -39,8 +40,8 @@ def test_the_view_keeps_a_margin_around_it():
     north, east = DAMASCUS[2], DAMASCUS[3]
     edge = pd.DataFrame([event("near", "2016-01-01", lat=north + 0.05, lon=east),
                          event("far", "2016-01-01", lat=north + 0.5, lon=east)])
-    assert list(in_view(edge, DAMASCUS)["id"]) == ["near"]
-    assert in_view(edge, None) is edge
+    keep = in_box(edge["lat"].to_numpy(float), edge["lon"].to_numpy(float), DAMASCUS, margin=VIEW_MARGIN)
+    assert list(edge["id"][keep]) == ["near"]
 
 
 def test_the_summary_counts_competing_claims_once_at_their_lowest():

@@ -302,15 +302,6 @@ def event_layers(
 VIEW_MARGIN = 0.5  # events this far (a share of the view's size) outside it are drawn too
 
 
-def in_view(events: pd.DataFrame, bbox: tuple[float, float, float, float] | None,
-            *, margin: float = VIEW_MARGIN) -> pd.DataFrame:
-    """The events inside ``bbox`` widened by ``margin`` of its size on each side (all if None)."""
-    if bbox is None or events.empty:
-        return events
-    keep = in_box(events["lat"].to_numpy(float), events["lon"].to_numpy(float), bbox, margin=margin)
-    return events if keep.all() else events[keep]
-
-
 def events_layer(layers: list[folium.FeatureGroup]) -> folium.FeatureGroup | None:
     """The layer that holds the events themselves (markers or grid cells), if it was asked for."""
     return next((layer for layer in layers if isinstance(layer, EventsGroup)), None)
