@@ -232,6 +232,19 @@ def test_combining_keeps_every_row_names_its_dataset_and_keeps_ids_unique(labels
     assert list(both.events["start"]) == sorted(both.events["start"]), "in date order"
 
 
+def test_combining_keeps_the_datasets_in_their_order_and_their_text_as_categories():
+    """The datasets' order (their markers' outlines, the legend) is the order they were opened in,
+    whatever their names; each text column stays a category in text order, as a store keeps it."""
+    fixtures = [load_events(FIXTURES / n) for n in ("ucdp_ged_sample.csv", "acled_syria_sample.csv")]
+    both = combine([load_bundled(), *fixtures], labels=["zeta", "alpha", "mid"])
+    assert list(both.events["dataset"].cat.categories) == ["zeta", "alpha", "mid"]
+    for column in ("place", "actors", "summary", "source"):
+        held = both.events[column]
+        assert isinstance(held.dtype, pd.CategoricalDtype) and held.cat.categories.is_monotonic_increasing
+        every = pd.concat([s.events[column].astype(str) for s in (load_bundled(), *fixtures)])
+        assert sorted(held.astype(str)) == sorted(every), column
+
+
 @pytest.mark.parametrize("dtype", ["object", "string[pyarrow]", "large_string[pyarrow]"])
 def test_clashing_ids_are_found_whatever_the_strings_are_held_in(dtype):
     """A store read back from the columnar cache holds Arrow strings; an upload may hold objects."""
@@ -270,3 +283,14 @@ def test_the_shared_actor_named_is_the_first_of_the_list_that_both_name():
     store = store_of(a=a, b=b)
     links = find_links(store)
     assert "shared actor: Syrian rebels" in " ".join(described(links.frame)["why"])
+
+
+def test_a_missing_event_type_counts_as_a_blank_one_in_the_score():
+    """Types are compared by their codes: a missing type is the same as a blank one, as when
+    they were compared as text ("" either way)."""
+    def scored(kind_a, kind_b) -> float:
+        store = store_of(a=[event("a1", "2016-02-03", *ALEPPO, "Hezbollah", kind=kind_a)],
+                         b=[event("b1", "2016-02-04", *ALEPPO, "Hezbollah", kind=kind_b)])
+        return float(find_links(store).frame["score"].iloc[0])
+
+    assert scored("", None) == scored("", "") == scored("battle", "battle") > scored("battle", "protest")

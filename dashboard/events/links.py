@@ -310,16 +310,22 @@ def _candidates(ev: _Events, rules: LinkRules, actors: _Actors,
     if not found_a:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
     size = max(len(ev.start), 1)
-    pairs = np.concatenate(found_a) * size + np.concatenate(found_b)
-    scores = np.concatenate(found_score)
-    # In (a, b) order, each pair once (found by two ways, it has one score); np.unique's hashing
-    # took ten times as long at 17M pairs.
-    order = np.argsort(pairs, kind="stable")
-    pairs, scores = pairs[order], scores[order]
+    # Each pair and its score (0.001 steps) as one integer, sorted in place into (a, b) order with
+    # each pair once (a pair found twice has one score); np.unique's hashing took ten times as
+    # long at 17M pairs, and an argsort with its copies 400 MB more.
+    packed = (np.concatenate(found_a) * size + np.concatenate(found_b)) * SCORE_STEPS
+    packed += np.rint(np.concatenate(found_score) * 1000).astype(np.int64)
+    found_a.clear()
+    found_b.clear()
+    found_score.clear()
+    packed.sort()
+    pairs = packed // SCORE_STEPS
     first = np.r_[True, pairs[1:] != pairs[:-1]] if len(pairs) else np.zeros(0, bool)
-    pairs, scores = pairs[first], scores[first]
+    pairs, scores = pairs[first], (packed[first] % SCORE_STEPS) / 1000
     return pairs // size, pairs % size, scores
 
+
+SCORE_STEPS = 1024  # room for a score in thousandths (0 to 1000) beside a pair's number
 
 EARTH_KM = 6371.0088
 KM_PER_LATITUDE_DEGREE = EARTH_KM * np.pi / 180  # along a meridian, on the sphere _km measures on
@@ -432,9 +438,7 @@ def _possible(store: EventStore, rules: LinkRules) -> pd.DataFrame:
         return _empty()
     ev = _columns(store)
     actors = _Actors(store)
-    types = store.events["event_type"].cat.codes.to_numpy() \
-        if isinstance(store.events["event_type"].dtype, pd.CategoricalDtype) \
-        else pd.factorize(store.events["event_type"].astype("string").fillna(""))[0]
+    types = _type_codes(store.events["event_type"])
     # Only the scores are kept from the search: the rest is measured again for the pairs kept.
     a, b, scores = _candidates(ev, rules, actors, types)
     if not len(a):
@@ -460,6 +464,17 @@ def _coded(codes: np.ndarray, names: np.ndarray) -> pd.Categorical:
     """A categorical of ``names[codes]`` made from the codes (no string per row is touched)."""
     ids, distinct = pd.factorize(pd.Series(names, dtype=object))
     return pd.Categorical.from_codes(np.asarray(ids)[codes], categories=pd.Index(distinct, dtype=object))
+
+
+def _type_codes(kinds: pd.Series) -> np.ndarray:
+    """A code per event type, a missing type the same as a blank one (the category's own codes:
+    no string per event is looked at)."""
+    if not isinstance(kinds.dtype, pd.CategoricalDtype):
+        return pd.factorize(kinds.astype("string").fillna(""))[0]
+    codes = kinds.cat.codes.to_numpy()
+    names = kinds.cat.categories
+    blank = int(np.flatnonzero(names == "")[0]) if "" in names else len(names)
+    return np.where(codes < 0, blank, codes)
 
 
 def _why(frame: pd.DataFrame) -> list[str]:

@@ -87,6 +87,7 @@ WIDE_COLUMNS = {name: st.column_config.TextColumn(width=px) for name, px in (
 st.set_page_config(page_title="Event Atlas", page_icon="🗺️", layout="wide",
                    initial_sidebar_state=SIDEBAR_PX)
 get_logger("dashboard")  # the package's log lines print as Streamlit's do, at its logger.level
+log = get_logger("dashboard.ui.app")
 # Map first: at 1440x900 the slider, the count, the map and the list fit without scrolling.
 PAGE_CSS = ("<style>.block-container{padding:1.6rem 1.4rem 1rem;max-width:none}"
             ".atlas-title{font-size:1.15rem;font-weight:600;margin:0}"
@@ -330,8 +331,12 @@ def choose_data() -> EventStore | None:
     identity = tuple(chosen)  # the stores themselves: an id could be a freed store's
     held = ss.get(OPEN)
     if held is None or held[0] != identity:
+        began = time.monotonic()
         ss[OPEN] = held = (identity, combine([store for _, store in chosen],
                                              labels=[label for label, _ in chosen]))
+        if len(chosen) > 1:
+            log.info("opened %d datasets together: %s events in %.2f s", len(chosen),
+                     f"{len(held[1]):,}", time.monotonic() - began)
     return held[1]
 
 
@@ -395,7 +400,11 @@ def store_links(store: EventStore) -> Links:
         several = store.fmt == COMBINED_FORMAT
         with st.spinner("Looking for records of the same events in the other datasets…" if several
                         else "Reading competing claims…"):
+            began = time.monotonic()
             links = find_links(store, rules)
+            if several:
+                log.info("linked %s events: %s links (both ways) in %.2f s", f"{len(store):,}",
+                         f"{len(links):,}", time.monotonic() - began)
             if several:
                 annotate(store, links)
                 record_decisions(store, ss.get(DECISIONS, []), links)
