@@ -409,6 +409,7 @@ def store_links(store: EventStore) -> Links:
                 annotate(store, links)
                 record_decisions(store, ss.get(DECISIONS, []), links)
                 rows_changed()
+                give_back_free_memory()  # the search's peak is gigabytes at a million events
         ss[LINKS] = held = (key, links)
     return held[1]
 
