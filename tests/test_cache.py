@@ -245,3 +245,44 @@ def test_a_damaged_hash_memo_is_hashed_again_not_trusted(tmp_path, csv_bytes, lo
     again = load_cached(source, cache_dir=folder)
     assert loads == ["export.csv"] and len(again) == len(first)  # the same entry, found by its hash
     assert json.loads(memo.read_text())["sha256"] != "00"  # and the memo written anew
+
+
+def test_the_events_governorates_are_worked_out_once_and_kept_in_the_copy(tmp_path, csv_bytes,
+                                                                          monkeypatch):
+    """The point-in-polygon test of the places is made by the load (not again for the copy it
+    hands out), and a known file's start takes the governorates from its copy."""
+    import dashboard.events.store as store_module
+
+    real, asked = store_module.governorate_codes, []
+
+    def counted(*args, **kwargs):
+        asked.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(store_module, "governorate_codes", counted)
+    source = tmp_path / "export.csv"
+    source.write_bytes(csv_bytes)
+    cold = load_cached(source, cache_dir=tmp_path / "cache")
+    assert len(asked) == 1
+    warm = load_cached(source, cache_dir=tmp_path / "cache")
+    assert len(asked) == 1
+    assert_same_store(cold, warm)
+    assert len(set(cold.governorates) - {""}) > 3 and cold.facets.regions[0] == ""
+    np.testing.assert_array_equal(cold.facets.region_code, warm.facets.region_code)
+    upload = load_cached(csv_bytes, name="upload.csv", persist=False)
+    assert len(asked) == 2 and list(upload.governorates) == list(cold.governorates)
+
+
+def test_stored_governorates_read_back_in_text_order_whatever_the_pieces_say():
+    import pyarrow as pa
+
+    pieces = pa.chunked_array([
+        pa.DictionaryArray.from_arrays(pa.array([0, 1, 0], pa.int8()), pa.array(["Idlib", ""])),
+        pa.DictionaryArray.from_arrays(pa.array([1, 0], pa.int8()), pa.array(["Aleppo", "Hama"])),
+    ])
+    found = cache._regions(pieces)
+    assert found is not None
+    codes, names = found
+    assert list(names) == ["", "Aleppo", "Hama", "Idlib"]
+    assert list(names[codes]) == ["Idlib", "", "Idlib", "Hama", "Aleppo"]
+    assert cache._regions(pa.chunked_array([pa.array([1, 2])])) is None

@@ -132,8 +132,11 @@ def index_store(
     problems: Iterable[Problem] | None = None,
     actors: ActorBook | None = None,
     fmt: str = "ours",
+    regions: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> EventStore:
-    """Build the filter indexes for a canonical event frame."""
+    """Build the filter indexes for a canonical event frame. ``regions`` (each event's
+    governorate code, the names in text order with "" first) when already worked out for these
+    rows: a known file's copy keeps them, spared 0.7 s at ten million events."""
     events = events.reset_index(drop=True)
     if DATASET not in events:
         events[DATASET] = pd.Categorical.from_codes(np.zeros(len(events), np.int8),
@@ -148,7 +151,8 @@ def index_store(
     _narrow_numbers(events)
     _one_chunk(events)
     names, combo_first, combo_actor = actor_combos(events["actors"])
-    regions = _governorates(events)
+    if regions is None or len(regions[0]) != len(events):
+        regions = _governorates(events)
     actors = actors or ActorBook()
     store = EventStore(
         name=name,

@@ -23,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import BinaryIO
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -30,6 +31,7 @@ import pyarrow.parquet as pq
 from dashboard import DATA_DIR, PACKAGE_DIR
 from dashboard.books.actors import DEFAULT_ACTORS, DEFAULT_NAMES, ActorBook
 from dashboard.books.gazetteer import DEFAULT_GAZETTEER
+from dashboard.events.facets import Facets
 from dashboard.events.store import EventStore, index_store
 from dashboard.ingest.columnmap import ColumnMap
 from dashboard.ingest.digests import remember, remembered
@@ -44,6 +46,7 @@ CACHE_FORMAT = "1"  # bump when the layout of an entry changes
 LOADER_FILES: tuple[Path, ...] = (
     *sorted(path for layer in ("model", "books", "ingest")  # all the code a load runs
             for path in (PACKAGE_DIR / layer).rglob("*.py")),
+    PACKAGE_DIR / "events" / "store.py",  # which events count in a governorate (kept in the copy)
     DEFAULT_ACTORS,
     DEFAULT_NAMES,
     DEFAULT_GAZETTEER,
@@ -115,10 +118,19 @@ def _fingerprint(source: str | Path | bytes | BinaryIO, max_bytes: int,
     return hashlib.sha256(data).hexdigest(), len(data), data
 
 
-def events_arrow(events: pd.DataFrame, fmt: str) -> pa.Table:
+# A cached copy's extra column: each event's governorate as its load worked it out (the
+# point-in-polygon test of every distinct place is not made again at each start).
+GOVERNORATE = "atlas_governorate"
+
+
+def events_arrow(events: pd.DataFrame, fmt: str, *, facets: Facets | None = None) -> pa.Table:
     """The events as the cache keeps them (and ``publish`` sends them): Arrow, with pandas'
-    metadata so that the round trip gives back the same dtypes."""
+    metadata so that the round trip gives back the same dtypes; with ``facets``, the events'
+    governorates too (the cache's copy)."""
     table = pa.Table.from_pandas(events, preserve_index=False)
+    if facets is not None and len(facets.region_code) == len(events):
+        table = table.append_column(GOVERNORATE, pa.DictionaryArray.from_arrays(
+            pa.array(facets.region_code), pa.array(facets.regions.astype(str), pa.string())))
     meta = dict(table.schema.metadata or {})
     meta[b"atlas"] = json.dumps({"format": CACHE_FORMAT, "fmt": fmt, "rows": len(events)}).encode()
     return table.replace_schema_metadata(meta)
@@ -137,10 +149,27 @@ def _problems_from(frame: pd.DataFrame, name: str, old_name: str) -> ProblemTabl
 
 def store_from_arrow(events_table: pa.Table, problems: ProblemTable, *, name: str, fmt: str,
                      actors: ActorBook) -> EventStore:
-    """The store of an :func:`events_arrow` table: the canonical columns, indexed again."""
+    """The store of an :func:`events_arrow` table: the canonical columns, indexed again (its
+    governorates taken from the table when it has them)."""
+    regions = None
+    if GOVERNORATE in events_table.column_names:
+        regions = _regions(events_table.column(GOVERNORATE))
+        events_table = events_table.drop_columns([GOVERNORATE])
     # split_blocks + self_destruct free each Arrow column once converted: a lower peak.
     events = events_table.to_pandas(split_blocks=True, self_destruct=True)[list(CANONICAL_COLUMNS)]
-    return index_store(name, events, problems=problems, actors=actors, fmt=fmt)
+    return index_store(name, events, problems=problems, actors=actors, fmt=fmt, regions=regions)
+
+
+def _regions(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(code per event, names in text order with "" first) from a stored governorate column,
+    whatever order its pieces' dictionaries came back in; None if it is not one."""
+    if not pa.types.is_dictionary(column.type):
+        return None
+    held = column.to_pandas()
+    names = np.array(sorted({"", *map(str, held.cat.categories)}), dtype=object)
+    remap = np.searchsorted(names, np.asarray(held.cat.categories, dtype=str)).astype(np.int32)
+    codes = held.cat.codes.to_numpy()
+    return np.where(codes < 0, 0, remap[np.maximum(codes, 0)] if len(remap) else 0).astype(np.int32), names
 
 
 def _read_entry(folder: Path, key: str, *, name: str, actors: ActorBook) -> EventStore | None:
@@ -250,7 +279,7 @@ def load_cached(
         return store  # nothing worth keeping; a fixed loader or file gets a fresh try
     if persist:
         report(0.92, f"Saving a fast copy of {label}…")
-    table = events_arrow(store.events, store.fmt)
+    table = events_arrow(store.events, store.fmt, facets=store.facets)
     problems = store.problems
     del store
     if persist:
