@@ -177,7 +177,7 @@ DECISION_COLUMNS = ("dataset", "id", "other_dataset", "other_id", "decision", "w
 
 def upload_digest(upload: UploadedFile) -> str:
     """The sha256 of an uploaded file, worked out once per upload (its ``file_id``): hashing and
-    copying a 25 MB file on every rerun cost a slider move a fifth of its time."""
+    copying a 28 MB file on every rerun cost 16 ms and 28 MB more a rerun."""
     known = ss.setdefault(DIGESTS, {})
     if upload.file_id not in known:
         known[upload.file_id] = hashlib.sha256(upload.getvalue()).hexdigest()
