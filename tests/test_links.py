@@ -167,6 +167,23 @@ def test_competing_claims_of_one_dataset_are_linked_as_such_and_do_not_corrobora
     assert said["Fatalities"] in {("42", "35"), ("35", "42")}, "tolls side by side, never added"
 
 
+@pytest.mark.parametrize("held", ["category", "object"])
+def test_competing_claims_are_found_from_slugs_however_the_column_is_held(held):
+    """Slugs read per distinct text (a category's) or per row give the same claims; a blank, a
+    spaced or a missing slug names none."""
+    store = store_of(a=[event("a1", "2016-02-03", *ALEPPO, "IRGC", dispute="toll"),
+                        event("a2", "2016-02-03", *ALEPPO, "IRGC", dispute=" toll "),
+                        event("a3", "2016-02-03", *ALEPPO, "IRGC", dispute=" "),
+                        event("a4", "2016-02-03", *ALEPPO, "IRGC", dispute=""),
+                        event("a5", "2016-02-03", *ALEPPO, "IRGC", dispute="other")])
+    store.events.loc[store.events["id"] == "a4", "dispute"] = None
+    if held == "object":
+        store.events["dispute"] = store.events["dispute"].astype(object)
+    links = find_links(store)
+    assert pairs(store, links, DISPUTE) == {("a1", "a2")}
+    assert set(described(links.frame)["why"]) == {"same dispute: toll"}
+
+
 def test_recorded_in_coverage_and_the_export_carry_the_links():
     store = store_of(a=[event("a1", "2016-02-03", *ALEPPO, "IRGC"), event("a2", "2016-03-03", *HAMA, "IRGC")],
                      b=[event("b1", "2016-02-04", *ALEPPO, "IRGC")],

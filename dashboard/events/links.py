@@ -524,12 +524,23 @@ def _both_ways(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _disputes(store: EventStore) -> pd.DataFrame:
-    """Rows of one dataset sharing a dispute slug: competing claims, shown side by side."""
-    slug = store.events["dispute"].astype("string").fillna("").str.strip()
-    rows = np.flatnonzero((slug != "").to_numpy())
+    """Rows of one dataset sharing a dispute slug: competing claims, shown side by side. The
+    slugs are read per distinct text (the column's categories): each session asks, and turning
+    ten million rows into strings cost 0.8 s."""
+    column = store.events["dispute"]
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy()
+        names = pd.Series(column.cat.categories).astype("string").fillna("").str.strip().to_numpy(object)
+        named = np.append(names != "", False)  # a missing slug (code -1) names nothing
+        rows = np.flatnonzero(named[codes])
+        slugs = names[codes[rows]]
+    else:
+        slug = column.astype("string").fillna("").str.strip()
+        rows = np.flatnonzero((slug != "").to_numpy())
+        slugs = slug.to_numpy()[rows]
     if not len(rows):
         return _empty()
-    claims = pd.DataFrame({"row": rows, "slug": slug.to_numpy()[rows],
+    claims = pd.DataFrame({"row": rows, "slug": slugs,
                            "dataset": store.events[DATASET].astype(str).to_numpy()[rows]})
     pairs = claims.merge(claims, on=["dataset", "slug"], suffixes=("_a", "_b"))
     pairs = pairs[pairs["row_a"] != pairs["row_b"]]
