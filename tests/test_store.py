@@ -87,3 +87,14 @@ def test_a_nullable_line_column_stays_nullable():
     frame["line"] = pd.array([2, None], dtype="Int64")
     store = index_store("t", frame, actors=make_actor_book())
     assert store.events["line"].isna().tolist() == [False, True] and store.events["line"].tolist()[0] == 2
+
+
+def test_the_datasets_and_their_sizes_are_counted_once_per_store():
+    from dashboard.events.combine import combine
+
+    first = index_store("first", pd.DataFrame(SMALL_EVENTS))
+    second = index_store("second", pd.DataFrame(SMALL_EVENTS[:2]))
+    both = combine([first, second], labels=["first", "second"])
+    assert both.dataset_sizes == (("first", 5), ("second", 2))
+    assert both.dataset_sizes is both.dataset_sizes  # worked out once
+    assert first.dataset_sizes == (("first", 5),)

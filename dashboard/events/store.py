@@ -61,6 +61,13 @@ class EventStore:
             return None
         return self.events["start"].min(), self.events["end"].max()
 
+    @functools.cached_property
+    def dataset_sizes(self) -> tuple[tuple[str, int], ...]:
+        """(dataset, events) of each dataset the store holds, counted once: the app asks at every
+        rerun which datasets are open (0.03 s a time at ten million events)."""
+        counts = self.events[DATASET].value_counts(sort=False)
+        return tuple((str(label), int(count)) for label, count in counts.items())
+
     @property
     def start_days(self) -> np.ndarray:
         """Each event's first day as days since 1970 (int32), made when asked: the filter

@@ -370,8 +370,7 @@ def enter(store: EventStore) -> None:
     """The state for these datasets: from the URL on a session's first run; on a change, the
     filters and the selection stay while one of the datasets that were open stays open (a file
     added beside the bundled data is compared, not switched to), and start afresh otherwise."""
-    identity = frozenset(f"{label}:{count}" for label, count in
-                         store.events["dataset"].value_counts(sort=False).items())
+    identity = frozenset(f"{label}:{count}" for label, count in store.dataset_sizes)
     if ss.get(DATA) == identity:
         return
     if DATA not in ss:
