@@ -609,3 +609,23 @@ def test_an_upload_is_hashed_once_not_on_every_rerun(app, monkeypatch):
     app.text_input(key="text").input("Aleppo").run()
     assert not app.exception and len(hashed) == now
     assert shown(app)[1] > 92
+
+
+def test_selecting_a_match_the_filters_hide_says_so(app):
+    """ "Select it" on a possible match that the search hides: the count line says why nothing
+    is selected, instead of the selection silently going away; a shown one is selected."""
+    from dashboard.ui import interaction as ix
+
+    app.run()
+    app.file_uploader(key="upload").set_value(_files("acled_syria_sample.csv", "ucdp_ged_sample.csv")).run()
+    app.text_input(key="text").input("Tal Rifaat").run()
+    assert 0 < shown(app)[0] < shown(app)[1]
+    app.session_state["atlas"] = ix.row_picked(app.session_state["atlas"], "ucdp-171003")  # Ariha
+    app.run()
+    said = " ".join(messages(app, "note"))
+    assert not app.exception and app.session_state["atlas"].selected is None
+    assert "ucdp-171003 is hidden by the current filters: clear them to select it." in said
+    app.session_state["atlas"] = ix.row_picked(app.session_state["atlas"], "SYR1007")  # Tal Rifaat
+    app.run()
+    assert app.session_state["atlas"].selected == "SYR1007"
+    assert "hidden by the current filters" not in " ".join(messages(app, "note"))

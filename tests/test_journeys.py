@@ -536,6 +536,52 @@ def test_comparing_datasets_who_else_recorded_an_event_single_source_ones_and_th
     assert int(table["only_here"].sum()) == single
 
 
+def test_selecting_a_match_the_search_hides_says_why_and_a_shown_one_is_selected(page, store):
+    """The bundled events beside the ACLED and UCDP samples, searched for Tal Rifaat: pick the
+    first row, press "Select it" on a possible match the search hides (the line above the map
+    says so, nothing is selected, no traceback), then pick the row again and select a match the
+    search shows."""
+    from dashboard.events.combine import combine
+    from dashboard.events.links import annotate, find_links
+    from dashboard.ingest.load import load_events
+
+    names = ("acled_syria_sample.csv", "ucdp_ged_sample.csv")
+    fixtures = Path(__file__).resolve().parent / "fixtures"
+    expected = combine([store, *(load_events(fixtures / n) for n in names)],
+                       labels=["Curated events (bundled)", *names])
+    links = find_links(expected)
+    annotate(expected, links)
+    ids = expected.events["id"].astype(str).to_numpy()
+    found = set(events_in(expected, Query(text="Tal Rifaat"))["id"].astype(str))
+    wait_for_map(page)
+    open_files(page, *(fixtures / n for n in names), alone=False)
+    wait_until(lambda: shown_counts(page)[1] == len(expected), page=page, message="the three datasets")
+    search = page.locator('[data-testid="stTextInput"]').filter(has_text="Search summaries").locator("input")
+    search.fill("Tal Rifaat")
+    search.press("Enter")
+    wait_until(lambda: shown_counts(page) == (len(found), len(expected)), page=page, message="the search")
+    tick_row(page, 1)
+    wait_until(lambda: selected(page) is not None, page=page, message="a row picked")
+    first = str(selected(page))
+    shown_matches = [ids[b] for b in links.of(int((ids == first).nonzero()[0][0]))["b"].head(6)]
+    hidden = next(i for i, other in enumerate(shown_matches) if other not in found)
+    visible = next(i for i, other in enumerate(shown_matches) if other in found and other != first)
+    buttons = page.get_by_role("button", name="Select it")
+    wait_until(lambda: buttons.count() == len(shown_matches), page=page, message="the possible matches")
+    buttons.nth(hidden).click()
+    line = f"{shown_matches[hidden]} is hidden by the current filters: clear them to select it."
+    wait_until(lambda: page.get_by_text(line, exact=False).count() == 1, page=page, message="the reason said")
+    no_exception(page)
+    assert selected(page) is None and shown_counts(page) == (len(found), len(expected))
+    tick_row(page, 1)
+    wait_until(lambda: selected(page) == first, page=page, message="the row picked again")
+    wait_until(lambda: buttons.count() == len(shown_matches), page=page, message="its matches again")
+    buttons.nth(visible).click()
+    wait_until(lambda: selected(page) == shown_matches[visible], page=page, message="the match selected")
+    assert page.get_by_text("hidden by the current filters", exact=False).count() == 0
+    no_exception(page)
+
+
 def test_the_analyst_overrules_a_match_and_narrows_the_link_rules(page):
     """The ACLED and UCDP samples alone: pick the Ariha air strike, mark its one match as a
     different event, keep the single-source events, then narrow ± km and ± days: after each step

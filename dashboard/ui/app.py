@@ -742,7 +742,9 @@ def main() -> None:
         return
     # One comparison finds the selected event (a set of a million ids on every rerun did too).
     chosen = view.rows.matching("id", state.selected).frame() if state.selected else view.rows.head(0)
+    picked = state.selected if state.follow else None  # just picked (a row, "Select it", a link)
     state = ix.reconcile(state, lambda _: len(chosen) > 0)
+    hidden = picked if picked is not None and state.selected is None else None
     # The map goes to an event picked in the list, unless it is known only to its country.
     point = chosen[drawable(chosen["uncertainty_km"])]
     at = (float(point.iloc[0]["lat"]), float(point.iloc[0]["lon"])) if len(point) else None
@@ -752,7 +754,7 @@ def main() -> None:
             else view.bounds
     ss[STATE] = state = ix.settle_camera(state, bounds=bounds, selected_at=at)
     st.query_params.from_dict(to_params(ix.to_view(state)))
-    count_line(view, state)
+    count_line(view, state, hidden=hidden)
     several = store.fmt == COMBINED_FORMAT
     # The list beside the map (map first), or under it at full width with every column in view:
     # beside a 55%-wide map it has room for the date and the summary's first words.
@@ -790,16 +792,19 @@ def reuse(slot: str, key: tuple, make: Callable[[], T]) -> T:
     return value
 
 
-def count_line(view: View, state: Interaction) -> None:
+def count_line(view: View, state: Interaction, *, hidden: str | None = None) -> None:
     """Right above the map, in a row of fixed height (the map never moves when it changes): the
     count and the filters, and, when events shown lie outside the map's view, how many, with
-    "Fit to events" and "Show all" (under the map they were below the fold)."""
+    "Fit to events" and "Show all" (under the map they were below the fold); and the event just
+    picked (``hidden``: "Select it" on a possible match) when the filters hide it."""
     # After a fit too: it leaves far outliers out.
     away = ix.outside(state.view_box, view.rows)
     with st.container(key="atlas-count"):
         cols = st.columns([5.2, 1, 1], vertical_alignment="center")
         outside = (f" · {away:,} of the events shown {'is' if away == 1 else 'are'} outside the map's view."
                    if away else "")
+        if hidden is not None:  # a pick the filters hide: say so, rather than nothing happening
+            outside += f" · {hidden} is hidden by the current filters: clear them to select it."
         with cols[0]:
             plain((" · ".join(state.query().describe()) or "no filters") + outside,
                   strong=f"{view.shown:,} of {view.total:,} events shown · ")
