@@ -505,7 +505,8 @@ def coverage_panel(store: EventStore) -> None:
         ss["atlas_coverage"] = held = (made, coverage(store.events, store.governorates))
     table = held[1]
     with st.expander(f"Coverage: events per governorate, month and dataset ({len(table):,} rows)"):
-        plain("linked: events with a possible match in another open dataset; only_here: events no "
+        plain("Every event of the open datasets, whatever the filters: what each dataset covers. "
+              "linked: events with a possible match in another open dataset; only_here: events no "
               "other open dataset seems to record.")
         st.dataframe(table, hide_index=True, width="stretch", height=260, key="coverage")
         st.download_button("Coverage (CSV)", data=coverage_csv(table),
