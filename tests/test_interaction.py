@@ -79,6 +79,15 @@ def test_the_selection_is_an_id_and_is_cleared_when_its_event_is_no_longer_shown
     assert cleared.selected is None and cleared.ring is None
 
 
+def test_a_pick_the_filters_hide_is_named_and_a_shown_or_settled_one_is_not():
+    picked = ix.row_picked(fitted(), "e9")
+    assert ix.hidden_pick(picked, {"e1"}.__contains__) == "e9"
+    assert ix.hidden_pick(picked, {"e9"}.__contains__) is None
+    settled = ix.settle_camera(picked, bounds=None, selected_at=(36.2, 37.1))
+    assert not settled.follow and ix.hidden_pick(settled, {"e1"}.__contains__) is None  # later: silent
+    assert ix.hidden_pick(fitted(), set().__contains__) is None
+
+
 def test_a_row_pick_follows_the_event_and_a_marker_click_keeps_the_map():
     state = ix.row_picked(moved_by_user(fitted()), "e3")
     state = ix.settle_camera(state, bounds=ALEPPO, selected_at=(36.2, 37.16))

@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from pandas.api.types import union_categoricals
 
 from dashboard.events.store import EventStore, index_store, start_then_id_order
+from dashboard.model.frames import stacked
 from dashboard.model.problems import ProblemTable
 from dashboard.model.schema import DATASET, STORE_COLUMNS
 
@@ -38,23 +38,6 @@ def _as_array(ids: pd.Series) -> pa.Array:
     """The ids as one Arrow array (an Arrow-backed column comes as a chunked one)."""
     found = pa.array(ids, type=pa.large_string())
     return found.combine_chunks() if isinstance(found, pa.ChunkedArray) else found
-
-
-def _stacked(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """The frames one after another. Text held as categories stays so, their categories joined:
-    pandas' concat turns categories that differ into a Python string per row (1.1 million of them
-    for every text column when a 100,000-event file joins a million), made categories again after."""
-    shared = [c for c in frames[0].columns
-              if all(isinstance(f[c].dtype, pd.CategoricalDtype) for f in frames)]
-    events = pd.concat([f.drop(columns=shared) for f in frames], ignore_index=True)
-    for column in shared:
-        try:
-            # In text order, as index_store keeps text; the datasets in their own order.
-            events[column] = union_categoricals([f[column].array for f in frames],
-                                                sort_categories=column != DATASET)
-        except TypeError:  # categories of different types (an empty column's): as pandas joins them
-            events[column] = pd.concat([f[column] for f in frames], ignore_index=True)
-    return events[list(frames[0].columns)]
 
 
 def combine(stores: Sequence[EventStore], *, labels: Sequence[str] | None = None,
@@ -89,7 +72,7 @@ def combine(stores: Sequence[EventStore], *, labels: Sequence[str] | None = None
         frame[DATASET] = pd.Categorical.from_codes(
             np.full(len(frame), labels.index(label), np.int16), categories=pd.Index(labels))
         frames.append(frame)
-    events = _stacked(frames)
+    events = stacked(frames, keep_order=(DATASET,))  # the datasets in their own order
     order = start_then_id_order(events["start"], events["id"])
     events = events.take(order).reset_index(drop=True)[list(STORE_COLUMNS)]
     problems = ProblemTable()

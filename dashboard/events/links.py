@@ -28,12 +28,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from pandas.api.types import union_categoricals
 
 from dashboard.books.actors import NO_COALITION
 from dashboard.books.regions import governorate_codes
 from dashboard.events.store import EventStore
 from dashboard.mapping.popup import date_label, place_label
+from dashboard.model.frames import stacked
 from dashboard.model.place import POINT_MAX_KM
 from dashboard.model.schema import DATASET, shown_actors
 
@@ -46,7 +46,6 @@ DISPUTE = "same dispute"
 # What is kept per link: codes and numbers (the reasons in words are made for the links shown:
 # at a million events beside 100,000, 1.4M rows of Python strings held 180 MB a session).
 LINK_COLUMNS = ("a", "b", "score", "days_apart", "km", "level", "same_day", "same_area", "shared", "kind")
-SHARED_TEXT = ("same_area", "shared", "kind")  # held as categories
 MAX_DAYS, MAX_KM = 60, 200.0  # the widest rules a user may set (the cost grows with both)
 
 
@@ -130,17 +129,6 @@ def _category(value: pd.Categorical | str, size: int) -> pd.Categorical:
     if isinstance(value, pd.Categorical):
         return value
     return pd.Categorical.from_codes(np.zeros(size, np.int8), categories=pd.Index([value], dtype=object))
-
-
-def _stacked(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    """Link frames one after another, their text columns still categories (pandas' concat turns
-    categories that differ into Python strings)."""
-    if len(parts) == 1:
-        return parts[0]
-    frame = pd.concat([p.drop(columns=list(SHARED_TEXT)) for p in parts], ignore_index=True)
-    for column in SHARED_TEXT:
-        frame[column] = union_categoricals([p[column].array for p in parts])
-    return frame[list(LINK_COLUMNS)]
 
 
 def described(links: pd.DataFrame) -> pd.DataFrame:
@@ -387,7 +375,7 @@ def find_links(store: EventStore, rules: LinkRules = LinkRules()) -> Links:
     """The candidate links between the store's datasets, and its competing claims."""
     several = store.events[DATASET].nunique() > 1
     parts = [p for p in (_possible(store, rules) if several else _empty(), _disputes(store)) if len(p)]
-    frame = _stacked(parts) if parts else _empty()
+    frame = stacked(parts) if parts else _empty()
     frame = frame.sort_values(["a", "score", "b"], ascending=[True, False, True], kind="stable")
     return Links(frame.reset_index(drop=True)[list(LINK_COLUMNS)])
 

@@ -143,7 +143,7 @@ def index_store(
 ) -> EventStore:
     """Build the filter indexes for a canonical event frame. ``regions`` (each event's
     governorate code, the names in text order with "" first) when already worked out for these
-    rows: a known file's copy keeps them, spared 0.7 s at ten million events."""
+    rows: a known file's copy keeps them, sparing 0.3 s at ten million events."""
     events = events.reset_index(drop=True)
     if DATASET not in events:
         events[DATASET] = pd.Categorical.from_codes(np.zeros(len(events), np.int8),

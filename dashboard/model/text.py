@@ -63,19 +63,18 @@ def numbers_in(text: pd.Series) -> pd.Series:
     Arrow's cast when every non-blank value is a number (the bulk of any export: a tenth of the
     time at a million rows), pandas otherwise (and for whole numbers too big for a float to hold
     exactly, which it keeps as integers), so both give the same answer."""
-    try:
-        # Only text that pandas also reads as NaN-missing text: it gives other columns (mixed
-        # values, or pd.NA's "string") types of their own.
-        if not (isinstance(text.dtype, pd.StringDtype) and text.dtype.na_value is np.nan):
-            raise TypeError("not a column of text")
+    # Only text that pandas also reads as NaN-missing text: it gives other columns (mixed values,
+    # or pd.NA's "string") types of their own.
+    if isinstance(text.dtype, pd.StringDtype) and text.dtype.na_value is np.nan:
         array = pa.chunked_array(pa.array(text, from_pandas=True))
-        blank = pc.equal(array, "")
-        found = pc.cast(pc.if_else(blank, pa.scalar(None, array.type), array), pa.float64())
-    except (TypeError, pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
-        pass
-    else:
-        numbers = found.to_numpy(zero_copy_only=False).astype(float)
-        finite = numbers[np.isfinite(numbers)]
-        if not len(finite) or np.abs(finite).max() < _EXACT_WHOLE:
-            return pd.Series(numbers, index=text.index, name=text.name)
+        try:
+            found = pc.cast(pc.if_else(pc.equal(array, ""), pa.scalar(None, array.type), array),
+                            pa.float64())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            found = None  # a value that is not a plain number
+        if found is not None:
+            numbers = found.to_numpy(zero_copy_only=False).astype(float)
+            finite = numbers[np.isfinite(numbers)]
+            if not len(finite) or np.abs(finite).max() < _EXACT_WHOLE:
+                return pd.Series(numbers, index=text.index, name=text.name)
     return pd.to_numeric(text, errors="coerce")

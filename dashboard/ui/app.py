@@ -404,7 +404,6 @@ def store_links(store: EventStore) -> Links:
             if several:
                 log.info("linked %s events: %s links (both ways) in %.2f s", f"{len(store):,}",
                          f"{len(links):,}", time.monotonic() - began)
-            if several:
                 annotate(store, links)
                 record_decisions(store, ss.get(DECISIONS, []), links)
                 rows_changed()
@@ -743,9 +742,11 @@ def main() -> None:
         return
     # One comparison finds the selected event (a set of a million ids on every rerun did too).
     chosen = view.rows.matching("id", state.selected).frame() if state.selected else view.rows.head(0)
-    picked = state.selected if state.follow else None  # just picked (a row, "Select it", a link)
-    state = ix.reconcile(state, lambda _: len(chosen) > 0)
-    hidden = picked if picked is not None and state.selected is None else None
+    def shown(_: str) -> bool:
+        return len(chosen) > 0
+
+    hidden = ix.hidden_pick(state, shown)  # said on the count line
+    state = ix.reconcile(state, shown)
     # The map goes to an event picked in the list, unless it is known only to its country.
     point = chosen[drawable(chosen["uncertainty_km"])]
     at = (float(point.iloc[0]["lat"]), float(point.iloc[0]["lon"])) if len(point) else None

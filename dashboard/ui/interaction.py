@@ -299,6 +299,14 @@ def reconcile(state: Interaction, shown: Callable[[str], bool]) -> Interaction:
     return state
 
 
+def hidden_pick(state: Interaction, shown: Callable[[str], bool]) -> str | None:
+    """The event just picked (a row, "Select it" on a possible match) when the filters hide it:
+    :func:`reconcile` clears it, and the user is told why rather than seeing nothing happen."""
+    if state.selected is not None and state.follow and not shown(state.selected):
+        return state.selected
+    return None
+
+
 def fit_due(state: Interaction) -> bool:
     """Whether the next render fits the map to the events (so their box is needed at all)."""
     return state.fit_wanted or state.camera is None
