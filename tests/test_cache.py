@@ -8,13 +8,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
+import pyarrow as pa
 import pytest
 
 import dashboard.ingest.cache as cache
 from dashboard.bench.synth import synthetic_events, to_csv_bytes
 from dashboard.events.store import EventStore
 from dashboard.ingest.cache import load_cached
+from dashboard.ingest.eviction import entry_key
 
 BAD_ROW = ("SYR-bad,not a date,2016,1,Political violence,Battles,Armed clash,Hezbollah,,,,,760,"
            "Middle East,Syria,Aleppo,Aleppo,Aleppo,36.2,37.1,1,SOHR,National,Clash.,0,1700000000\n")
@@ -50,8 +51,14 @@ def assert_same_store(a: EventStore, b: EventStore) -> None:
         np.testing.assert_array_equal(got, want)
 
 
+def replace_bytes(path: Path, data: bytes) -> None:
+    spare = path.with_name(path.name + ".new")
+    spare.write_bytes(data)
+    os.replace(spare, path)
+
+
 def entry_files(folder: Path) -> list[Path]:
-    return sorted(folder.glob("*.parquet"))
+    return sorted(p for p in folder.iterdir() if entry_key(p)) if folder.is_dir() else []
 
 
 def test_warm_load_equals_cold_load_and_skips_the_loader(tmp_path, csv_bytes, loads):
@@ -92,23 +99,29 @@ def test_a_change_misses_the_cache(tmp_path, csv_bytes, loads, monkeypatch, chan
         assert 7 in set(store.events["fatalities"].dropna())
 
 
-@pytest.mark.parametrize("damage", ["truncate", "garbage", "drop problems", "empty"])
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "scrambled", "drop problems", "empty"])
 def test_a_damaged_entry_is_ignored_and_rebuilt(tmp_path, csv_bytes, loads, damage):
     first = load_cached(csv_bytes, name="a.csv", cache_dir=tmp_path)
-    events_file = next(p for p in entry_files(tmp_path) if p.name.endswith(".events.parquet"))
+    events_file = next(p for p in entry_files(tmp_path) if p.name.endswith(".events.arrow"))
     problems_file = next(p for p in entry_files(tmp_path) if p.name.endswith(".problems.parquet"))
+    # Damage arrives as a new file (the store loaded first maps the old one: a file cut short in
+    # place under a live mapping stops the process, see ingest/cache.py).
     if damage == "truncate":
-        events_file.write_bytes(events_file.read_bytes()[:200])
+        replace_bytes(events_file, events_file.read_bytes()[:200])
     elif damage == "garbage":
-        events_file.write_bytes(b"PAR1 this is not parquet PAR1")
+        replace_bytes(events_file, b"ARROW1\0\0 this is not an Arrow file ARROW1")
+    elif damage == "scrambled":  # the batch's offsets and codes overwritten, its footer intact
+        data = bytearray(events_file.read_bytes())
+        data[len(data) // 10: len(data) * 8 // 10] = b"\xff" * (len(data) * 8 // 10 - len(data) // 10)
+        replace_bytes(events_file, bytes(data))
     elif damage == "drop problems":
         problems_file.unlink()
     else:
-        events_file.write_bytes(b"")
+        replace_bytes(events_file, b"")
     again = load_cached(csv_bytes, name="a.csv", cache_dir=tmp_path)
     assert loads == ["a.csv", "a.csv"]
     assert_same_store(first, again)
-    assert pq.read_table(events_file).num_rows == len(first)  # rewritten whole
+    assert pa.ipc.open_file(events_file).read_all().num_rows == len(first)  # rewritten whole
     load_cached(csv_bytes, name="a.csv", cache_dir=tmp_path)
     assert loads == ["a.csv", "a.csv"]
 
@@ -151,7 +164,7 @@ def test_the_cache_folder_follows_the_environment(monkeypatch, tmp_path):
 
 
 def entry_keys(folder: Path) -> set[str]:
-    return {p.name.split(".")[0] for p in folder.iterdir() if p.name.endswith(".parquet")}
+    return {key for p in folder.iterdir() if (key := entry_key(p))}
 
 
 def test_the_cache_keeps_to_its_size_evicting_the_least_recently_used(tmp_path, monkeypatch):
@@ -177,34 +190,36 @@ def test_an_entry_over_the_cap_is_not_kept_and_the_load_still_works(tmp_path, mo
                                                                      csv_bytes):
     monkeypatch.setenv("ATLAS_CACHE_MAX_MB", "0")
     store = load_cached(csv_bytes, name="big.csv", cache_dir=tmp_path)
-    assert len(store) == 300 and not list(tmp_path.glob("*.parquet"))
+    assert len(store) == 300 and not entry_files(tmp_path)
 
 
 def test_eviction_leaves_other_files_alone_and_skips_what_another_process_removed(tmp_path):
     from dashboard.ingest.eviction import evict
 
     (tmp_path / "notes.txt").write_text("mine")
-    (tmp_path / ".k1.events.parquet.123.ab.tmp").write_bytes(b"x" * 100)  # a write in progress
+    (tmp_path / ".k1.events.arrow.123.ab.tmp").write_bytes(b"x" * 100)  # a write in progress
+    (tmp_path / "k0.events.parquet").write_bytes(b"x" * 100)  # the earlier layout's, oldest
+    os.utime(tmp_path / "k0.events.parquet", (900, 900))
     for number, key in enumerate(("k1", "k2")):
-        for suffix in (".events.parquet", ".problems.parquet"):
+        for suffix in (".events.arrow", ".problems.parquet"):
             (tmp_path / f"{key}{suffix}").write_bytes(b"x" * 100)
             os.utime(tmp_path / f"{key}{suffix}", (1000 + number, 1000 + number))
-    assert evict(tmp_path, limit=250) == ["k1"]
+    assert evict(tmp_path, limit=250) == ["k0", "k1"]
     assert evict(tmp_path, limit=250) == []
     assert {p.name for p in tmp_path.iterdir()} == {
-        "notes.txt", ".k1.events.parquet.123.ab.tmp", "k2.events.parquet", "k2.problems.parquet"}
+        "notes.txt", ".k1.events.arrow.123.ab.tmp", "k2.events.arrow", "k2.problems.parquet"}
     assert evict(tmp_path / "missing", limit=0) == []
 
 
-def test_the_cap_defaults_to_2_gb_and_reads_megabytes(monkeypatch):
+def test_the_cap_defaults_to_5_gb_and_reads_megabytes(monkeypatch):
     from dashboard.ingest.eviction import cache_limit
 
     monkeypatch.delenv("ATLAS_CACHE_MAX_MB", raising=False)
-    assert cache_limit() == 2 * 10**9
+    assert cache_limit() == 5 * 10**9
     monkeypatch.setenv("ATLAS_CACHE_MAX_MB", "500")
     assert cache_limit() == 500 * 10**6
     monkeypatch.setenv("ATLAS_CACHE_MAX_MB", "lots")
-    assert cache_limit() == 2 * 10**9
+    assert cache_limit() == 5 * 10**9
 
 
 def test_a_known_file_is_not_hashed_again_until_it_changes(tmp_path, csv_bytes, loads, monkeypatch):
@@ -286,3 +301,17 @@ def test_stored_governorates_read_back_in_text_order_whatever_the_pieces_say():
     assert list(names) == ["", "Aleppo", "Hama", "Idlib"]
     assert list(names[codes]) == ["Idlib", "", "Idlib", "Hama", "Aleppo"]
     assert cache._regions(pa.chunked_array([pa.array([1, 2])])) is None
+
+
+def test_a_known_file_is_mapped_not_read(tmp_path, csv_bytes, loads):
+    """The copy's pages are the store's columns (shared through the page cache), not a decoded
+    copy: the process maps the entry's events file, and the mapped columns cannot be written."""
+    cold = load_cached(csv_bytes, name="a.csv", cache_dir=tmp_path)
+    (events_file,) = (p for p in entry_files(tmp_path) if p.name.endswith(".events.arrow"))
+    warm = load_cached(csv_bytes, name="a.csv", cache_dir=tmp_path)
+    assert loads == ["a.csv"]
+    maps = Path("/proc/self/maps").read_text()
+    assert str(events_file.resolve()) in maps
+    lat = warm.events["lat"].array._ndarray  # the column's own buffer, not pandas' read-only view
+    assert not lat.flags.writeable and not lat.flags.owndata
+    assert_same_store(cold, warm)

@@ -64,3 +64,23 @@ def test_an_empty_store_has_empty_facets():
     store = index_store("empty", pd.DataFrame([event("x", "2016-01-01")]).iloc[:0])
     assert region_counts(store.facets, np.zeros(0, dtype=bool)) == {}
     assert timeline(store.facets, np.zeros(0, dtype=bool), store.events).empty
+
+
+@pytest.mark.parametrize("freq", ["day", "week", "month", "quarter", "year"])
+def test_period_codes_are_each_start_s_period(freq, monkeypatch):
+    """Every start's code names its period, undated starts -1, days before 1970 (negative day
+    numbers) and times within a day included, the days taken a few blocks at a time."""
+    from dashboard.events import facets
+    from dashboard.model import rows
+
+    monkeypatch.setattr(rows, "BLOCK_ROWS", 7)
+    rng = np.random.default_rng(3)
+    stamps = (np.datetime64("1969-11-20", "ns") + rng.integers(0, 200, 50).astype("timedelta64[D]")
+              + rng.integers(0, 86_400 * 10**9, 50).astype("timedelta64[ns]"))
+    stamps[[0, 13, 49]] = np.datetime64("NaT")
+    codes, periods = facets._period_codes(stamps, freq)
+    want = pd.Series(stamps).dt.to_period(facets.PERIODS[freq]).dt.start_time
+    got = pd.Series(np.where(codes >= 0, periods.to_numpy()[np.maximum(codes, 0)], np.datetime64("NaT")))
+    pd.testing.assert_series_equal(got, want, check_names=False, check_dtype=False)
+    assert periods.is_monotonic_increasing and periods.is_unique
+    assert list(facets._period_codes(np.array(["NaT"] * 2, "datetime64[ns]"), freq)[0]) == [-1, -1]

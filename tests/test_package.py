@@ -195,8 +195,8 @@ def test_a_cache_that_cannot_be_written_is_logged(tmp_path, caplog):
 
 def test_a_damaged_cache_entry_is_logged_and_rebuilt(tmp_path, caplog):
     load_cached(DATA_DIR / "events.csv", cache_dir=tmp_path)
-    for entry in tmp_path.glob("*.events.parquet"):
-        entry.write_bytes(b"not parquet")
+    for entry in tmp_path.glob("*.events.arrow"):
+        entry.write_bytes(b"not an Arrow file")
     with caplog.at_level(logging.WARNING, logger="dashboard"):
         assert len(load_cached(DATA_DIR / "events.csv", cache_dir=tmp_path)) > 0
     assert any("is damaged" in r.getMessage() for r in caplog.records), caplog.text

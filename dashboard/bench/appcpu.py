@@ -299,11 +299,14 @@ def chromium() -> Iterator[Any]:
             browser.close()
 
 
-def memory_mb(pid: int) -> tuple[float, float]:
-    """The process's resident memory now and at its peak (VmRSS, VmHWM), in MB."""
+def memory_mb(pid: int) -> tuple[float, float, float]:
+    """The process's resident memory now, at its peak, and the file-backed part of it now (VmRSS,
+    VmHWM, RssFile), in MB. The file-backed pages (a known file's mapped copy, the libraries)
+    are the page cache's, shared with every process that maps the same files."""
     fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
                   if ":" in line)
-    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+    return tuple(int(fields[name].split()[0]) / 1024  # type: ignore[return-value]
+                 for name in ("VmRSS", "VmHWM", "RssFile"))
 
 
 def open_beside(page, path: Path, meter: Meter, *, timeout_s: float) -> Sample:
@@ -371,7 +374,7 @@ def _measure(browser: Any, app: Any, began: float, events_csv: Path, *, moves: i
         context.close()
     after = memory_mb(app.pid)
     return {"first": first, "second": second, "actions": actions, "opened": opened, "memory": memory,
-            "rss": (loaded[0], after[0], after[1])}
+            "rss": (loaded[0], after[0], after[1], after[2])}
 
 
 def report(figures: dict, *, n: int, command: str) -> str:
@@ -391,16 +394,17 @@ def report(figures: dict, *, n: int, command: str) -> str:
         lines.append(f"| first map, from the serve command (the browser open) | 1 | "
                      f"{table.cell(first.app_since_start)} | – | {table.cell(first.since_start)} | – |")
     if figures.get("opened") is not None:
-        sample, ((rss0, _), (rss1, peak)) = figures["opened"], figures["memory"]
+        sample, ((rss0, *_), (rss1, peak, _)) = figures["opened"], figures["memory"]
         lines.append(f"| a second export uploaded beside it (loaded, combined, linked) | 1 | "
                      f"{table.cell(sample.app)} | {table.cell(sample.browser)} | {table.cell(sample.wall)} "
                      f"| {sample.runs} |")
         lines.append(f"| app memory: before the upload, after it, peak (MB) | – | {rss0:,.0f}, {rss1:,.0f}, "
                      f"{peak:,.0f} | | | |")
     if figures.get("rss") is not None:
-        first_map, end, peak = figures["rss"]
-        lines.append(f"| app memory: after the first map, after the moves, peak (MB) | – | "
-                     f"{first_map:,.0f}, {end:,.0f}, {peak:,.0f} | | | |")
+        first_map, end, peak, shared = figures["rss"]
+        lines.append(f"| app memory: after the first map, after the moves, peak (MB); of it at the "
+                     f"end, file-backed (mapped copy, libraries: shared) | – | "
+                     f"{first_map:,.0f}, {end:,.0f}, {peak:,.0f}; {shared:,.0f} | | | |")
     notes = []
     for action in figures["actions"]:
         got = action.samples

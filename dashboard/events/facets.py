@@ -15,6 +15,8 @@ import pandas as pd
 from dashboard.events.timeline import PERIODS, bin_size, counts_over_time
 from dashboard.model.rows import blocks, tally
 
+_DAY_NS = 86_400_000_000_000
+
 
 def _empty_codes() -> np.ndarray:
     return np.zeros(0, np.int32)
@@ -45,22 +47,33 @@ def narrow(codes: np.ndarray, count: int) -> np.ndarray:
 def _period_codes(stamps: np.ndarray, freq: str) -> tuple[np.ndarray, pd.Series]:
     """(the period of each start, -1 where undated; the periods in order). Periods are worked out
     for the distinct days only, found by their offset from the first (no hashing of ten million
-    timestamps): a few thousand conversions instead of one per event."""
-    valid = ~np.isnat(stamps)
-    if not valid.any():
+    timestamps): a few thousand conversions instead of one per event. The days are taken a block
+    at a time, in two passes (which days occur, then each event's period): whole-column
+    temporaries cost more in fresh memory than the arithmetic (0.6 s of a start at ten million)."""
+    raw = stamps.astype("datetime64[ns]", copy=False).view(np.int64)
+    undated = np.iinfo(np.int64).min  # NaT
+    latest = int(raw.max()) if len(raw) else undated
+    if latest == undated:
         return np.full(len(stamps), -1, np.int64), pd.Series(dtype="datetime64[ns]")
-    days = stamps.astype("datetime64[D]").astype(np.int64)
-    first = int(days[valid].min())
-    offset = np.where(valid, days - first, 0)
-    seen = np.zeros(int(offset.max()) + 1, bool)
-    seen[offset[valid]] = True
+    first = int(np.min(raw, where=raw != undated, initial=latest)) // _DAY_NS
+    seen = np.zeros(latest // _DAY_NS - first + 1, bool)
+    for part in blocks(len(raw)):
+        chunk = raw[part]
+        seen[chunk[chunk != undated] // _DAY_NS - first] = True
     distinct = np.flatnonzero(seen)
     day_periods = pd.Series((distinct + first).astype("datetime64[D]").astype("datetime64[ns]"))
     period_of_day, periods = pd.factorize(day_periods.dt.to_period(PERIODS[freq]).dt.start_time,
                                           sort=True)
-    lookup = np.full(len(seen), -1, np.int64)
-    lookup[distinct] = period_of_day
-    return np.where(valid, lookup[offset], -1), pd.Series(periods)
+    # Day offset + 1 -> period, with -1 in front for the undated (whose offset is made -1).
+    lookup = np.full(len(seen) + 1, -1, np.int32)
+    lookup[distinct + 1] = period_of_day
+    codes = np.empty(len(raw), np.int32)
+    for part in blocks(len(raw)):
+        chunk = raw[part]
+        offset = chunk // _DAY_NS - (first - 1)
+        offset[chunk == undated] = 0
+        codes[part] = lookup[offset]
+    return codes, pd.Series(periods)
 
 
 def build_facets(events: pd.DataFrame, regions: tuple[np.ndarray, np.ndarray]) -> Facets:

@@ -20,6 +20,7 @@ from dashboard.books.regions import governorate_codes
 from dashboard.events.facets import Facets, build_facets
 from dashboard.model.dates import to_days
 from dashboard.model.problems import Problem, ProblemTable
+from dashboard.model.rows import tally
 from dashboard.model.schema import DATASET, STORE_COLUMNS, split_actors
 
 
@@ -257,8 +258,7 @@ def actor_combos(actors: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     of ";"-joined lists: each distinct list an event has is split once (a million rows hold a few
     hundred), its actors kept in the list's order (the first shared one names a link), and the
     rows keep their category code as their list. A category no event has names nobody."""
-    codes = actors.cat.codes.to_numpy()
-    used = np.bincount(codes[codes >= 0], minlength=len(actors.cat.categories)) > 0
+    used = tally(actors.cat.codes.to_numpy(), len(actors.cat.categories)) > 0
     split = [split_actors(str(text)) if seen else []
              for text, seen in zip(actors.cat.categories.astype("str"), used, strict=True)]
     names = np.asarray(sorted({n for parts in split for n in parts}), dtype=object)

@@ -1,11 +1,12 @@
 """A size cap for the columnar cache: least recently used entries go first.
 
 Every named file loaded (the bundled data, ``ATLAS_EVENTS``, the CLI's ``--events``) leaves an
-entry of two Parquet files, and every new loader version or edited actor book leaves another, so
-without a cap the folder only grows. After each write the oldest entries are removed until the
-folder fits :func:`cache_limit` (2 GB unless ``ATLAS_CACHE_MAX_MB`` says otherwise). "Used" is an
-entry's modification time, which a cache hit renews (:func:`mark_used`): access times are not
-kept on most mounts.
+entry of two files (the events as a mapped Arrow file, about 90 MB a million events; the loader's
+problems as Parquet), and every new loader version or edited actor book leaves another, so without
+a cap the folder only grows. After each write the oldest entries are removed until the folder fits
+:func:`cache_limit` (5 GB, about 55 million events, unless ``ATLAS_CACHE_MAX_MB`` says otherwise).
+"Used" is an entry's modification time, which a cache hit renews (:func:`mark_used`): access times
+are not kept on most mounts.
 
 Several processes may share the folder: a file another one removed first is simply skipped, and a
 reader whose entry disappears mid-read gets no entry and loads the file again.
@@ -18,12 +19,16 @@ import os
 import time
 from pathlib import Path
 
-DEFAULT_LIMIT_BYTES = 2 * 10**9
-ENTRY_SUFFIXES = (".events.parquet", ".problems.parquet")
+DEFAULT_LIMIT_BYTES = 5 * 10**9
+EVENTS_SUFFIX = ".events.arrow"
+PROBLEMS_SUFFIX = ".problems.parquet"
+ENTRY_SUFFIXES = (EVENTS_SUFFIX, PROBLEMS_SUFFIX)
+# An earlier layout's events file: no longer read, but still counted and removed by the cap.
+OLD_SUFFIXES = (".events.parquet",)
 
 
 def cache_limit() -> int:
-    """The cap in bytes: ``ATLAS_CACHE_MAX_MB`` (megabytes, 0 keeps nothing) or 2 GB."""
+    """The cap in bytes: ``ATLAS_CACHE_MAX_MB`` (megabytes, 0 keeps nothing) or 5 GB."""
     text = os.environ.get("ATLAS_CACHE_MAX_MB", "").strip()
     try:
         return max(int(float(text) * 10**6), 0) if text else DEFAULT_LIMIT_BYTES
@@ -33,7 +38,7 @@ def cache_limit() -> int:
 
 def entry_key(path: Path) -> str | None:
     """The entry a cache file belongs to (None for files that are not entries)."""
-    for suffix in ENTRY_SUFFIXES:
+    for suffix in (*ENTRY_SUFFIXES, *OLD_SUFFIXES):
         if path.name.endswith(suffix) and not path.name.startswith("."):
             return path.name[: -len(suffix)]
     return None
