@@ -109,6 +109,13 @@ def _whole_bounds(table: pd.DataFrame) -> Bounds | None:
     return bounds
 
 
+def prepare(store: EventStore) -> None:
+    """Work out ahead what every session's first map asks of a large store (the box that frames
+    all of it: 0.3 s at ten million events), so that a preloaded store's first session does not."""
+    if len(store) >= WHOLE_BOUNDS_FROM:
+        _whole_bounds(store.events)
+
+
 def build_view(store: EventStore, query: Query, *, bbox: BBox | None = None) -> View:
     """Filter once and derive the map's, list's and chart's inputs from the result.
 

@@ -17,6 +17,7 @@ from concurrent.futures import Future
 from pathlib import Path
 
 from dashboard.events.store import EventStore
+from dashboard.events.view import prepare
 from dashboard.ingest.cache import load_cached
 from dashboard.ingest.load import load_bundled
 from dashboard.model.memory import give_back_free_memory
@@ -54,7 +55,9 @@ def preload() -> Future[EventStore]:
     def run() -> None:
         begun = time.monotonic()
         try:
-            job.set_result(load_default(setting))
+            store = load_default(setting)
+            prepare(store)
+            job.set_result(store)
             log.info("preloaded the default data in %.1f s", time.monotonic() - begun)
         except BaseException as failure:  # the session's own load reports it, on the page
             job.set_exception(failure)
