@@ -283,6 +283,23 @@ def test_several_datasets_open_together_switch_on_and_off_and_are_removed(app, b
     assert shown(app) == (acled, acled)
 
 
+def test_the_link_counts_the_users_files_and_a_page_opened_on_it_says_they_are_missing(app):
+    app.run()
+    assert url_param(app, "files") is None
+    app.file_uploader(key="upload").set_value(_files("acled_syria_sample.csv", "ucdp_ged_sample.csv")).run()
+    assert url_param(app, "files") == "2"
+    app.file_uploader(key="upload").set_value(_files("acled_syria_sample.csv")).run()
+    assert url_param(app, "files") == "1"
+    link = {k: app.query_params.get(k) for k in app.query_params}
+    reopened = AppTest.from_file(APP, default_timeout=app.default_timeout)
+    reopened.query_params.update(link)  # the page reloaded: a new session, no uploads
+    reopened.run()
+    assert not reopened.exception
+    said = " ".join(messages(reopened, "warning"))
+    assert "a file of your own" in said and "Add files" in said
+    assert url_param(reopened, "files") is None
+
+
 def test_a_selected_event_shows_who_else_recorded_it_and_the_filter_keeps_single_source_ones(app):
     from dataclasses import replace
 

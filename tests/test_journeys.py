@@ -817,3 +817,25 @@ def test_the_map_still_answers_a_pan_after_a_file_is_opened_beside_the_data(page
                    message="the dragged map's view known to the app")
         no_exception(page)
     assert unregistered == []
+
+
+def test_a_reload_after_opening_a_file_says_the_file_is_gone_and_how_to_get_it_back(page, store):
+    """A reload is a new session, which holds none of the files the last one opened (they are
+    never written anywhere): the page used to fall back to the bundled data without a word. The
+    link counts the files open, so the reloaded page says one is missing and how to open it."""
+    fixture = Path(__file__).resolve().parent / "fixtures" / "acled_syria_sample.csv"
+    wait_for_map(page)
+    open_files(page, fixture, alone=False)
+    wait_until(lambda: shown_counts(page)[1] == len(store) + 30, page=page, message="both datasets")
+    wait_until(lambda: "files=1" in page.url, page=page, message="the link counting the file")
+    page.reload()
+    wait_for_map(page)
+    wait_until(lambda: page.get_by_text("a file of your own").count() == 1, page=page,
+               message="the notice that the file is not open")
+    assert page.get_by_text('open it again with "Add files"', exact=False).count() == 1
+    wait_until(lambda: shown_counts(page) == (len(store), len(store)), page=page, message="the bundled data")
+    no_exception(page)
+    wait_until(lambda: "files=" not in page.url, page=page, message="the link without the file")
+    open_files(page, fixture, alone=False)
+    wait_until(lambda: shown_counts(page)[1] == len(store) + 30, page=page, message="the file open again")
+    no_exception(page)

@@ -45,6 +45,8 @@ def test_defaults_make_an_empty_url():
         ({"link_km": ["nan"]}, "link_km='nan'"),
         ({"link_km": ["-1"]}, "link_km='-1'"),
         ({"stack": ["colour"]}, "stack='colour'"),
+        ({"files": ["two"]}, "files='two'"),
+        ({"files": ["100"]}, "files='100'"),
     ],
 )
 def test_bad_parameters_give_a_notice_and_are_ignored(params, notice):
@@ -93,3 +95,16 @@ def test_a_search_longer_than_a_link_carries_is_cut_with_a_notice():
     parsed = parse_params({"q": ["x" * 250]}, span=None, actors=[], event_types=[])
     assert parsed.state.text == "x" * 200
     assert any("cut to its first 200" in notice for notice in parsed.notices)
+
+
+def test_a_link_says_how_many_of_the_users_files_were_open_and_the_reopened_page_says_so():
+    """Never their names or content: only the count, so that a page reloaded or opened from the
+    link says the view had files it does not have (a reload used to drop them without a word)."""
+    assert to_params(ViewState(files=2)) == {"files": "2"}
+    assert to_params(ViewState(files=0)) == {}
+    parsed = parse({"files": ["2"], "actor": ["IRGC"]})
+    (said,) = parsed.notices
+    assert "2 files of your own" in said and "Add files" in said and "reloaded" in said
+    assert parsed.state.files == 0 and parsed.state.actors == ("IRGC",)  # this page has none yet
+    assert "a file of your own" in parse({"files": ["1"]}).notices[0]
+    assert parse({"files": ["0"]}).notices == []

@@ -755,7 +755,8 @@ def main() -> None:
         bounds = fit_bounds(view.rows.frame(PLACE_COLUMNS), trim=False) if state.fit_everything \
             else view.bounds
     ss[STATE] = state = ix.settle_camera(state, bounds=bounds, selected_at=at)
-    st.query_params.from_dict(to_params(ix.to_view(state)))
+    # The link says how many files of the user's own are open (never which): a reload loses them.
+    st.query_params.from_dict(to_params(replace(ix.to_view(state), files=len(ss.get(UPLOADS, {})))))
     count_line(view, state, hidden=hidden)
     several = store.fmt == COMBINED_FORMAT
     # The list beside the map (map first), or under it at full width with every column in view:

@@ -20,11 +20,12 @@ from dashboard.mapping.layers import DEFAULT_LAYERS, LAYER_NAMES
 from dashboard.mapping.style import ColourMode
 
 PARAMETERS = ("from", "to", "actor", "type", "q", "sel", "colour", "sub", "layer", "inview", "list", "step",
-              "view", "recorded", "link_days", "link_km", "stack")
+              "view", "recorded", "link_days", "link_km", "stack", "files")
 STACKS = ("type", "dataset")  # what the timeline's bars may be stacked by
 # The days pandas can hold (nanosecond timestamps): a URL date beyond them is clamped to the data.
 EARLIEST, LATEST = dt.date(1678, 1, 1), dt.date(2261, 12, 31)
 MAX_TEXT = 200  # characters of a search a link may carry
+MAX_FILES = 99  # the user's own files a link may say were open
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,9 @@ class ViewState:
     step: str = "month"
     map_center: tuple[float, float] | None = None  # where the user had moved the map, if anywhere
     map_zoom: int | None = None
+    # How many files of the user's own were open when the link was written: never their names or
+    # content (a link holds none of a user's data), only so that a page reopened without them says so.
+    files: int = 0
 
     def query(self) -> Query:
         """The filter part of the state."""
@@ -152,6 +156,9 @@ def parse_params(
         stack = "type"
     switches = {name: _switch(first(name), name, on, off, notices)
                 for name, on, off in (("sub", "1", "0"), ("inview", "1", "0"), ("list", "wide", "beside"))}
+    files = int(_number(first("files"), "files", 0, MAX_FILES, notices))
+    if files:
+        notices.append(missing_files(files))
     text = first("q")
     if len(text) > MAX_TEXT:
         notices.append(f"URL parameter q was cut to its first {MAX_TEXT} characters.")
@@ -215,7 +222,19 @@ def to_params(state: ViewState) -> dict[str, str | list[str]]:
         params["step"] = state.step
     if state.map_center is not None and state.map_zoom is not None:
         params["view"] = f"{state.map_center[0]:.4f},{state.map_center[1]:.4f},{state.map_zoom}"
+    if state.files:
+        params["files"] = str(state.files)
     return params
+
+
+def missing_files(count: int) -> str:
+    """What a page opened on a link (or reloaded) says when the view had files of the user's own
+    open: they are held by the browser session that opened them, never by a link."""
+    some = "a file" if count == 1 else f"{count} files"
+    them = "it" if count == 1 else "them"
+    return (f"This view was made with {some} of your own open beside the data. Files are not part "
+            f"of a link and are not kept when the page is reloaded: open {them} again with "
+            f"\"Add files\" to see the same events.")
 
 
 def _switch(text: str, name: str, on: str, off: str, notices: list[str]) -> bool | None:
