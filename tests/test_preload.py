@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import textwrap
 import threading
 from pathlib import Path
 
@@ -96,3 +97,48 @@ def test_the_warm_up_leaves_streamlit_to_read_its_options_first():
                           env={**os.environ, "ATLAS_EVENTS": str(FIXTURES / "acled_syria_sample.csv")})
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["[]", "True"]
+
+
+def test_the_emoji_catalogue_is_imported_once_the_server_runs_and_not_before():
+    """Streamlit's emoji catalogue (set_page_config's icon check) is imported in the background,
+    but only once Streamlit's command line has read its settings: never before the server exists.
+    streamlit-folium is left to the script (its component, declared outside a script run, never
+    drew the map)."""
+    code = textwrap.dedent("""
+        import sys
+        from dashboard.ui import serve
+        early = serve.warm_up_ui(started=lambda: False, poll_s=0.01, give_up_s=0.05)
+        print(early, sorted(m for m in sys.modules if m.startswith(("streamlit", "dashboard.ui.map"))))
+        calls = iter([False, False, True])
+        late = serve.warm_up_ui(started=lambda: next(calls), poll_s=0.01)
+        print(late, "streamlit.emojis" in sys.modules, "streamlit_folium" in sys.modules)
+        print(serve.server_started())
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:3] == ["False []", "True True False", "False"]
+
+
+def test_serve_starts_the_ui_warm_up_beside_streamlits_command_line(monkeypatch):
+    """``main`` begins the data's load, starts the ui warm-up in the background (it waits for the
+    server itself), then hands over to Streamlit's command line."""
+    from streamlit.web import cli
+
+    from dashboard.ui import serve
+
+    order: list[str] = []
+    started: list[object] = []
+
+    class Recorded:
+        def __init__(self, *, target, name, daemon):
+            started.append(target)
+            assert daemon and name == "atlas-ui-imports"
+
+        def start(self):
+            order.append("ui warm-up")
+
+    monkeypatch.setattr(serve, "warm_up", lambda: order.append("data"))
+    monkeypatch.setattr(serve.threading, "Thread", Recorded)
+    monkeypatch.setattr(cli, "main", lambda **kwargs: order.append("streamlit"))
+    serve.main()
+    assert order == ["data", "ui warm-up", "streamlit"] and started == [serve.warm_up_ui]

@@ -373,7 +373,7 @@ class _Actors:
 
 def find_links(store: EventStore, rules: LinkRules = LinkRules()) -> Links:
     """The candidate links between the store's datasets, and its competing claims."""
-    several = store.events[DATASET].nunique() > 1
+    several = sum(1 for _, count in store.dataset_sizes if count) > 1  # counted once per store
     parts = [p for p in (_possible(store, rules) if several else _empty(), _disputes(store)) if len(p)]
     frame = stacked(parts) if parts else _empty()
     frame = frame.sort_values(["a", "score", "b"], ascending=[True, False, True], kind="stable")
