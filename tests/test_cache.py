@@ -315,3 +315,69 @@ def test_a_known_file_is_mapped_not_read(tmp_path, csv_bytes, loads):
     lat = warm.events["lat"].array._ndarray  # the column's own buffer, not pandas' read-only view
     assert not lat.flags.writeable and not lat.flags.owndata
     assert_same_store(cold, warm)
+
+
+def _rewritten(events_file: Path, change) -> None:
+    """The entry's events file replaced by a valid Arrow file made from it by ``change``."""
+    table = change(pa.ipc.open_file(events_file).read_all())
+    spare = events_file.with_name(events_file.name + ".new")
+    with pa.OSFile(str(spare), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+    os.replace(spare, events_file)
+
+
+def _with_atlas(table: pa.Table, **changes) -> pa.Table:
+    meta = dict(table.schema.metadata)
+    meta[b"atlas"] = json.dumps({**json.loads(meta[b"atlas"]), **changes}).encode()
+    return table.replace_schema_metadata(meta)
+
+
+@pytest.mark.parametrize("wrong", ["dates as numbers", "coordinates as text", "metadata nested deep",
+                                   "another entry's copy", "rows missing"])
+def test_a_valid_arrow_file_that_is_not_this_entry_s_copy_is_rebuilt(tmp_path, csv_bytes, loads, wrong):
+    """Well-formed files with the wrong content: each is logged and rebuilt, never raised (an
+    exception here used to stop every later start until the entry was deleted by hand) and never
+    served as this file's events. (A copy forged to agree with its own metadata is not caught:
+    the entry carries no checksum, which would cost a read of the whole copy at every start.)"""
+    first = load_cached(csv_bytes, name="a.csv", cache_dir=tmp_path)
+    (events_file,) = (p for p in entry_files(tmp_path) if p.name.endswith(".events.arrow"))
+    if wrong == "dates as numbers":
+        change = lambda t: t.set_column(t.schema.get_field_index("start"), "start",  # noqa: E731
+                                        pa.array(range(t.num_rows), pa.int64()))
+    elif wrong == "coordinates as text":
+        change = lambda t: t.set_column(t.schema.get_field_index("lat"), "lat",  # noqa: E731
+                                        t.column("lat").cast(pa.string()))
+    elif wrong == "metadata nested deep":
+        change = lambda t: t.replace_schema_metadata(  # noqa: E731
+            {**t.schema.metadata, b"atlas": b"[" * 100_000})
+    elif wrong == "another entry's copy":
+        change = lambda t: _with_atlas(t, key="another-entry")  # noqa: E731
+    else:
+        change = lambda t: t.slice(0, 10)  # noqa: E731
+    _rewritten(events_file, change)
+    again = load_cached(csv_bytes, name="a.csv", cache_dir=tmp_path)
+    assert loads == ["a.csv", "a.csv"]
+    assert_same_store(first, again)
+    load_cached(csv_bytes, name="a.csv", cache_dir=tmp_path)
+    assert loads == ["a.csv", "a.csv"]  # the rebuilt entry is used
+
+
+def test_a_file_replaced_while_it_loads_is_not_saved_under_the_old_content(tmp_path, monkeypatch):
+    """The hash is of the file as it was; the loader reads it again: if another file was renamed
+    over it in between, its events must not be kept as the first content's copy."""
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    first.write_bytes(to_csv_bytes(synthetic_events(50, seed=1)))
+    second.write_bytes(to_csv_bytes(synthetic_events(70, seed=2)))
+    source = tmp_path / "export.csv"
+    source.write_bytes(first.read_bytes())
+    real = cache.load_events
+
+    def swapped(data, **kwargs):
+        os.replace(second, source)  # a writer's rename lands between the hash and the read
+        return real(data, **kwargs)
+
+    monkeypatch.setattr(cache, "load_events", swapped)
+    assert len(load_cached(source, cache_dir=tmp_path / "cache")) == 70  # what the file holds now
+    monkeypatch.setattr(cache, "load_events", real)
+    source.write_bytes(first.read_bytes())  # the first content again
+    assert len(load_cached(source, cache_dir=tmp_path / "cache")) == 50

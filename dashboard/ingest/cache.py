@@ -14,7 +14,12 @@ file's end): the cache itself only ever replaces a file (a new one renamed over 
 which leaves the mapped pages readable. The copy is keyed on the file's content (sha256) plus a
 version of the loader (its source code and the actor and place books it resolves names with), so an
 edited file, a new loader or an edited actors.csv all miss the cache, and nothing stale is ever
-shown. Entries are written atomically and a damaged entry is treated as absent and rebuilt.
+shown. Entries are written atomically and a damaged entry is treated as absent and rebuilt: one
+that fails the structural check, names another entry (a copy records its own key), holds other
+rows than it says or a column of another kind, or fails in any way while it is read. A file that
+changes between its hash and its load is not saved. A copy is not checksummed (a checksum would
+cost a read of all of it at every start): a copy forged to agree with itself is trusted, as is
+everything else in the owner-only folder.
 
 Both paths, cold and warm, hand out the store built from the same Arrow table (the cold one maps
 the copy it has just written, or keeps the table in memory when it could not write it), so they
@@ -173,6 +178,18 @@ def _read_arrow(path: Path) -> pa.Table:
     return table
 
 
+def _identity(source: object) -> tuple[int, ...] | None:
+    """A path's file as the system knows it (device, inode, size, modification time), None for
+    bytes and streams or a file that cannot be read."""
+    if not isinstance(source, str | os.PathLike):
+        return None
+    try:
+        stat = os.stat(source)
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns
+
+
 def _problems_from(frame: pd.DataFrame, name: str, old_name: str) -> ProblemTable:
     """The cached problems under the name the file has now (columns, not a Problem per row)."""
     files = frame["file"].astype("str")
@@ -212,19 +229,53 @@ def _read_entry(folder: Path, key: str, *, name: str, actors: ActorBook) -> Even
     try:
         table = _read_arrow(events_path)
         meta = json.loads(table.schema.metadata[b"atlas"])
-        if meta["format"] != CACHE_FORMAT or meta["rows"] != table.num_rows:
+        wrong = _wrong_in(table, meta, key)
+        if wrong:
+            log.warning("cache: entry %s in %s is not this file's copy (%s); rebuilding it",
+                        key, folder, wrong)
             return None
         problem_table = pq.read_table(problems_path)
+        if set(problem_table.column_names) != set(PROBLEM_COLUMNS):
+            log.warning("cache: entry %s in %s has no problem table; rebuilding it", key, folder)
+            return None
         old_name = (problem_table.schema.metadata or {}).get(b"atlas-name", b"").decode()
         problems = _problems_from(problem_table.to_pandas(), name, old_name)
-        missing = set(CANONICAL_COLUMNS) - set(table.column_names)
-        if missing or set(problem_table.column_names) != set(PROBLEM_COLUMNS):
-            return None
         return store_from_arrow(table, problems, name=name, fmt=str(meta["fmt"]), actors=actors)
-    except (OSError, KeyError, TypeError, ValueError, pa.ArrowException) as err:
+    except Exception as err:  # whatever an entry holds, the cache never stops a load
         log.warning("cache: entry %s in %s is damaged (%s: %s); rebuilding it",
                     key, folder, type(err).__name__, err)
         return None
+
+
+def _text(kind: pa.DataType) -> bool:
+    return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind))
+
+
+# The kind of Arrow column a store is built from, for the columns that are not dictionaries of text
+# (SHARED_TEXT: every other canonical column).
+_KINDS: dict[str, Callable[[pa.DataType], bool]] = {
+    "id": _text,
+    **dict.fromkeys(("start", "end"), lambda kind: pa.types.is_timestamp(kind) and kind.tz is None),
+    **dict.fromkeys(("lat", "lon", "uncertainty_km"), pa.types.is_floating),
+    **dict.fromkeys(("fatalities", "wounded", "line"), pa.types.is_integer),
+}
+
+
+def _wrong_in(table: pa.Table, meta: dict, key: str) -> str:
+    """What makes a mapped table other than the copy this entry wrote ("" when nothing): another
+    layout, another entry's copy renamed to this one, a row count or a column of another kind."""
+    if meta.get("format") != CACHE_FORMAT or meta.get("key") != key:
+        return "another layout or another entry's copy"
+    if meta.get("rows") != table.num_rows:
+        return f"{table.num_rows:,} rows where it wrote {meta.get('rows')}"
+    for column in CANONICAL_COLUMNS:
+        if column not in table.column_names:
+            return f"no column {column!r}"
+        kind = table.schema.field(column).type
+        fits = _KINDS.get(column, lambda k: pa.types.is_dictionary(k) and _text(k.value_type))
+        if not fits(kind):
+            return f"column {column!r} holds {kind}"
+    return ""
 
 
 def _write_entry(folder: Path, key: str, table: pa.Table, problems: ProblemTable, name: str) -> None:
@@ -234,7 +285,9 @@ def _write_entry(folder: Path, key: str, table: pa.Table, problems: ProblemTable
     problem_table = problem_table.replace_schema_metadata(
         {**(problem_table.schema.metadata or {}), b"atlas-name": name.encode()})
     _write_parquet(folder / f"{key}{PROBLEMS_SUFFIX}", problem_table)
-    _write_arrow(folder / f"{key}{EVENTS_SUFFIX}", table)
+    meta = dict(table.schema.metadata or {})
+    meta[b"atlas"] = json.dumps({**json.loads(meta[b"atlas"]), "key": key}).encode()  # whose copy
+    _write_arrow(folder / f"{key}{EVENTS_SUFFIX}", table.replace_schema_metadata(meta))
 
 
 def _load_with_ticks(data: str | Path | bytes, size: int, name: str, fmt: str | ColumnMap, max_bytes: int,
@@ -288,6 +341,7 @@ def load_cached(
     actors = actors or ActorBook.load()
     report(0.0, f"Checking the cache for {label}…")
     folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    before = _identity(source)  # a file replaced between its hash and its load is not saved
     found = _fingerprint(source, max_bytes, folder if persist and folder.is_dir() else None)
     if found is None:
         if hasattr(source, "seek"):
@@ -307,6 +361,9 @@ def load_cached(
              label, f"{size:,}")
     store = _load_with_ticks(data, size, label, fmt, max_bytes, actors, report)
     del data, found
+    if persist and _identity(source) != before:
+        log.warning("cache: %s changed while it was read; its copy is not saved", label)
+        persist = False  # the events loaded may not be the content that was hashed
     if store.problems.has("error"):
         return store  # nothing worth keeping; a fixed loader or file gets a fresh try
     if persist:
