@@ -333,7 +333,7 @@ def _with_atlas(table: pa.Table, **changes) -> pa.Table:
 
 
 @pytest.mark.parametrize("wrong", ["dates as numbers", "coordinates as text", "metadata nested deep",
-                                   "another entry's copy", "rows missing"])
+                                   "another entry's copy", "rows missing", "a pipe"])
 def test_a_valid_arrow_file_that_is_not_this_entry_s_copy_is_rebuilt(tmp_path, csv_bytes, loads, wrong):
     """Well-formed files with the wrong content: each is logged and rebuilt, never raised (an
     exception here used to stop every later start until the entry was deleted by hand) and never
@@ -352,9 +352,13 @@ def test_a_valid_arrow_file_that_is_not_this_entry_s_copy_is_rebuilt(tmp_path, c
             {**t.schema.metadata, b"atlas": b"[" * 100_000})
     elif wrong == "another entry's copy":
         change = lambda t: _with_atlas(t, key="another-entry")  # noqa: E731
-    else:
+    elif wrong == "rows missing":
         change = lambda t: t.slice(0, 10)  # noqa: E731
-    _rewritten(events_file, change)
+    if wrong == "a pipe":  # opened for mapping it would wait for a writer
+        events_file.unlink()
+        os.mkfifo(events_file)
+    else:
+        _rewritten(events_file, change)
     again = load_cached(csv_bytes, name="a.csv", cache_dir=tmp_path)
     assert loads == ["a.csv", "a.csv"]
     assert_same_store(first, again)

@@ -226,6 +226,9 @@ def _read_entry(folder: Path, key: str, *, name: str, actors: ActorBook) -> Even
     events_path, problems_path = folder / f"{key}{EVENTS_SUFFIX}", folder / f"{key}{PROBLEMS_SUFFIX}"
     if not events_path.exists() or not problems_path.exists():
         return None
+    if not events_path.is_file():  # a pipe or a folder in its place: mapping it would hang or fail
+        log.warning("cache: entry %s in %s is not a file; rebuilding it", key, folder)
+        return None
     try:
         table = _read_arrow(events_path)
         meta = json.loads(table.schema.metadata[b"atlas"])
@@ -241,6 +244,9 @@ def _read_entry(folder: Path, key: str, *, name: str, actors: ActorBook) -> Even
         old_name = (problem_table.schema.metadata or {}).get(b"atlas-name", b"").decode()
         problems = _problems_from(problem_table.to_pandas(), name, old_name)
         return store_from_arrow(table, problems, name=name, fmt=str(meta["fmt"]), actors=actors)
+    except FileNotFoundError:  # removed meanwhile by another process's cap
+        log.info("cache: entry %s in %s was removed while it was read; loading the file", key, folder)
+        return None
     except Exception as err:  # whatever an entry holds, the cache never stops a load
         log.warning("cache: entry %s in %s is damaged (%s: %s); rebuilding it",
                     key, folder, type(err).__name__, err)
