@@ -838,4 +838,7 @@ def test_a_reload_after_opening_a_file_says_the_file_is_gone_and_how_to_get_it_b
     wait_until(lambda: "files=" not in page.url, page=page, message="the link without the file")
     open_files(page, fixture, alone=False)
     wait_until(lambda: shown_counts(page)[1] == len(store) + 30, page=page, message="the file open again")
+    wait_until(lambda: page.get_by_text("a file of your own").count() == 0, page=page,
+               message="the notice gone once the file is open")
+    assert "files=1" in page.url
     no_exception(page)
