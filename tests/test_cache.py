@@ -385,3 +385,22 @@ def test_a_file_replaced_while_it_loads_is_not_saved_under_the_old_content(tmp_p
     monkeypatch.setattr(cache, "load_events", real)
     source.write_bytes(first.read_bytes())  # the first content again
     assert len(load_cached(source, cache_dir=tmp_path / "cache")) == 50
+
+
+def test_the_start_after_the_first_does_not_hash_the_file(tmp_path, csv_bytes, loads, monkeypatch):
+    """The first start makes the cache folder and remembers the hash it made there: the second
+    start hashed a ten-million-event export again (5 s of its first map)."""
+    source, folder = tmp_path / "export.csv", tmp_path / "cache"
+    source.write_bytes(csv_bytes)
+    load_cached(source, cache_dir=folder)
+    hashed: list[str] = []
+    real = cache.hashlib.sha256
+
+    def counted(*args):
+        if not args:  # a file's hash, fed in chunks (names are hashed whole)
+            hashed.append("file")
+        return real(*args)
+
+    monkeypatch.setattr(cache.hashlib, "sha256", counted)
+    assert len(load_cached(source, cache_dir=folder)) == 300
+    assert hashed == [] and loads == ["export.csv"]

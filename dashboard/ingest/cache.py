@@ -178,16 +178,22 @@ def _read_arrow(path: Path) -> pa.Table:
     return table
 
 
-def _identity(source: object) -> tuple[int, ...] | None:
-    """A path's file as the system knows it (device, inode, size, modification time), None for
-    bytes and streams or a file that cannot be read."""
+def _stat(source: object) -> os.stat_result | None:
+    """A path's file as the system knows it, None for bytes and streams or a file not there."""
     if not isinstance(source, str | os.PathLike):
         return None
     try:
-        stat = os.stat(source)
+        return os.stat(source)
     except OSError:
         return None
-    return stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns
+
+
+def _same_file(first: os.stat_result | None, second: os.stat_result | None) -> bool:
+    """The same file, unchanged (device, inode, size, modification time; reading it changes none)."""
+    if first is None or second is None:
+        return first is second
+    return ((first.st_dev, first.st_ino, first.st_size, first.st_mtime_ns)
+            == (second.st_dev, second.st_ino, second.st_size, second.st_mtime_ns))
 
 
 def _problems_from(frame: pd.DataFrame, name: str, old_name: str) -> ProblemTable:
@@ -347,7 +353,7 @@ def load_cached(
     actors = actors or ActorBook.load()
     report(0.0, f"Checking the cache for {label}…")
     folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    before = _identity(source)  # a file replaced between its hash and its load is not saved
+    before = _stat(source)  # a file replaced between its hash and its load is not saved
     found = _fingerprint(source, max_bytes, folder if persist and folder.is_dir() else None)
     if found is None:
         if hasattr(source, "seek"):
@@ -367,7 +373,7 @@ def load_cached(
              label, f"{size:,}")
     store = _load_with_ticks(data, size, label, fmt, max_bytes, actors, report)
     del data, found
-    if persist and _identity(source) != before:
+    if persist and not _same_file(_stat(source), before):
         log.warning("cache: %s changed while it was read; its copy is not saved", label)
         persist = False  # the events loaded may not be the content that was hashed
     if store.problems.has("error"):
@@ -381,6 +387,8 @@ def load_cached(
     if persist:
         try:
             _write_entry(private_folder(folder), key, table, problems, label)
+            if isinstance(source, str | os.PathLike) and before is not None:
+                remember(folder, source, before, digest)  # the next start does not hash it again
             evict(folder, keep=key)  # the cap: least recently used entries go first
             log.info("cache: saved %s as %s in %s", label, key, folder)
             result = _read_entry(folder, key, name=label, actors=actors)  # mapped, as a later start
