@@ -222,11 +222,8 @@ def test_the_cap_defaults_to_5_gb_and_reads_megabytes(monkeypatch):
     assert cache_limit() == 5 * 10**9
 
 
-def test_a_known_file_is_not_hashed_again_until_it_changes(tmp_path, csv_bytes, loads, monkeypatch):
-    source, folder = tmp_path / "export.csv", tmp_path / "cache"
-    source.write_bytes(csv_bytes)
-    load_cached(source, cache_dir=folder)  # the first start makes the folder
-    load_cached(source, cache_dir=folder)  # the second hashes the file and remembers it
+def count_file_hashes(monkeypatch) -> list[str]:
+    """A list that grows by one for each file the cache hashes from now on."""
     hashed: list[str] = []
     real = cache.hashlib.sha256
 
@@ -236,6 +233,15 @@ def test_a_known_file_is_not_hashed_again_until_it_changes(tmp_path, csv_bytes, 
         return real(*args)
 
     monkeypatch.setattr(cache.hashlib, "sha256", counted)
+    return hashed
+
+
+def test_a_known_file_is_not_hashed_again_until_it_changes(tmp_path, csv_bytes, loads, monkeypatch):
+    source, folder = tmp_path / "export.csv", tmp_path / "cache"
+    source.write_bytes(csv_bytes)
+    load_cached(source, cache_dir=folder)  # the first start makes the folder
+    load_cached(source, cache_dir=folder)  # the second hashes the file and remembers it
+    hashed = count_file_hashes(monkeypatch)
     monkeypatch.setattr(cache, "loader_version", lambda: "the same loader")
     load_cached(source, cache_dir=folder)
     assert hashed == [] and loads == ["export.csv", "export.csv"]  # remembered; a new loader's entry
@@ -393,14 +399,6 @@ def test_the_start_after_the_first_does_not_hash_the_file(tmp_path, csv_bytes, l
     source, folder = tmp_path / "export.csv", tmp_path / "cache"
     source.write_bytes(csv_bytes)
     load_cached(source, cache_dir=folder)
-    hashed: list[str] = []
-    real = cache.hashlib.sha256
-
-    def counted(*args):
-        if not args:  # a file's hash, fed in chunks (names are hashed whole)
-            hashed.append("file")
-        return real(*args)
-
-    monkeypatch.setattr(cache.hashlib, "sha256", counted)
+    hashed = count_file_hashes(monkeypatch)
     assert len(load_cached(source, cache_dir=folder)) == 300
     assert hashed == [] and loads == ["export.csv"]
