@@ -50,7 +50,7 @@ from dashboard.books.gazetteer import DEFAULT_GAZETTEER
 from dashboard.events.facets import Facets
 from dashboard.events.store import EventStore, index_store
 from dashboard.ingest.columnmap import ColumnMap
-from dashboard.ingest.digests import remember, remembered
+from dashboard.ingest.digests import remember, remembered, signature
 from dashboard.ingest.eviction import EVENTS_SUFFIX, PROBLEMS_SUFFIX, evict, mark_used
 from dashboard.ingest.load import MAX_UPLOAD_BYTES, load_events
 from dashboard.model.atomic import PRIVATE, write_atomic
@@ -186,14 +186,6 @@ def _stat(source: object) -> os.stat_result | None:
         return os.stat(source)
     except OSError:
         return None
-
-
-def _same_file(first: os.stat_result | None, second: os.stat_result | None) -> bool:
-    """The same file, unchanged (device, inode, size, modification time; reading it changes none)."""
-    if first is None or second is None:
-        return first is second
-    return ((first.st_dev, first.st_ino, first.st_size, first.st_mtime_ns)
-            == (second.st_dev, second.st_ino, second.st_size, second.st_mtime_ns))
 
 
 def _problems_from(frame: pd.DataFrame, name: str, old_name: str) -> ProblemTable:
@@ -373,7 +365,8 @@ def load_cached(
              label, f"{size:,}")
     store = _load_with_ticks(data, size, label, fmt, max_bytes, actors, report)
     del data, found
-    if persist and not _same_file(_stat(source), before):
+    after = _stat(source)
+    if persist and before is not None and (after is None or signature(after) != signature(before)):
         log.warning("cache: %s changed while it was read; its copy is not saved", label)
         persist = False  # the events loaded may not be the content that was hashed
     if store.problems.has("error"):

@@ -21,7 +21,9 @@ from dashboard.model.atomic import PRIVATE, write_atomic
 FOLDER = "digests"
 
 
-def _signature(stat: os.stat_result) -> list[int]:
+def signature(stat: os.stat_result) -> list[int]:
+    """What says a file is unchanged: the same file (device, inode), size and times; the change
+    time too, which an edit that sets the modification time back still moves. Reading changes none."""
     return [stat.st_size, stat.st_ino, stat.st_dev, stat.st_mtime_ns, stat.st_ctime_ns]
 
 
@@ -34,7 +36,7 @@ def remembered(folder: Path, path: str | os.PathLike[str], stat: os.stat_result)
     """The sha256 hashed earlier of the file at ``path`` if it has not changed since, else None."""
     try:
         memo = json.loads(_memo_path(folder, path).read_text(encoding="utf-8"))
-        if memo["path"] == os.path.realpath(path) and memo["stat"] == _signature(stat):
+        if memo["path"] == os.path.realpath(path) and memo["stat"] == signature(stat):
             digest = memo["sha256"]
             return digest if isinstance(digest, str) and len(digest) == 64 else None
     except (OSError, ValueError, KeyError, TypeError):
@@ -45,7 +47,7 @@ def remembered(folder: Path, path: str | os.PathLike[str], stat: os.stat_result)
 def remember(folder: Path, path: str | os.PathLike[str], stat: os.stat_result, digest: str) -> None:
     """Keep ``digest`` for the file at ``path`` as ``stat`` found it (before it was read); a folder
     that cannot be written costs the next start a hash only."""
-    memo = {"path": os.path.realpath(path), "stat": _signature(stat), "sha256": digest}
+    memo = {"path": os.path.realpath(path), "stat": signature(stat), "sha256": digest}
     target = _memo_path(folder, path)
     with contextlib.suppress(OSError):
         target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
